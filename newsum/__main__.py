@@ -1,0 +1,3 @@
+from newsum.cli import main
+
+main()

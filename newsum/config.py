@@ -1,0 +1,163 @@
+"""The one settings object of newsum.
+
+Every value comes from (highest first): explicit arguments, ``NEWSUM_*`` environment
+variables, an optional TOML config file (``NEWSUM_CONFIG_FILE`` or ``./newsum.toml``),
+then the defaults below. Nothing else in newsum reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+
+DEFAULT_CONFIG_FILE = "newsum.toml"
+
+
+class ArticleSource(BaseSettings):
+    """Where the CMS keeps its articles. newsum reads this table and never migrates it."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    table: str = Field("articles", description="Name of the CMS's article table.")
+    schema_name: str | None = Field(None, description="Schema of the article table, if any.")
+    id_column: str = Field("id", description="Integer primary key column.")
+    title_column: str = Field("title", description="Headline column.")
+    body_column: str = Field("body", description="Full article text column.")
+    section_column: str = Field("section", description="Section (politics, sport, ...).")
+    language_column: str = Field("language", description="Language code (en, pt-BR, ...).")
+    url_column: str = Field("url", description="Public URL of the article.")
+    published_at_column: str = Field("published_at", description="Publication timestamp.")
+    updated_at_column: str = Field("updated_at", description="Last edit timestamp.")
+    summary_column: str | None = Field(
+        None,
+        description="Editor-written summary column, used as training data when set.",
+    )
+
+
+class Settings(BaseSettings):
+    """Effective configuration of newsum (one object for every job)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSUM_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    # --- storage -------------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///newsum.db",
+        description="SQLAlchemy URL of the newsroom database (SQLite file by default).",
+    )
+    articles: ArticleSource = Field(
+        default_factory=ArticleSource, description="Table and column names of the CMS."
+    )
+    data_dir: Path = Field(
+        Path(".newsum"), description="Where models, adapters and reports are written."
+    )
+
+    # --- queue ---------------------------------------------------------------------
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery broker URL (Redis in production)."
+    )
+    result_backend: str | None = Field(
+        None, description="Celery result backend; none by default (results live in the DB)."
+    )
+    queue_name: str = Field("summarize", description="Celery queue the workers consume.")
+    broker_key_prefix: str = Field(
+        "", description="Prefix for every Redis key the broker writes (isolates deployments)."
+    )
+    visibility_timeout_s: int = Field(
+        3600,
+        description="Redis visibility timeout; must exceed the longest batch, or it is redelivered.",
+    )
+    task_soft_time_limit_s: int = Field(900, description="Soft time limit of one batch.")
+    task_time_limit_s: int = Field(1200, description="Hard time limit of one batch.")
+    worker_prefetch_multiplier: int = Field(1, description="Celery prefetch multiplier.")
+    batch_size: int = Field(16, description="Articles per generation batch (flush size).")
+    batch_flush_interval_s: float = Field(
+        2.0, description="Seconds to wait for a batch to fill before generating anyway."
+    )
+    queue_high_water: int = Field(
+        5000, description="Backfill pauses while the queue is deeper than this."
+    )
+    sweeper_interval_s: int = Field(300, description="Seconds between sweeper runs.")
+    sweeper_limit: int = Field(1000, description="Most articles one sweeper run enqueues.")
+
+    # --- model ---------------------------------------------------------------------
+    base_model: str = Field(
+        "meta-llama/Llama-2-7b-hf", description="Hub id or local path of the base model."
+    )
+    adapter_dir: Path | None = Field(
+        None, description="Adapter to serve; the active model version's adapter when unset."
+    )
+    precision: Literal["nf4", "bf16", "fp32"] = Field(
+        "nf4",
+        description="Serving precision: nf4 (4-bit, least memory) or bf16/fp32 (adapter merged).",
+    )
+    device: str = Field("auto", description="'auto', 'cuda', 'cuda:N' or 'cpu'.")
+    hf_token: SecretStr | None = Field(None, description="Token for gated hub models.")
+
+    # --- API and monitoring ----------------------------------------------------------
+    api_token: SecretStr | None = Field(
+        None, description="Shared secret the CMS sends (bearer token and HMAC key)."
+    )
+    api_host: str = Field("127.0.0.1", description="Address the HTTP API binds.")
+    api_port: int = Field(8000, description="Port of the HTTP API.")
+    flower_port: int = Field(5555, description="Port of Flower.")
+    flower_user: str = Field("admin", description="Flower basic-auth user.")
+    flower_password: SecretStr | None = Field(None, description="Flower basic-auth password.")
+    log_level: str = Field("INFO", description="Log level of every newsum process.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("NEWSUM_CONFIG_FILE", DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as plain data with every secret, and URL passwords, masked."""
+        data = self.model_dump(mode="json")
+        for key in ("database_url", "broker_url", "result_backend"):
+            if data.get(key):
+                data[key] = mask_url(data[key])
+        for key, value in self:
+            if isinstance(value, SecretStr):
+                data[key] = "**********" if value.get_secret_value() else ""
+        return data
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password replaced by stars (unparseable URLs are kept)."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return url
+    if parsed.password is None:
+        return url
+    return parsed.render_as_string(hide_password=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

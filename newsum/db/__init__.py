@@ -1,0 +1,1 @@
+"""newsum's database layer: its own tables, the CMS's article table, and the queries."""

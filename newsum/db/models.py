@@ -1,0 +1,142 @@
+"""newsum's own tables (migrated by Alembic) and the CMS's article table (read only).
+
+The article table belongs to the CMS: its table and column names come from settings, and
+its :class:`~sqlalchemy.Table` lives in a separate ``MetaData`` so that no migration of
+newsum ever touches it. Its columns are keyed by their canonical names (``c.body``,
+``c.updated_at``) whatever the CMS calls them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from newsum.config import ArticleSource
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the tables use."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class SummaryStatus(enum.StrEnum):
+    """Where an enqueued article stands for one model version.
+
+    ``queued`` is set when the id is put on the queue, and every queued id ends in one
+    of the three final states. ``skipped`` is permanent for the current article text
+    (unknown id, empty body); ``failed`` is retried by the next sweep or backfill.
+    """
+
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ModelVersion(Base):
+    """One fine-tuned adapter the registry knows; exactly one is active."""
+
+    __tablename__ = "newsum_model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    adapter_path: Mapped[str] = mapped_column(Text)
+    base_model: Mapped[str] = mapped_column(String(500))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    summaries: Mapped[list[Summary]] = relationship(back_populates="model_version")
+
+
+class Summary(Base):
+    """The summary of one article by one model version (or why there is none)."""
+
+    __tablename__ = "newsum_summaries"
+    __table_args__ = (
+        UniqueConstraint("article_id", "model_version_id", name="uq_newsum_summaries_article"),
+        Index("ix_newsum_summaries_status", "model_version_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key: the article table belongs to the CMS and may live elsewhere.
+    article_id: Mapped[int] = mapped_column(BigInteger)
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("newsum_model_versions.id", ondelete="CASCADE")
+    )
+    status: Mapped[SummaryStatus] = mapped_column(
+        Enum(SummaryStatus, name="newsum_summary_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    text: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    # The article's updated_at when it was summarised: a later edit makes the summary stale.
+    article_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    model_version: Mapped[ModelVersion] = relationship(back_populates="summaries")
+
+
+def articles_table(source: ArticleSource, metadata: MetaData | None = None) -> Table:
+    """The CMS's article table as described by ``source``, columns keyed canonically."""
+    return Table(
+        source.table,
+        metadata if metadata is not None else MetaData(),
+        Column(source.id_column, BigInteger().with_variant(Integer, "sqlite"),
+               key="id", primary_key=True, autoincrement=False),
+        Column(source.title_column, Text, key="title"),
+        Column(source.body_column, Text, key="body"),
+        Column(source.section_column, String(100), key="section"),
+        Column(source.language_column, String(16), key="language"),
+        Column(source.url_column, Text, key="url"),
+        Column(source.published_at_column, DateTime(timezone=True), key="published_at"),
+        Column(source.updated_at_column, DateTime(timezone=True), key="updated_at"),
+        *(
+            [Column(source.summary_column, Text, key="editor_summary")]
+            if source.summary_column
+            else []
+        ),
+        schema=source.schema_name,
+    )

@@ -1,0 +1,318 @@
+"""Queries over articles and summaries that the trainer, the worker and the CLI share."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from newsum.db.models import ModelVersion, Summary, SummaryStatus, utcnow
+
+
+def content_hash(title: str | None, body: str | None) -> str:
+    """SHA-256 of the text a summary is made from; a different hash means an edited article."""
+    digest = hashlib.sha256()
+    digest.update((title or "").encode("utf-8"))
+    digest.update(b"\x00")
+    digest.update((body or "").encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """The fields of a CMS article that newsum reads."""
+
+    id: int
+    title: str | None
+    body: str | None
+    section: str | None
+    language: str | None
+    url: str | None
+    published_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRecord:
+    """A final outcome for one (article, model version), ready to upsert."""
+
+    article_id: int
+    model_version_id: int
+    status: SummaryStatus
+    text: str | None = None
+    reason: str | None = None
+    content_hash: str | None = None
+    article_updated_at: datetime | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    latency_ms: float | None = None
+
+
+def fetch_articles(
+    connection: Connection | Session, articles: Table, ids: Iterable[int]
+) -> dict[int, ArticleRow]:
+    """The articles among ``ids`` that exist, by id (unknown ids are simply absent)."""
+    wanted = sorted(set(ids))
+    found: dict[int, ArticleRow] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = connection.execute(
+            select(*(articles.c[name] for name in ArticleRow.__slots__)).where(
+                articles.c.id.in_(chunk)
+            )
+        )
+        for row in rows:
+            found[row.id] = ArticleRow(**row._mapping)
+    return found
+
+
+def stream_unsummarized_ids(
+    engine: Engine,
+    articles: Table,
+    model_version_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    section: str | None = None,
+    date_field: Literal["published_at", "updated_at"] = "published_at",
+    include_current: bool = False,
+    page_size: int = 1000,
+) -> Iterator[int]:
+    """Yield, in id order, ids of articles lacking a current summary for a model version.
+
+    A summary is current when it is ``done`` or ``skipped`` and was made from the
+    article as last updated. Pages are fetched by keyset (``id > last``), each in its
+    own short transaction, so memory stays constant and no long transaction holds the
+    table. ``include_current`` yields every matching article (a forced re-run).
+    """
+    summary = Summary.__table__
+    current = and_(
+        summary.c.article_id == articles.c.id,
+        summary.c.model_version_id == model_version_id,
+        summary.c.status.in_([SummaryStatus.DONE.value, SummaryStatus.SKIPPED.value]),
+        or_(
+            articles.c.updated_at.is_(None),
+            summary.c.article_updated_at >= articles.c.updated_at,
+        ),
+    )
+    conditions: list[Any] = []
+    if not include_current:
+        conditions.append(~select(summary.c.id).where(current).exists())
+    date_column = articles.c[date_field]
+    if since is not None:
+        conditions.append(date_column >= since)
+    if until is not None:
+        conditions.append(date_column < until)
+    if section is not None:
+        conditions.append(articles.c.section == section)
+
+    last_id: int | None = None
+    while True:
+        query = select(articles.c.id).where(*conditions).order_by(articles.c.id).limit(page_size)
+        if last_id is not None:
+            query = query.where(articles.c.id > last_id)
+        with engine.connect() as connection:
+            page = connection.execute(query).scalars().all()
+        yield from page
+        if len(page) < page_size:
+            return
+        last_id = page[-1]
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT construct, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"newsum supports PostgreSQL and SQLite, not {dialect}")
+
+
+_CONFLICT_KEYS = ["article_id", "model_version_id"]
+
+
+def upsert_summary(session: Session, record: SummaryRecord) -> None:
+    """Write the final state of one (article, model version); one row whatever the retries.
+
+    A failure keeps the text of an earlier successful summary (nothing is lost); any
+    final state clears the queue claim.
+    """
+    insert = _insert(session)
+    now = utcnow()
+    values: dict[str, Any] = {
+        "article_id": record.article_id,
+        "model_version_id": record.model_version_id,
+        "status": record.status.value,
+        "text": record.text,
+        "reason": record.reason,
+        "content_hash": record.content_hash,
+        "article_updated_at": record.article_updated_at,
+        "input_tokens": record.input_tokens,
+        "output_tokens": record.output_tokens,
+        "latency_ms": record.latency_ms,
+        "attempts": 1,
+        "queued_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = insert(Summary.__table__).values(values)
+    excluded = statement.excluded
+    update = {
+        "status": excluded.status,
+        "reason": excluded.reason,
+        "attempts": Summary.__table__.c.attempts + 1,
+        "queued_at": None,
+        "updated_at": now,
+    }
+    if record.status is SummaryStatus.DONE:
+        for name in ("text", "content_hash", "article_updated_at", "input_tokens",
+                     "output_tokens", "latency_ms"):
+            update[name] = excluded[name]
+    elif record.status is SummaryStatus.SKIPPED:
+        # Skipped is tied to the article text it judged (empty body...): remember which.
+        update["content_hash"] = excluded.content_hash
+        update["article_updated_at"] = excluded.article_updated_at
+    session.execute(statement.on_conflict_do_update(index_elements=_CONFLICT_KEYS, set_=update))
+
+
+def record_failure(
+    session: Session,
+    article_id: int,
+    model_version_id: int,
+    reason: str,
+    *,
+    status: SummaryStatus = SummaryStatus.FAILED,
+    article: ArticleRow | None = None,
+) -> None:
+    """Record that an article was not summarised and why (``failed`` or ``skipped``)."""
+    if status not in (SummaryStatus.FAILED, SummaryStatus.SKIPPED):
+        raise ValueError(f"a failure is recorded as failed or skipped, not {status}")
+    upsert_summary(
+        session,
+        SummaryRecord(
+            article_id=article_id,
+            model_version_id=model_version_id,
+            status=status,
+            reason=reason,
+            content_hash=article.content_hash if article else None,
+            article_updated_at=article.updated_at if article else None,
+        ),
+    )
+
+
+def claim_for_queue(
+    session: Session,
+    article_ids: Sequence[int],
+    model_version_id: int,
+    *,
+    stale_after: timedelta,
+) -> list[int]:
+    """Mark ids as queued for a model version; return those that were not already queued.
+
+    An id counts as already queued while its claim is younger than ``stale_after`` (a
+    message lost with a broker restart is claimable again after that). A new row starts
+    in ``queued``; an existing row keeps its status (a done summary stays readable while
+    it is being redone) and only gets the claim.
+    """
+    if not article_ids:
+        return []
+    insert = _insert(session)
+    now = utcnow()
+    table = Summary.__table__
+    rows = [
+        {
+            "article_id": article_id,
+            "model_version_id": model_version_id,
+            "status": SummaryStatus.QUEUED.value,
+            "attempts": 0,
+            "queued_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for article_id in dict.fromkeys(article_ids)
+    ]
+    statement = insert(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=_CONFLICT_KEYS,
+        set_={"queued_at": now},
+        where=or_(table.c.queued_at.is_(None), table.c.queued_at < now - stale_after),
+    ).returning(table.c.article_id)
+    return list(session.execute(statement).scalars())
+
+
+def release_claims(session: Session, article_ids: Sequence[int], model_version_id: int) -> None:
+    """Drop queue claims whose messages never reached the broker."""
+    table = Summary.__table__
+    session.execute(
+        table.update()
+        .where(table.c.model_version_id == model_version_id, table.c.article_id.in_(article_ids))
+        .values(queued_at=None)
+    )
+    session.execute(
+        table.delete().where(
+            table.c.model_version_id == model_version_id,
+            table.c.article_id.in_(article_ids),
+            table.c.status == SummaryStatus.QUEUED.value,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCount:
+    """How many summaries of one model version are in one state."""
+
+    model_version: str
+    status: str
+    count: int
+
+
+def counts_by_status(session: Session) -> list[StatusCount]:
+    """Summary counts per model version and status, plus ``in queue`` (claimed) counts."""
+    table = Summary.__table__
+    versions = ModelVersion.__table__
+    by_status = session.execute(
+        select(versions.c.name, table.c.status, func.count())
+        .join(versions, versions.c.id == table.c.model_version_id)
+        .group_by(versions.c.name, table.c.status)
+        .order_by(versions.c.name, table.c.status)
+    ).all()
+    in_queue = session.execute(
+        select(versions.c.name, func.count())
+        .join(versions, versions.c.id == table.c.model_version_id)
+        .where(table.c.queued_at.is_not(None))
+        .group_by(versions.c.name)
+    ).all()
+    counts = [StatusCount(name, str(status), count) for name, status, count in by_status]
+    counts += [StatusCount(name, "in queue", count) for name, count in in_queue]
+    return counts
+
+
+def get_summary(session: Session, article_id: int, model_version_id: int) -> Summary | None:
+    """The summary row of one article for one model version, if any."""
+    return session.scalars(
+        select(Summary).where(
+            Summary.article_id == article_id, Summary.model_version_id == model_version_id
+        )
+    ).one_or_none()
+
+
+def recent_throughput(session: Session, window: timedelta = timedelta(minutes=5)) -> float:
+    """Summaries finished per second over the last ``window``."""
+    since = utcnow() - window
+    done = session.scalar(
+        select(func.count())
+        .select_from(Summary)
+        .where(Summary.status == SummaryStatus.DONE, Summary.updated_at >= since)
+    )
+    return (done or 0) / window.total_seconds()

@@ -1,0 +1,1 @@
+"""Model code shared by trainer and worker: prompt, manifest, loading, generation."""

@@ -1,0 +1,1 @@
+"""Fine-tuning: data, prompt-aware tokenisation, QLoRA training, evaluation, export."""

@@ -1,0 +1,1 @@
+"""Serving: Celery app and tasks, enqueue, backfill, sweeper, CMS API."""

@@ -1,0 +1,119 @@
+"""Shared fixtures: throwaway databases on SQLite and on the real PostgreSQL server,
+an isolated key space on the real Redis server, and settings pointing at them.
+
+Servers come from NEWSUM_TEST_POSTGRES_URL and NEWSUM_TEST_REDIS_URL (defaults: the
+local servers). Every run creates its own PostgreSQL database and Redis key prefix and
+removes them afterwards, because the same servers serve other runs.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from newsum.config import Settings, get_settings
+from newsum.db.engine import make_engine
+from newsum.db.migrate import upgrade
+
+POSTGRES_SERVER = os.environ.get(
+    "NEWSUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_SERVER = os.environ.get("NEWSUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test reads a developer's NEWSUM_* variables or ./newsum.toml."""
+    for name in list(os.environ):
+        if name.startswith("NEWSUM_") and not name.startswith("NEWSUM_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("NEWSUM_CONFIG_FILE", str(tmp_path / "absent.toml"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def create_postgres_database() -> str:
+    """Create an empty PostgreSQL database; return its URL."""
+    name = f"newsum_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop a database made by create_postgres_database, closing its sessions first."""
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database, dropped after the test."""
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """URL of a fresh SQLite file."""
+    return f"sqlite:///{tmp_path / 'newsroom.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'newsroom.db'}"
+        return
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh, migrated database (both dialects)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix owned by this test; its keys are deleted afterwards."""
+    prefix = f"newsum-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_SERVER)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Build Settings for a test database, with data under the test's tmp dir."""
+
+    def build(database_url: str, **overrides: object) -> Settings:
+        return Settings(database_url=database_url, data_dir=tmp_path / "data", **overrides)
+
+    return build

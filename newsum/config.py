@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     )
     visibility_timeout_s: int = Field(
         3600,
-        description="Redis visibility timeout; must exceed the longest batch, or it is redelivered.",
+        description="Redis visibility timeout; must exceed the longest batch.",
     )
     task_soft_time_limit_s: int = Field(900, description="Soft time limit of one batch.")
     task_time_limit_s: int = Field(1200, description="Hard time limit of one batch.")

@@ -22,6 +22,9 @@ from newsum.config import Settings, get_settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
 
+# Session fixtures for the tiny foundation model and a trained adapter, built once per run.
+pytest_plugins = ["tests.model_fixtures", "tests.adapter_fixtures"]
+
 POSTGRES_SERVER = os.environ.get(
     "NEWSUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -1,0 +1,1 @@
+"""Session fixtures for a trained adapter (filled in by the trainer's tests)."""

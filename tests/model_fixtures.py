@@ -1,0 +1,1 @@
+"""Session fixtures for the tiny foundation model (filled in by the trainer's tests)."""

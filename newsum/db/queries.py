@@ -67,7 +67,7 @@ def fetch_articles(
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         rows = connection.execute(
-            select(*(articles.c[name] for name in ArticleRow.__slots__)).where(
+            select(*(articles.c[name].label(name) for name in ArticleRow.__slots__)).where(
                 articles.c.id.in_(chunk)
             )
         )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from sqlalchemy import inspect
+
+from newsum.db.engine import make_engine
+from newsum.db.migrate import current_revision, downgrade, head_revision, upgrade
+
+OWN_TABLES = {"newsum_model_versions", "newsum_summaries", "newsum_alembic_version"}
+
+
+def test_migrations_go_up_and_down_on_both_databases(database_url: str) -> None:
+    engine = make_engine(database_url)
+    assert current_revision(engine) is None
+
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert OWN_TABLES <= set(inspect(engine).get_table_names())
+
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    remaining = set(inspect(engine).get_table_names())
+    assert not ({"newsum_model_versions", "newsum_summaries"} & remaining)
+
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_migrations_never_touch_the_cms_article_table(database_url: str) -> None:
+    from newsum.config import ArticleSource
+    from newsum.db.articles import create_articles_table
+
+    engine = make_engine(database_url)
+    create_articles_table(engine, ArticleSource())
+    upgrade(engine)
+    downgrade(engine, "base")
+    assert "articles" in inspect(engine).get_table_names()
+    engine.dispose()

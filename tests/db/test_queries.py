@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, MetaData, select
+
+from newsum.config import ArticleSource
+from newsum.db.articles import create_articles_table
+from newsum.db.engine import make_engine, session_factory, transaction
+from newsum.db.migrate import upgrade
+from newsum.db.models import Summary, SummaryStatus, articles_table
+from newsum.db.queries import (
+    SummaryRecord,
+    claim_for_queue,
+    counts_by_status,
+    fetch_articles,
+    record_failure,
+    stream_unsummarized_ids,
+    upsert_summary,
+)
+from newsum.db.registry import (
+    active_model_version,
+    promote_model_version,
+    register_model_version,
+)
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _add_articles(engine: Engine, source: ArticleSource, count: int, section: str = "sport"):
+    table = create_articles_table(engine, source)
+    with engine.begin() as connection:
+        connection.execute(
+            table.insert(),
+            [
+                {
+                    "id": i,
+                    "title": f"Match {i}",
+                    "body": f"The home side won match {i} by two goals.",
+                    "section": section if i % 2 else "economy",
+                    "published_at": T0 + timedelta(days=i),
+                    "updated_at": T0 + timedelta(days=i),
+                }
+                for i in range(1, count + 1)
+            ],
+        )
+    return table
+
+
+def _version(engine: Engine, name: str = "v1") -> int:
+    with transaction(engine) as session:
+        return register_model_version(
+            session, name=name, adapter_path="/adapters/v1", base_model="tiny"
+        ).id
+
+
+def _done(article_id: int, version_id: int, text: str = "A summary.", **fields) -> SummaryRecord:
+    return SummaryRecord(
+        article_id=article_id,
+        model_version_id=version_id,
+        status=SummaryStatus.DONE,
+        text=text,
+        content_hash="h",
+        article_updated_at=fields.pop("article_updated_at", T0 + timedelta(days=article_id)),
+        **fields,
+    )
+
+
+def _summaries(engine: Engine) -> list[Summary]:
+    with session_factory(engine)() as session:
+        return list(session.scalars(select(Summary).order_by(Summary.article_id)))
+
+
+def test_upserting_the_same_summary_twice_keeps_one_row(engine: Engine) -> None:
+    version = _version(engine)
+    for text in ("First.", "Second."):
+        with transaction(engine) as session:
+            upsert_summary(session, _done(1, version, text=text))
+    rows = _summaries(engine)
+    assert [(r.article_id, r.text, r.attempts) for r in rows] == [(1, "Second.", 2)]
+
+
+def test_a_failure_after_success_keeps_the_summary_text(engine: Engine) -> None:
+    version = _version(engine)
+    with transaction(engine) as session:
+        upsert_summary(session, _done(1, version, text="Kept."))
+    with transaction(engine) as session:
+        record_failure(session, 1, version, "generation crashed")
+    (row,) = _summaries(engine)
+    assert (row.status, row.reason) == (SummaryStatus.FAILED, "generation crashed")
+    assert row.text == "Kept."
+
+
+def test_concurrent_writers_on_postgres_end_with_one_row(postgres_url: str) -> None:
+    engine = make_engine(postgres_url, pool_size=10)
+    upgrade(engine)
+    version = _version(engine)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(5):
+                with transaction(engine) as session:
+                    upsert_summary(session, _done(42, version, text=f"writer {n}"))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = _summaries(engine)
+    assert len(rows) == 1
+    assert rows[0].attempts == 40
+    engine.dispose()
+
+
+def test_articles_are_read_through_configured_names(engine: Engine) -> None:
+    source = ArticleSource(
+        table="cms_story",
+        id_column="story_id",
+        title_column="headline",
+        body_column="story_text",
+        section_column="desk",
+        published_at_column="first_published",
+        updated_at_column="last_modified",
+    )
+    _add_articles(engine, source, 3)
+    fresh = articles_table(source, MetaData())
+    assert fresh.c.body.name == "story_text"
+    with engine.connect() as connection:
+        found = fetch_articles(connection, fresh, [1, 3, 99])
+    assert sorted(found) == [1, 3]
+    assert found[3].title == "Match 3"
+    assert found[3].body.startswith("The home side won match 3")
+    version = _version(engine)
+    assert list(stream_unsummarized_ids(engine, fresh, version, section="sport")) == [1, 3]
+
+
+def test_stream_skips_current_summaries_and_returns_edited_articles(engine: Engine) -> None:
+    table = _add_articles(engine, ArticleSource(), 10)
+    version = _version(engine)
+    with engine.connect() as connection:
+        sixth = fetch_articles(connection, table, [6])[6]
+    with transaction(engine) as session:
+        for article_id in (2, 3, 4):
+            upsert_summary(session, _done(article_id, version))
+        record_failure(session, 5, version, "timeout")
+        record_failure(
+            session, 6, version, "empty article text", status=SummaryStatus.SKIPPED, article=sixth
+        )
+    with engine.begin() as connection:  # article 3 is edited after it was summarised
+        connection.execute(
+            table.update().where(table.c.id == 3).values(updated_at=T0 + timedelta(days=30))
+        )
+    ids = list(stream_unsummarized_ids(engine, table, version, page_size=3))
+    assert ids == [1, 3, 5, 7, 8, 9, 10]
+    assert list(stream_unsummarized_ids(engine, table, version, include_current=True)) == list(
+        range(1, 11)
+    )
+
+
+def test_stream_filters_by_date_range_and_section(engine: Engine) -> None:
+    table = _add_articles(engine, ArticleSource(), 10)
+    version = _version(engine)
+    ids = stream_unsummarized_ids(
+        engine,
+        table,
+        version,
+        since=T0 + timedelta(days=3),
+        until=T0 + timedelta(days=8),
+        section="sport",
+    )
+    assert list(ids) == [3, 5, 7]
+
+
+def test_claims_dedupe_queued_ids_until_they_go_stale(engine: Engine) -> None:
+    version = _version(engine)
+    with transaction(engine) as session:
+        first = claim_for_queue(session, [1, 2, 2, 3], version, stale_after=timedelta(hours=1))
+    with transaction(engine) as session:
+        again = claim_for_queue(session, [1, 2, 3, 4], version, stale_after=timedelta(hours=1))
+    with transaction(engine) as session:
+        stale = claim_for_queue(session, [1], version, stale_after=timedelta(0))
+    assert sorted(first) == [1, 2, 3]
+    assert again == [4]
+    assert stale == [1]
+    with transaction(engine) as session:
+        upsert_summary(session, _done(1, version))
+        assert claim_for_queue(session, [1], version, stale_after=timedelta(hours=1)) == [1]
+
+
+def test_counts_by_status_and_in_queue(engine: Engine) -> None:
+    version = _version(engine)
+    with transaction(engine) as session:
+        claim_for_queue(session, [1, 2, 3], version, stale_after=timedelta(hours=1))
+        upsert_summary(session, _done(1, version))
+        record_failure(session, 2, version, "empty article text", status=SummaryStatus.SKIPPED)
+    with session_factory(engine)() as session:
+        counts = {(c.status, c.count) for c in counts_by_status(session)}
+    assert counts == {("done", 1), ("skipped", 1), ("queued", 1), ("in queue", 1)}
+
+
+def test_exactly_one_version_is_active_after_promotions(engine: Engine) -> None:
+    _version(engine, "v1")
+    _version(engine, "v2")
+    with transaction(engine) as session:
+        promote_model_version(session, "v1")
+    with transaction(engine) as session:
+        promote_model_version(session, "v2")
+    with session_factory(engine)() as session:
+        assert active_model_version(session).name == "v2"
+        from newsum.db.models import ModelVersion
+
+        assert session.scalars(select(ModelVersion.name).where(ModelVersion.is_active)).all() == [
+            "v2"
+        ]

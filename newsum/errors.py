@@ -25,3 +25,11 @@ class UnknownModelVersion(NewsumError):
 
 class BrokerUnavailable(NewsumError):
     """The Celery broker cannot be reached."""
+
+
+class DataInvalid(NewsumError):
+    """A training data file cannot be read as article/summary pairs."""
+
+
+class DataSourceUnavailable(NewsumError):
+    """A training data source (the dataset hub, the newsroom table) cannot be used."""

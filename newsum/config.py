@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     flower_user: str = Field("admin", description="Flower basic-auth user.")
     flower_password: SecretStr | None = Field(None, description="Flower basic-auth password.")
     log_level: str = Field("INFO", description="Log level of every newsum process.")
+    flower_host: str = Field("127.0.0.1", description="Address Flower binds.")
 
     @classmethod
     def settings_customise_sources(

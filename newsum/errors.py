@@ -25,3 +25,7 @@ class UnknownModelVersion(NewsumError):
 
 class BrokerUnavailable(NewsumError):
     """The Celery broker cannot be reached."""
+
+
+class ApiMisconfigured(NewsumError):
+    """The HTTP API or Flower cannot start safely with the current settings."""

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, Table, select
@@ -251,6 +252,20 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """422 naming what is wrong and where, without echoing the input back.
+
+    FastAPI's own handler echoes the input, and fails (500) on a body that is not UTF-8.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
+         "type": str(error.get("type", ""))}
+        for error in errors
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     """Turn the failures a client can act on into clear 4xx/5xx answers, never a 500."""
 
@@ -263,6 +278,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
         return respond
 
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(NoActiveModelVersion, handler(409))
     app.add_exception_handler(UnknownModelVersion, handler(404))
     app.add_exception_handler(

@@ -55,6 +55,7 @@ def client(worker_settings: Settings, engine: Engine) -> Iterator[TestClient]:
 
 @settings(
     max_examples=150,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -87,7 +88,7 @@ def test_no_request_makes_the_api_fail_with_a_server_error(
         assert headers.get("Authorization") == f"Bearer {TOKEN}"
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=60, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(segment=segment, body=bodies)
 def test_a_correctly_signed_request_is_never_a_server_error(

@@ -1,0 +1,108 @@
+"""Flower started by ``newsum flower`` as a real process: basic auth, and the queue depth."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from newsum.config import Settings
+from newsum.worker.enqueue import enqueue, queue_depth
+from tests.conftest import REDIS_SERVER
+from tests.worker.api_support import free_port
+from tests.worker.conftest import add_version, insert_articles
+from tests.worker.test_api_server import ROOT, newsum_env, wait_for_http
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+PASSWORD = "flower-pass-for-tests"
+
+
+@pytest.fixture
+def worker_settings(
+    engine: Engine, redis_prefix: str, settings_for: Callable[..., Settings]
+) -> Settings:
+    """Settings on the migrated test database and a private Redis key prefix."""
+    return settings_for(
+        engine.url.render_as_string(hide_password=False),
+        broker_url=REDIS_SERVER,
+        broker_key_prefix=redis_prefix,
+    )
+
+
+@pytest.fixture
+def flower(worker_settings: Settings) -> Iterator[str]:
+    """Base URL of a running Flower on the test's broker key space."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsum", "flower"],
+        cwd=ROOT,
+        env=newsum_env(
+            worker_settings,
+            NEWSUM_FLOWER_PASSWORD=PASSWORD,
+            NEWSUM_FLOWER_PORT=str(port),
+            NEWSUM_LOG_LEVEL="WARNING",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthcheck", process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def flower_depth(base: str, queue: str) -> int:
+    answer = httpx.get(f"{base}/api/queues/length", auth=("admin", PASSWORD), timeout=10)
+    assert answer.status_code == 200, answer.text
+    lengths = {item["name"]: item["messages"] for item in answer.json()["active_queues"]}
+    return lengths[queue]
+
+
+def test_flower_reports_the_queue_depth_newsum_reports(
+    flower: str, worker_settings: Settings, engine: Engine
+) -> None:
+    add_version(engine, "v1")
+    insert_articles(engine, worker_settings, [{"id": i, "title": "T", "body": "B"} for i in
+                                              range(1, 8)])
+    assert flower_depth(flower, "summarize") == queue_depth(worker_settings) == 0
+
+    enqueue(range(1, 6), settings=worker_settings)
+    assert flower_depth(flower, "summarize") == queue_depth(worker_settings) == 5
+    enqueue(range(1, 8), settings=worker_settings)  # 1-5 are already queued
+    assert flower_depth(flower, "summarize") == queue_depth(worker_settings) == 7
+
+    page = httpx.get(f"{flower}/broker", auth=("admin", PASSWORD), timeout=10)
+    assert page.status_code == 200
+    assert "summarize" in page.text
+
+
+def test_flower_refuses_requests_without_the_right_basic_auth(flower: str) -> None:
+    for auth in (None, ("admin", "wrong"), ("someone", PASSWORD)):
+        for path in ("/", "/api/queues/length", "/broker", "/api/workers"):
+            answer = httpx.get(flower + path, auth=auth, timeout=10)
+            assert answer.status_code == 401, (auth, path)
+    assert httpx.get(flower + "/", auth=("admin", PASSWORD), timeout=10).status_code == 200
+
+
+def test_newsum_flower_without_a_password_exits_with_one_clear_line(
+    worker_settings: Settings,
+) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "newsum", "flower"],
+        cwd=ROOT,
+        env=newsum_env(worker_settings, NEWSUM_FLOWER_PORT=str(free_port())),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 1
+    assert finished.stderr.strip().splitlines() == [
+        "error: Flower is never served without authentication: set NEWSUM_FLOWER_PASSWORD"
+    ]

@@ -25,3 +25,7 @@ class UnknownModelVersion(NewsumError):
 
 class BrokerUnavailable(NewsumError):
     """The Celery broker cannot be reached."""
+
+
+class InvalidArticleId(NewsumError):
+    """An article id that is not a positive integer."""

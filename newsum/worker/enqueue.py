@@ -23,9 +23,10 @@ from sqlalchemy import Engine
 
 from newsum.config import Settings
 from newsum.db.engine import make_engine, transaction
+from newsum.db.models import ModelVersion
 from newsum.db.queries import claim_for_queue, release_claims
 from newsum.db.registry import active_model_version, find_model_version
-from newsum.errors import BrokerUnavailable, InvalidArticleId
+from newsum.errors import BrokerUnavailable, InvalidArticleId, UnknownModelVersion
 from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
 
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
@@ -52,10 +53,18 @@ def engine_for(database_url: str) -> Engine:
 
 
 def resolve_model_version_id(engine: Engine, model_version: str | int | None) -> int:
-    """The id of the named version, or of the active one; raises the registry's errors."""
+    """The id of a version given by name (str) or id (int), or of the active one.
+
+    Raises NoActiveModelVersion or UnknownModelVersion.
+    """
     with transaction(engine) as session:
         if model_version is None:
             return active_model_version(session).id
+        if isinstance(model_version, int):
+            version = session.get(ModelVersion, model_version)
+            if version is None:
+                raise UnknownModelVersion(f"no model version with id {model_version}")
+            return version.id
         return find_model_version(session, model_version).id
 
 
@@ -134,10 +143,10 @@ def enqueue(
     article_ids: Iterable[int],
     *,
     settings: Settings,
-    model_version: str | None = None,
+    model_version: str | int | None = None,
     force: bool = False,
 ) -> EnqueueResult:
-    """Queue each id for summarisation by ``model_version`` (default: the active one).
+    """Queue each id for summarisation by ``model_version`` (name or id; default: active).
 
     Ids are claimed and sent in chunks of ``settings.enqueue_chunk_size``, so an
     iterator of any length runs in constant memory apart from the returned lists.

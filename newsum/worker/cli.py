@@ -93,6 +93,9 @@ def reload_command() -> None:
 
 def register(app: typer.Typer) -> None:
     """Attach the worker's commands to the root newsum app."""
+    from newsum.worker.api_cli import register_api
+
+    register_api(app)  # newsum api, newsum flower
     app.command("enqueue")(enqueue_command)
     app.command("backfill")(backfill_command)
     app.command("worker")(worker_command)

@@ -40,6 +40,7 @@ from newsum.errors import (
 from newsum.worker.api_auth import RequestAuthenticator, redis_client, seen_signatures_for
 from newsum.worker.api_guard import MAX_BODY_BYTES, RequestGuard
 from newsum.worker.api_metrics import NewsumCollector, metrics_registry, render
+from newsum.worker.enqueue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="newsum", version=__version__, lifespan=lifespan)
     app.state.newsum = state
-    app.state.metrics = metrics_registry(NewsumCollector(settings, engine, _queue_depth))
+    app.state.metrics = metrics_registry(NewsumCollector(settings, engine))
     app.add_middleware(
         RequestGuard, authenticator=authenticator, max_body_bytes=MAX_BODY_BYTES
     )
@@ -121,12 +122,6 @@ def _quick_connect(database_url: str) -> dict[str, Any]:
     if database_url.startswith("postgresql"):
         return {"connect_args": {"connect_timeout": 3}, "pool_timeout": 5}
     return {}
-
-
-def _queue_depth(settings: Settings) -> int:
-    from newsum.worker.enqueue import queue_depth
-
-    return queue_depth(settings)
 
 
 def _state(request: Request) -> ApiState:
@@ -148,8 +143,6 @@ def summarize_article(
     body: Annotated[SummarizeRequest | None, Body()] = None,
 ) -> SummarizeAccepted:
     """Queue one article for summarising (202); 404 when the CMS has no such article."""
-    from newsum.worker.enqueue import enqueue
-
     body = body or SummarizeRequest()
     with state.sessions() as session:
         version = _model_version(session, body.model_version or model_version)

@@ -10,7 +10,7 @@ counter must never do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -22,6 +22,7 @@ from newsum.config import Settings
 from newsum.db.engine import session_factory
 from newsum.db.queries import counts_by_status
 from newsum.errors import NewsumError
+from newsum.worker.enqueue import in_flight, queue_depth
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +32,29 @@ IN_QUEUE = "in queue"  # the pseudo-status counts_by_status gives claimed ids
 class NewsumCollector(Collector):
     """Collects queue depth, in-flight ids and summaries by version and state."""
 
-    def __init__(
-        self, settings: Settings, engine: Engine, queue_depth: Callable[[Settings], int]
-    ) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         self._settings = settings
         self._engine = engine
-        self._queue_depth = queue_depth
 
     def collect(self) -> Iterator[Metric]:
         queue = self._settings.queue_name
-        depth = self._read_depth()
+        broker = self._read_broker()
         broker_up = GaugeMetricFamily(
             "newsum_broker_up", "1 when the broker answered this scrape.", labels=["queue"]
         )
-        broker_up.add_metric([queue], 0 if depth is None else 1)
+        broker_up.add_metric([queue], 0 if broker is None else 1)
         yield broker_up
-        if depth is not None:
+        if broker is not None:
             waiting = GaugeMetricFamily(
                 "newsum_queue_depth", "Messages waiting in the queue.", labels=["queue"]
             )
-            waiting.add_metric([queue], depth)
+            waiting.add_metric([queue], broker[0])
             yield waiting
+            yield GaugeMetricFamily(
+                "newsum_in_flight",
+                "Messages workers took from the broker and have not acknowledged yet.",
+                value=broker[1],
+            )
         counts = self._read_counts()
         database_up = GaugeMetricFamily(
             "newsum_database_up", "1 when the database answered this scrape."
@@ -60,13 +63,14 @@ class NewsumCollector(Collector):
         yield database_up
         if counts is None:
             return
-        yield from _summary_metrics(counts, depth)
+        yield from _summary_metrics(counts)
 
-    def _read_depth(self) -> int | None:
+    def _read_broker(self) -> tuple[int, int] | None:
+        """(queue depth, in flight), or None when the broker does not answer."""
         try:
-            return self._queue_depth(self._settings)
+            return queue_depth(self._settings), in_flight(self._settings)
         except NewsumError as exc:
-            log.warning("metrics: queue depth unavailable: %s", exc)
+            log.warning("metrics: broker unavailable: %s", exc)
             return None
 
     def _read_counts(self) -> list[tuple[str, str, int]] | None:
@@ -78,9 +82,7 @@ class NewsumCollector(Collector):
             return None
 
 
-def _summary_metrics(
-    counts: list[tuple[str, str, int]], depth: int | None
-) -> Iterator[Metric]:
+def _summary_metrics(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
     summaries = GaugeMetricFamily(
         "newsum_summaries",
         "Summaries by model version and final state (done, failed, skipped) or queued.",
@@ -91,21 +93,13 @@ def _summary_metrics(
         "Article ids enqueued for a model version and not finished yet.",
         labels=["model_version"],
     )
-    total_claimed = 0
     for version, status, count in counts:
         if status == IN_QUEUE:
             claimed.add_metric([version], count)
-            total_claimed += count
         else:
             summaries.add_metric([version, status], count)
     yield summaries
     yield claimed
-    if depth is not None:
-        yield GaugeMetricFamily(
-            "newsum_in_flight",
-            "Ids taken from the queue by workers and not finished yet.",
-            value=max(total_claimed - depth, 0),
-        )
 
 
 def metrics_registry(collector: NewsumCollector) -> CollectorRegistry:

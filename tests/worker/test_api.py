@@ -17,6 +17,7 @@ from newsum.config import Settings
 from newsum.errors import ApiMisconfigured
 from newsum.worker.api import create_app
 from newsum.worker.api_guard import MAX_BODY_BYTES
+from newsum.worker.celery_app import celery_app_for
 from tests.conftest import REDIS_SERVER
 from tests.worker.api_support import TOKEN, bearer, closed_port, signed
 from tests.worker.conftest import add_version, insert_articles
@@ -218,24 +219,39 @@ def test_a_json_body_can_force_a_named_version(client: TestClient, engine: Engin
     assert summary.json()["status"] == "queued"
 
 
-def test_metrics_report_the_real_queue_depth_and_states(
-    client: TestClient, api_settings: Settings
-) -> None:
-    for article_id in (1, 2, 3):
-        client.post(f"/articles/{article_id}/summarize", headers=bearer())
+def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The API's /metrics samples by (name, sorted labels)."""
     answer = client.get("/metrics", headers=bearer())
     assert answer.status_code == 200
-    samples = {
+    assert answer.headers["content-type"].startswith("text/plain")
+    return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(answer.text)
         for sample in family.samples
     }
-    depth = samples[("newsum_queue_depth", (("queue", "summarize"),))]
-    assert depth == queue_length(api_settings) == 3
+
+
+def test_metrics_report_the_real_queue_depth_in_flight_and_states(
+    client: TestClient, api_settings: Settings
+) -> None:
+    for article_id in (1, 2, 3):
+        client.post(f"/articles/{article_id}/summarize", headers=bearer())
+    samples = scrape(client)
+    queue = ("queue", "summarize")
+    assert samples[("newsum_queue_depth", (queue,))] == queue_length(api_settings) == 3
+    assert samples[("newsum_in_flight", ())] == 0
     assert samples[("newsum_summaries", (("model_version", "v1"), ("status", "queued")))] == 3
     assert samples[("newsum_claimed", (("model_version", "v1"),))] == 3
-    assert samples[("newsum_in_flight", ())] == 0
-    assert samples[("newsum_broker_up", (("queue", "summarize"),))] == 1
+    assert samples[("newsum_broker_up", (queue,))] == 1
+    assert samples[("newsum_database_up", ())] == 1
+
+    # A consumer that takes a message without acknowledging it, as a worker mid-batch does.
+    with celery_app_for(api_settings).connection_for_read() as connection:
+        taken = connection.SimpleQueue(api_settings.queue_name).get(timeout=5)
+        assert taken.payload is not None
+        samples = scrape(client)
+        assert samples[("newsum_queue_depth", (queue,))] == queue_length(api_settings) == 2
+        assert samples[("newsum_in_flight", ())] == 1
 
 
 @sqlite_only

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import Engine
 
@@ -34,8 +35,8 @@ def worker_settings(
 
 
 @pytest.fixture
-def flower(worker_settings: Settings) -> Iterator[str]:
-    """Base URL of a running Flower on the test's broker key space."""
+def flower_process(worker_settings: Settings) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A running ``newsum flower`` on the test's broker key space, and its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "newsum", "flower"],
@@ -45,6 +46,8 @@ def flower(worker_settings: Settings) -> Iterator[str]:
             NEWSUM_FLOWER_PASSWORD=PASSWORD,
             NEWSUM_FLOWER_PORT=str(port),
             NEWSUM_LOG_LEVEL="WARNING",
+            # Would open Flower's HTTP API to anyone if newsum passed it on.
+            FLOWER_UNAUTHENTICATED_API="true",
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -52,10 +55,16 @@ def flower(worker_settings: Settings) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base}/healthcheck", process)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def flower(flower_process: tuple[str, subprocess.Popen[bytes]]) -> str:
+    """Base URL of a running Flower."""
+    return flower_process[0]
 
 
 def flower_depth(base: str, queue: str) -> int:
@@ -83,12 +92,17 @@ def test_flower_reports_the_queue_depth_newsum_reports(
     assert "summarize" in page.text
 
 
-def test_flower_refuses_requests_without_the_right_basic_auth(flower: str) -> None:
+def test_flower_refuses_requests_without_the_right_basic_auth(
+    flower_process: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    flower, process = flower_process
+    assert PASSWORD not in " ".join(psutil.Process(process.pid).cmdline())
     for auth in (None, ("admin", "wrong"), ("someone", PASSWORD)):
-        for path in ("/", "/api/queues/length", "/broker", "/api/workers"):
+        for path in ("/", "/api/queues/length", "/broker", "/api/workers", "/metrics"):
             answer = httpx.get(flower + path, auth=auth, timeout=10)
             assert answer.status_code == 401, (auth, path)
-    assert httpx.get(flower + "/", auth=("admin", PASSWORD), timeout=10).status_code == 200
+    for path in ("/", "/metrics"):
+        assert httpx.get(flower + path, auth=("admin", PASSWORD), timeout=10).status_code == 200
 
 
 def test_newsum_flower_without_a_password_exits_with_one_clear_line(

@@ -136,3 +136,4 @@ def test_redis_down_fails_a_signed_request_closed_not_open() -> None:
     headers = lower(signed("POST", TARGET.decode(), timestamp=NOW))
     with pytest.raises(BrokerUnavailable, match="replays"):
         authenticator(seen).verify("POST", TARGET, headers, b"")
+

@@ -290,3 +290,26 @@ def test_broker_down_gives_503_fast_while_healthz_and_reads_still_answer(
             "/articles/1/summarize", headers=signed("POST", "/articles/1/summarize")
         )
         assert signed_post.status_code == 503
+
+
+@sqlite_only
+def test_database_down_gives_503_and_healthz_says_which_part_is_down(
+    api_settings: Settings,
+) -> None:
+    down = api_settings.model_copy(
+        update={"database_url": f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/x"}
+    )
+    with TestClient(create_app(down), raise_server_exceptions=False) as client:
+        started = time.monotonic()
+        for method, path in (("POST", "/articles/1/summarize"), ("GET", "/articles/1/summary")):
+            answer = client.request(method, path, headers=bearer())
+            assert answer.status_code == 503, answer.text
+            assert "127.0.0.1" not in answer.text
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json() == {"status": "degraded", "database": False, "broker": True}
+        metrics = client.get("/metrics", headers=bearer())
+        assert metrics.status_code == 200
+        assert "newsum_database_up 0.0" in metrics.text
+        assert time.monotonic() - started < 20
+    assert queue_length(api_settings) == 0

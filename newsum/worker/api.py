@@ -11,6 +11,7 @@ its thread pool; the broker client fails within seconds when Redis is down, givi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -214,7 +215,7 @@ def _require_article(session: Session, articles: Table, article_id: int) -> None
         raise HTTPException(404, f"the article table has no article {article_id}")
 
 
-def _reachable(check: Any) -> bool:
+def _reachable(check: Callable[[], None]) -> bool:
     """Run a check; report whether it passed (the reason goes to the log, not the client)."""
     try:
         check()
@@ -239,9 +240,13 @@ def _ping_broker(broker_url: str) -> None:
 
 
 def _describe(exc: BaseException) -> str:
-    """One line about a failure that names no URL or credential."""
+    """One line about a failure for the log; newsum's errors already mask URL passwords."""
     if isinstance(exc, NewsumError):
         return str(exc)
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        # The driver's own message ("no such table", "connection refused"), no SQL text.
+        lines = str(exc.orig).strip().splitlines()
+        return f"{type(exc.orig).__name__}: {lines[0] if lines else ''}"
     return type(exc).__name__
 
 

@@ -34,7 +34,7 @@ from newsum.db.registry import active_model_version
 from newsum.errors import NewsumError, UnknownModelVersion
 
 if TYPE_CHECKING:
-    from newsum.modeling.loading import LoadedModel
+    from newsum.modeling.loading import LoadedModel, Precision
 
 log = logging.getLogger(__name__)
 RELOAD_COMMAND = "newsum_reload"
@@ -102,24 +102,30 @@ class ModelRuntime:
         self._loaded = None
         self._version = None
 
+    def precision(self) -> Precision:
+        """The configured precision, or fp32 on a machine without a GPU (plain CPU fallback)."""
+        from newsum.modeling.loading import resolve_device
+
+        if self.settings.precision == "nf4" and resolve_device(self.settings.device).type != "cuda":
+            return "fp32"
+        return self.settings.precision
+
     def _load(self, version: ServedVersion) -> None:
         from newsum.modeling.loading import load_for_inference
 
         self.invalidate()  # free the old model's memory before loading the new one
         started = time.perf_counter()
+        precision = self.precision()
         base_model = None if version.adapter_dir is not None else version.base_model
         self._loaded = load_for_inference(
-            version.adapter_dir,
-            base_model=base_model,
-            precision=self.settings.precision,
+            version.adapter_dir, base_model=base_model, precision=precision,
             device=self.settings.device,
         )
         self._version = version
         self.loads += 1
         log.info(
             "model loaded pid=%d version=%s precision=%s loads=%d seconds=%.1f",
-            os.getpid(), version.name, self.settings.precision, self.loads,
-            time.perf_counter() - started,
+            os.getpid(), version.name, precision, self.loads, time.perf_counter() - started,
         )
 
 

@@ -4,44 +4,12 @@ settings that point at it and at an isolated key space on the real Redis server.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
 from newsum.config import Settings
-from newsum.db.articles import create_articles_table
-from newsum.db.engine import transaction
-from newsum.db.registry import promote_model_version, register_model_version
 from tests.conftest import REDIS_SERVER
-
-
-def add_version(engine: Engine, name: str = "v1", *, adapter_path: str = "",
-                base_model: str = "tiny-base", promote: bool = True) -> int:
-    """Register (and by default promote) a model version; return its id."""
-    with transaction(engine) as session:
-        version = register_model_version(
-            session, name=name, adapter_path=adapter_path, base_model=base_model
-        )
-        if promote:
-            promote_model_version(session, name)
-        return version.id
-
-
-def insert_articles(engine: Engine, settings: Settings, rows: list[dict]) -> None:
-    """Insert article rows (id, title, body, ...) into the embedded article table."""
-    table = create_articles_table(engine, settings.articles)
-    now = datetime.now(UTC)
-    full = [
-        {
-            "title": None, "body": None, "section": "news", "language": "en", "url": None,
-            "published_at": now - timedelta(minutes=5), "updated_at": now - timedelta(minutes=5),
-            **row,
-        }
-        for row in rows
-    ]
-    with engine.begin() as connection:
-        connection.execute(table.insert(), full)
 
 
 @pytest.fixture
@@ -54,3 +22,4 @@ def worker_settings(
         broker_url=REDIS_SERVER,
         broker_key_prefix=redis_prefix,
     )
+

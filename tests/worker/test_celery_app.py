@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from sqlalchemy import Engine
 
 from newsum.config import Settings
 from newsum.worker.celery_app import celery_config, make_celery, worker_argv
 from newsum.worker.enqueue import queue_depth
-from tests.worker.conftest import add_version
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.worker.newsroom import add_version
+from tests.worker.processes import run_cli
 
 
 def test_config_is_json_only_late_ack_and_isolated_by_prefix() -> None:
@@ -42,20 +36,6 @@ def test_worker_runs_one_process_on_the_summarize_queue_with_fair_scheduling() -
     argv = worker_argv(Settings())
     assert "--concurrency=1" in argv and "--queues=summarize" in argv
     assert argv[argv.index("-O") + 1] == "fair"
-
-
-def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "NEWSUM_DATABASE_URL": settings.database_url,
-        "NEWSUM_BROKER_URL": settings.broker_url,
-        "NEWSUM_BROKER_KEY_PREFIX": settings.broker_key_prefix,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "newsum", *args], env=env, capture_output=True, text=True,
-        timeout=120,
-    )
 
 
 def test_cli_enqueue_queues_ids_and_rejects_non_integers(

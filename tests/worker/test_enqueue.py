@@ -18,7 +18,7 @@ from newsum.db.queries import counts_by_status
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
 from newsum.worker.enqueue import enqueue, in_flight, queue_depth
 from tests.conftest import REDIS_SERVER
-from tests.worker.conftest import add_version
+from tests.worker.newsroom import add_version
 
 
 def queued_messages(settings: Settings) -> list[dict]:

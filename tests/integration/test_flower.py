@@ -15,8 +15,9 @@ from newsum.config import Settings
 from newsum.worker.enqueue import enqueue, queue_depth
 from tests.conftest import REDIS_SERVER
 from tests.worker.api_support import free_port
-from tests.worker.conftest import add_version, insert_articles
-from tests.worker.test_api_server import ROOT, newsum_env, wait_for_http
+from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.processes import REPO, process_env
+from tests.worker.test_api_server import wait_for_http
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 PASSWORD = "flower-pass-for-tests"
@@ -40,8 +41,8 @@ def flower_process(worker_settings: Settings) -> Iterator[tuple[str, subprocess.
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "newsum", "flower"],
-        cwd=ROOT,
-        env=newsum_env(
+        cwd=REPO,
+        env=process_env(
             worker_settings,
             NEWSUM_FLOWER_PASSWORD=PASSWORD,
             NEWSUM_FLOWER_PORT=str(port),
@@ -110,8 +111,8 @@ def test_newsum_flower_without_a_password_exits_with_one_clear_line(
 ) -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "newsum", "flower"],
-        cwd=ROOT,
-        env=newsum_env(worker_settings, NEWSUM_FLOWER_PORT=str(free_port())),
+        cwd=REPO,
+        env=process_env(worker_settings, NEWSUM_FLOWER_PORT=str(free_port())),
         capture_output=True,
         text=True,
         timeout=60,

@@ -20,7 +20,7 @@ from newsum.worker.api_guard import MAX_BODY_BYTES
 from newsum.worker.celery_app import celery_app_for
 from tests.conftest import REDIS_SERVER
 from tests.worker.api_support import TOKEN, bearer, closed_port, signed
-from tests.worker.conftest import add_version, insert_articles
+from tests.worker.newsroom import add_version, insert_articles
 
 # Tests of the HTTP surface alone run on SQLite only; the flows touching queries run on both.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

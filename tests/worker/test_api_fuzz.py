@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from newsum.config import Settings
 from newsum.worker.api import create_app
 from tests.worker.api_support import TOKEN, signed
-from tests.worker.conftest import add_version, insert_articles
+from tests.worker.newsroom import add_version, insert_articles
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,25 +13,10 @@ from sqlalchemy import Engine
 
 from newsum.config import Settings
 from tests.worker.api_support import TOKEN, bearer, free_port, signed
-from tests.worker.conftest import add_version, insert_articles
+from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.processes import REPO, process_env
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-def newsum_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a newsum process started for ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSUM_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        NEWSUM_CONFIG_FILE=str(ROOT / "absent-newsum.toml"),
-        NEWSUM_DATABASE_URL=settings.database_url,
-        NEWSUM_BROKER_URL=settings.broker_url,
-        NEWSUM_BROKER_KEY_PREFIX=settings.broker_key_prefix,
-        NEWSUM_DATA_DIR=str(settings.data_dir),
-        **extra,
-    )
-    return env
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -58,8 +41,8 @@ def api_server(worker_settings: Settings, engine: Engine) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "newsum", "api", "--port", str(port)],
-        cwd=ROOT,
-        env=newsum_env(worker_settings, NEWSUM_API_TOKEN=TOKEN, NEWSUM_LOG_LEVEL="WARNING"),
+        cwd=REPO,
+        env=process_env(worker_settings, NEWSUM_API_TOKEN=TOKEN, NEWSUM_LOG_LEVEL="WARNING"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -92,8 +75,8 @@ def test_newsum_api_serves_a_signed_cms_request_over_tcp(api_server: str) -> Non
 def test_newsum_api_without_a_token_exits_with_one_clear_line(worker_settings: Settings) -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "newsum", "api", "--port", str(free_port())],
-        cwd=ROOT,
-        env=newsum_env(worker_settings),
+        cwd=REPO,
+        env=process_env(worker_settings),
         capture_output=True,
         text=True,
         timeout=60,

@@ -14,10 +14,9 @@ from sqlalchemy import Engine
 from newsum.config import Settings
 from newsum.worker.enqueue import enqueue, queue_depth
 from tests.conftest import REDIS_SERVER
-from tests.worker.api_support import free_port
+from tests.worker.api_support import free_port, wait_for_http
 from tests.worker.newsroom import add_version, insert_articles
 from tests.worker.processes import REPO, process_env
-from tests.worker.test_api_server import wait_for_http
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 PASSWORD = "flower-pass-for-tests"

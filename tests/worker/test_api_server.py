@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -12,47 +11,19 @@ import pytest
 from sqlalchemy import Engine
 
 from newsum.config import Settings
-from tests.worker.api_support import TOKEN, bearer, free_port, signed
+from tests.worker.api_support import bearer, free_port, running_api, signed
 from tests.worker.newsroom import add_version, insert_articles
 from tests.worker.processes import REPO, process_env
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    """Return once ``url`` answers; fail with the process's output if it dies or stalls."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"server exited with {process.returncode}:\n{output}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not answer within {timeout_s} s")
-
-
 @pytest.fixture
 def api_server(worker_settings: Settings, engine: Engine) -> Iterator[str]:
     add_version(engine, "v1")
     insert_articles(engine, worker_settings, [{"id": 41, "title": "T", "body": "A story."}])
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsum", "api", "--port", str(port)],
-        cwd=REPO,
-        env=process_env(worker_settings, NEWSUM_API_TOKEN=TOKEN, NEWSUM_LOG_LEVEL="WARNING"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/healthz", process)
+    with running_api(worker_settings) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_newsum_api_serves_a_signed_cms_request_over_tcp(api_server: str) -> None:

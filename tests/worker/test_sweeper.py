@@ -55,5 +55,7 @@ def test_sweep_requeues_claims_whose_message_was_lost(
     with transaction(engine) as session:
         claim = session.get(Summary, 1)
         assert claim is not None and claim.model_version_id == version_id
-        claimed_at = claim.queued_at.replace(tzinfo=UTC)  # SQLite returns it naive
+        claimed_at = claim.queued_at
+        if claimed_at.tzinfo is None:  # SQLite returns it naive (in UTC)
+            claimed_at = claimed_at.replace(tzinfo=UTC)
         assert claimed_at > datetime.now(UTC) - timedelta(minutes=1)

@@ -51,3 +51,14 @@ def test_cli_enqueue_queues_ids_and_rejects_non_integers(
     assert bad.returncode == 1
     assert bad.stderr.strip() == "error: article ids must be positive integers, got x7"
     assert queue_depth(worker_settings) == 2
+
+
+def test_status_shows_queue_depth_and_in_flight(
+    engine: Engine, worker_settings: Settings
+) -> None:
+    add_version(engine)
+    run_cli(worker_settings, "enqueue", "1", "2", "3")
+    status = run_cli(worker_settings, "status")
+    assert status.returncode == 0, status.stderr
+    assert "queue depth: 3  in flight: 0" in status.stdout
+    assert "v1" in status.stdout and "in queue" in status.stdout

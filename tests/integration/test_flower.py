@@ -16,7 +16,7 @@ from newsum.worker.enqueue import enqueue, queue_depth
 from tests.conftest import REDIS_SERVER
 from tests.worker.api_support import free_port, wait_for_http
 from tests.worker.newsroom import add_version, insert_articles
-from tests.worker.processes import REPO, process_env
+from tests.worker.processes import REPO, process_env, run_cli
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 PASSWORD = "flower-pass-for-tests"
@@ -86,6 +86,9 @@ def test_flower_reports_the_queue_depth_newsum_reports(
     assert flower_depth(flower, "summarize") == queue_depth(worker_settings) == 5
     enqueue(range(1, 8), settings=worker_settings)  # 1-5 are already queued
     assert flower_depth(flower, "summarize") == queue_depth(worker_settings) == 7
+    status = run_cli(worker_settings, "status")
+    assert status.returncode == 0, status.stderr
+    assert "queue depth: 7 " in status.stdout
 
     page = httpx.get(f"{flower}/broker", auth=("admin", PASSWORD), timeout=10)
     assert page.status_code == 200

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -83,15 +84,15 @@ class MemorySeenSignatures:
     """Signatures kept in this process (a deployment without Redis runs one API process)."""
 
     clock: Callable[[], float] = time.monotonic
-    _expiry: dict[str, float] = field(default_factory=dict)
+    # Insertion order is expiry order (one TTL for all), so expired entries sit in front.
+    _expiry: OrderedDict[str, float] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def first_use(self, signature: str, ttl_s: int) -> bool:
         now = self.clock()
         with self._lock:
-            for seen, expires in list(self._expiry.items()):
-                if expires <= now:
-                    del self._expiry[seen]
+            while self._expiry and next(iter(self._expiry.values())) <= now:
+                self._expiry.popitem(last=False)
             if signature in self._expiry:
                 return False
             self._expiry[signature] = now + ttl_s

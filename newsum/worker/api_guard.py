@@ -23,6 +23,10 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _ClientGone(Exception):
+    pass
+
+
 class RequestGuard:
     """ASGI middleware: 413 for big bodies, 401 for bad credentials, then the app."""
 
@@ -59,6 +63,8 @@ class RequestGuard:
         except _BodyTooLarge:
             await self._too_large(scope, receive, send)
             return
+        except _ClientGone:
+            return
         if scope["path"] not in self.public_paths:
             refusal = await self._refusal(scope, headers, body)
             if refusal is not None:
@@ -67,13 +73,13 @@ class RequestGuard:
         await self.app(scope, _replaying(body, receive), send)
 
     async def _read_body(self, receive: Receive) -> bytes:
-        """The whole body, raising _BodyTooLarge as soon as it passes the cap."""
+        """The whole body; _BodyTooLarge once it passes the cap, _ClientGone on disconnect."""
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
-            if message["type"] != "http.request":
-                break
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:

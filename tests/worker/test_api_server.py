@@ -43,6 +43,17 @@ def test_newsum_api_serves_a_signed_cms_request_over_tcp(api_server: str) -> Non
     assert "server" not in health.headers
 
 
+def test_newsum_api_answers_a_1_mb_body_with_413_plain_or_chunked(api_server: str) -> None:
+    url = api_server + "/articles/41/summarize"
+    plain = httpx.post(url, content=b"x" * 1_000_000, headers=bearer(), timeout=10)
+    assert plain.status_code == 413
+    chunks = (b"y" * 8192 for _ in range(125))
+    chunked = httpx.post(url, content=chunks, headers=bearer(), timeout=10)
+    assert chunked.status_code == 413
+    still_up = httpx.get(api_server + "/healthz", timeout=10)
+    assert still_up.status_code == 200
+
+
 def test_newsum_api_without_a_token_exits_with_one_clear_line(worker_settings: Settings) -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "newsum", "api", "--port", str(free_port())],

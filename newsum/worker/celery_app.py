@@ -42,6 +42,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     transport = broker_transport_options(settings)
     return {
         "broker_url": settings.broker_url,
+        # kombu's Redis transport, except that junk pushed onto the queue is dropped
+        # instead of stopping the worker (see newsum.worker.transport).
+        "broker_transport": "newsum.worker.transport:Transport",
         "broker_transport_options": transport,
         "broker_connection_timeout": settings.broker_connect_timeout_s,
         "broker_connection_retry_on_startup": True,

@@ -73,12 +73,12 @@ def test_enqueue_sweeper_and_backfill_each_end_with_exactly_one_summary(
         # 1. The CMS path: `newsum enqueue`.
         cli = run_cli(settings, "enqueue", "1", "2", "3", "4")
         assert cli.returncode == 0, cli.stderr
-        wait_until_final(pg_engine, range(1, 5), version_id)
+        wait_until_final(pg_engine, range(1, 5), version_id, worker=worker)
 
         # 2. The safety net: recent articles no webhook announced, found by a sweep.
         insert_articles(pg_engine, settings, articles(range(21, 24), now))
         celery_app_for(settings).send_task(TASK_SWEEP, queue=settings.queue_name)
-        wait_until_final(pg_engine, range(21, 24), version_id)
+        wait_until_final(pg_engine, range(21, 24), version_id, worker=worker)
         assert {s.article_id for s in all_summaries(pg_engine)} == {1, 2, 3, 4, 21, 22, 23}
 
         # 3. The archive (older than the sweeper's window): a backfill.
@@ -87,7 +87,7 @@ def test_enqueue_sweeper_and_backfill_each_end_with_exactly_one_summary(
         assert "seen 3, queued 3, already queued 0, skipped (already summarised) 7" in (
             backfill.stdout
         )
-        wait_until_final(pg_engine, range(11, 14), version_id)
+        wait_until_final(pg_engine, range(11, 14), version_id, worker=worker)
 
         again = run_cli(settings, "backfill")
         assert "seen 0, queued 0, already queued 0, skipped (already summarised) 10" in (
@@ -119,7 +119,7 @@ def test_a_promoted_version_is_served_after_reload_and_backfilled(
         worker.wait_ready()
         worker.wait_for_log(r"model loaded pid=\d+ version=tiny-base")
         run_cli(settings, "enqueue", "1", "2", "3")
-        wait_until_final(pg_engine, range(1, 4), first)
+        wait_until_final(pg_engine, range(1, 4), first, worker=worker)
 
         second = add_version(pg_engine, "tiny-next", base_model=str(tiny_model_dir))
         reload = run_cli(settings, "reload")
@@ -128,7 +128,7 @@ def test_a_promoted_version_is_served_after_reload_and_backfilled(
 
         backfill = run_cli(settings, "backfill", "--model-version", "tiny-next")
         assert "queued 3" in backfill.stdout, backfill.stderr
-        rows = wait_until_final(pg_engine, range(1, 4), second)
+        rows = wait_until_final(pg_engine, range(1, 4), second, worker=worker)
     finally:
         worker.stop()
 

@@ -130,9 +130,13 @@ class WorkerProcess(NewsumProcess):
 
 
 def wait_until_final(
-    engine: Engine, article_ids: Iterable[int], model_version_id: int, timeout: float = 180
+    engine: Engine, article_ids: Iterable[int], model_version_id: int, timeout: float = 180,
+    worker: NewsumProcess | None = None,
 ) -> dict[int, Summary]:
-    """Wait until each id has a final row (done/failed/skipped, no queue claim) and return them."""
+    """Wait until each id has a final row (done/failed/skipped, no queue claim) and return them.
+
+    On timeout the assertion shows the states and the tail of ``worker``'s log.
+    """
     wanted = set(article_ids)
     deadline = time.monotonic() + timeout
     rows: dict[int, Summary] = {}
@@ -153,7 +157,8 @@ def wait_until_final(
             return rows
         time.sleep(0.3)
     states = {i: (rows[i].status, rows[i].queued_at) if i in rows else None for i in wanted}
-    raise AssertionError(f"not all articles reached a final state in {timeout}s: {states}")
+    log = worker.log()[-4000:] if worker is not None else ""
+    raise AssertionError(f"not all articles reached a final state in {timeout}s: {states}\n{log}")
 
 
 def all_summaries(engine: Engine) -> list[Summary]:

@@ -3,7 +3,8 @@
 ``newsum flower`` runs this module in place of ``celery flower``. It is Celery's own
 command line, with one change to Flower: its Prometheus endpoint (``/metrics``), which
 Flower serves to anyone even when basic auth is on, requires the same credentials as
-every other page. ``/healthcheck`` (it answers "OK" and nothing else) stays open.
+every other page (``/healthcheck``, which answers "OK" and nothing else, stays open); and
+Flower's app uses kombu's standard Redis transport so that Flower recognises the broker.
 """
 
 from __future__ import annotations
@@ -67,11 +68,25 @@ def require_auth_on_metrics() -> None:
         Metrics.get = guarded  # type: ignore[method-assign]
 
 
+def use_standard_redis_transport() -> None:
+    """Give Flower's Celery app kombu's own Redis transport, not the worker's.
+
+    Flower reads queue lengths from Redis itself and recognises the broker by the scheme
+    of the app's broker URI; with the worker's transport class that URI names the class,
+    and Flower's broker page and queue API answer "broker is not supported". Flower never
+    consumes the summarize queue, so it has no use for the worker's junk-tolerant channel.
+    """
+    from newsum.worker.celery_app import app
+
+    app.conf.broker_transport = None
+
+
 def main() -> None:
     """Celery's command line (``celery -A ... flower ...``) with the locked-down Flower."""
     from celery.bin.celery import main as celery_main
 
     require_auth_on_metrics()
+    use_standard_redis_transport()
     sys.exit(celery_main())
 
 

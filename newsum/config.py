@@ -93,6 +93,27 @@ class Settings(BaseSettings):
     )
     sweeper_interval_s: int = Field(300, description="Seconds between sweeper runs.")
     sweeper_limit: int = Field(1000, description="Most articles one sweeper run enqueues.")
+    sweeper_window_s: int = Field(
+        86400, description="The sweeper looks at articles published or updated this recently."
+    )
+    queue_claim_timeout_s: int = Field(
+        7200,
+        description="A queue claim older than this counts as lost; the id may be queued again.",
+    )
+    enqueue_chunk_size: int = Field(500, description="Ids claimed and sent per round trip.")
+    broker_connect_timeout_s: float = Field(
+        3.0, description="Seconds an enqueue waits for the broker before giving up."
+    )
+    task_max_retries: int = Field(
+        5, description="Retries of a batch after a transient fault (database/broker down)."
+    )
+    task_retry_backoff_s: float = Field(
+        2.0, description="First retry delay; doubles on each retry (exponential backoff)."
+    )
+    task_retry_backoff_max_s: float = Field(300.0, description="Longest retry delay.")
+    model_load_timeout_s: int = Field(
+        900, description="Seconds a worker process may spend loading the model at start."
+    )
 
     # --- model ---------------------------------------------------------------------
     base_model: str = Field(
@@ -118,6 +139,7 @@ class Settings(BaseSettings):
     flower_user: str = Field("admin", description="Flower basic-auth user.")
     flower_password: SecretStr | None = Field(None, description="Flower basic-auth password.")
     log_level: str = Field("INFO", description="Log level of every newsum process.")
+    flower_host: str = Field("127.0.0.1", description="Address Flower binds.")
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,9 @@ class StatusReport:
     counts: list[StatusCount] = field(default_factory=list)
     throughput_per_s: float = 0.0
     active_version: str | None = None
+    queue_depth: int | None = None
+    in_flight: int | None = None
+    broker_error: str | None = None
 
 
 def collect_status(settings: Settings) -> StatusReport:
@@ -33,12 +36,29 @@ def collect_status(settings: Settings) -> StatusReport:
             report.active_version = active_model_version(session).name
         except NoActiveModelVersion:
             report.active_version = None
+    _add_queue(report, settings)
     return report
+
+
+def _add_queue(report: StatusReport, settings: Settings) -> None:
+    """Queue depth and in-flight messages from the broker; a broker down is reported."""
+    from newsum.errors import BrokerUnavailable
+    from newsum.worker.enqueue import in_flight, queue_depth
+
+    try:
+        report.queue_depth = queue_depth(settings)
+        report.in_flight = in_flight(settings)
+    except BrokerUnavailable as exc:
+        report.broker_error = str(exc)
 
 
 def format_status(report: StatusReport) -> str:
     """The report as a small text table."""
     lines = [f"active model version: {report.active_version or '(none)'}"]
+    if report.broker_error:
+        lines.append(f"queue: unknown ({report.broker_error})")
+    else:
+        lines.append(f"queue depth: {report.queue_depth}  in flight: {report.in_flight}")
     if not report.counts:
         lines.append("no summaries yet")
     else:

@@ -95,6 +95,57 @@ def stream_unsummarized_ids(
     own short transaction, so memory stays constant and no long transaction holds the
     table. ``include_current`` yields every matching article (a forced re-run).
     """
+    conditions = _unsummarized_conditions(
+        articles, model_version_id, since=since, until=until, section=section,
+        date_field=date_field, include_current=include_current,
+    )
+    last_id: int | None = None
+    while True:
+        query = select(articles.c.id).where(*conditions).order_by(articles.c.id).limit(page_size)
+        if last_id is not None:
+            query = query.where(articles.c.id > last_id)
+        with engine.connect() as connection:
+            page = connection.execute(query).scalars().all()
+        yield from page
+        if len(page) < page_size:
+            return
+        last_id = page[-1]
+
+
+def count_unsummarized_ids(
+    engine: Engine,
+    articles: Table,
+    model_version_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    section: str | None = None,
+    date_field: Literal["published_at", "updated_at"] = "published_at",
+    include_current: bool = False,
+) -> int:
+    """How many ids :func:`stream_unsummarized_ids` would yield with the same filters."""
+    conditions = _unsummarized_conditions(
+        articles, model_version_id, since=since, until=until, section=section,
+        date_field=date_field, include_current=include_current,
+    )
+    with engine.connect() as connection:
+        return int(
+            connection.execute(select(func.count()).select_from(articles).where(*conditions))
+            .scalar_one()
+        )
+
+
+def _unsummarized_conditions(
+    articles: Table,
+    model_version_id: int,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    section: str | None,
+    date_field: Literal["published_at", "updated_at"],
+    include_current: bool,
+) -> list[Any]:
+    """The WHERE clauses shared by the stream and the count of unsummarised articles."""
     summary = Summary.__table__
     current = and_(
         summary.c.article_id == articles.c.id,
@@ -115,18 +166,7 @@ def stream_unsummarized_ids(
         conditions.append(date_column < until)
     if section is not None:
         conditions.append(articles.c.section == section)
-
-    last_id: int | None = None
-    while True:
-        query = select(articles.c.id).where(*conditions).order_by(articles.c.id).limit(page_size)
-        if last_id is not None:
-            query = query.where(articles.c.id > last_id)
-        with engine.connect() as connection:
-            page = connection.execute(query).scalars().all()
-        yield from page
-        if len(page) < page_size:
-            return
-        last_id = page[-1]
+    return conditions
 
 
 def _insert(session: Session) -> Any:

@@ -1,0 +1,293 @@
+"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics.
+
+Every route but ``/healthz`` needs the shared secret (see :mod:`newsum.worker.api_auth`);
+without one configured the app refuses to be built. An article id the CMS's table does not
+hold is answered 404 at once, instead of being queued only to end ``skipped`` (an article
+deleted after that check still ends ``skipped: unknown article id`` through the worker).
+Routes are plain ``def``: they do blocking database and broker I/O, which FastAPI runs in
+its thread pool; the broker client fails within seconds when Redis is down, giving 503.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, Table, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsum import __version__
+from newsum.config import Settings
+from newsum.db.engine import check_connection, make_engine, session_factory
+from newsum.db.models import ModelVersion, articles_table
+from newsum.db.queries import get_summary
+from newsum.db.registry import active_model_version, find_model_version
+from newsum.errors import (
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    NewsumError,
+    NoActiveModelVersion,
+    UnknownModelVersion,
+)
+from newsum.worker.api_auth import RequestAuthenticator, redis_client, seen_signatures_for
+from newsum.worker.api_guard import MAX_BODY_BYTES, RequestGuard
+from newsum.worker.api_metrics import NewsumCollector, metrics_registry, render
+from newsum.worker.enqueue import enqueue
+
+log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_S = 2.0
+
+ArticleId = Annotated[int, Path(gt=0, le=2**63 - 1, description="The CMS's article id.")]
+VersionName = Annotated[
+    str | None,
+    Query(max_length=200, description="A model version name; the active one when omitted."),
+]
+
+
+class SummarizeRequest(BaseModel):
+    """Optional JSON body of a summarize request (the query string works as well)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(False, description="Summarise again even if a current summary exists.")
+    model_version: str | None = Field(None, max_length=200, description="Target version.")
+
+
+class SummarizeAccepted(BaseModel):
+    """Answer to a summarize request: whether this call put the id on the queue."""
+
+    article_id: int
+    model_version: str
+    queued: bool = Field(description="False when the id was already queued or in flight.")
+
+
+class SummaryView(BaseModel):
+    """One article's summary by one model version, and where it stands."""
+
+    article_id: int
+    model_version: str
+    status: str = Field(description="queued, done, failed or skipped.")
+    text: str | None
+    reason: str | None = Field(description="Why it failed or was skipped.")
+    in_queue: bool = Field(description="True while the id waits in the queue or is in flight.")
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiState:
+    """What the routes share: settings, the database, the CMS's article table."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    articles: Table
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API for ``settings``; raises ApiMisconfigured when no api_token is set."""
+    authenticator = RequestAuthenticator(
+        settings.api_token,
+        seen_signatures_for(settings.broker_url, settings.broker_key_prefix),
+    )
+    engine = make_engine(settings.database_url, **_quick_connect(settings.database_url))
+    state = ApiState(settings, engine, session_factory(engine), articles_table(settings.articles))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="newsum", version=__version__, lifespan=lifespan)
+    app.state.newsum = state
+    app.state.metrics = metrics_registry(NewsumCollector(settings, engine))
+    app.add_middleware(
+        RequestGuard, authenticator=authenticator, max_body_bytes=MAX_BODY_BYTES
+    )
+    app.include_router(router)
+    _add_error_handlers(app)
+    return app
+
+
+def _quick_connect(database_url: str) -> dict[str, Any]:
+    """Engine options that make an unreachable database fail in seconds, not minutes."""
+    if database_url.startswith("postgresql"):
+        return {"connect_args": {"connect_timeout": 3}, "pool_timeout": 5}
+    return {}
+
+
+def _state(request: Request) -> ApiState:
+    return request.app.state.newsum
+
+
+State = Annotated[ApiState, Depends(_state)]
+router = APIRouter()
+
+
+@router.post(
+    "/articles/{article_id}/summarize", status_code=202, response_model=SummarizeAccepted
+)
+def summarize_article(
+    article_id: ArticleId,
+    state: State,
+    force: Annotated[bool, Query(description="Summarise again even if current.")] = False,
+    model_version: VersionName = None,
+    body: Annotated[SummarizeRequest | None, Body()] = None,
+) -> SummarizeAccepted:
+    """Queue one article for summarising (202); 404 when the CMS has no such article."""
+    body = body or SummarizeRequest()
+    with state.sessions() as session:
+        version = _model_version(session, body.model_version or model_version)
+        _require_article(session, state.articles, article_id)
+    result = enqueue(
+        [article_id],
+        settings=state.settings,
+        model_version=version.name,
+        force=force or body.force,
+    )
+    return SummarizeAccepted(
+        article_id=article_id, model_version=version.name, queued=article_id in result.queued
+    )
+
+
+@router.get("/articles/{article_id}/summary", response_model=SummaryView)
+def read_summary(
+    article_id: ArticleId, state: State, model_version: VersionName = None
+) -> SummaryView:
+    """The article's summary and state for the active (or named) model version."""
+    with state.sessions() as session:
+        version = _model_version(session, model_version)
+        row = get_summary(session, article_id, version.id)
+    if row is None:
+        raise HTTPException(
+            404, f"newsum has no record of article {article_id} for model version {version.name}"
+        )
+    return SummaryView(
+        article_id=article_id,
+        model_version=version.name,
+        status=str(row.status),
+        text=row.text,
+        reason=row.reason,
+        in_queue=row.queued_at is not None,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get("/healthz")
+def healthz(state: State) -> JSONResponse:
+    """Database and broker reachability (no auth); 503 when either is down."""
+    checks = {
+        "database": _reachable(lambda: check_connection(state.engine)),
+        "broker": _reachable(lambda: _ping_broker(state.settings.broker_url)),
+    }
+    healthy = all(checks.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", **checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus text: queue depth, in flight, summaries by version and state."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    return Response(render(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+
+def _model_version(session: Session, name: str | None) -> ModelVersion:
+    """The named version, or the active one (raises the registry's errors)."""
+    return find_model_version(session, name) if name else active_model_version(session)
+
+
+def _require_article(session: Session, articles: Table, article_id: int) -> None:
+    found = session.execute(select(articles.c.id).where(articles.c.id == article_id)).first()
+    if found is None:
+        raise HTTPException(404, f"the article table has no article {article_id}")
+
+
+def _reachable(check: Callable[[], None]) -> bool:
+    """Run a check; report whether it passed (the reason goes to the log, not the client)."""
+    try:
+        check()
+    except Exception as exc:  # a health check reports any failure as "down"
+        log.warning("healthz: %s", _describe(exc))
+        return False
+    return True
+
+
+def _ping_broker(broker_url: str) -> None:
+    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+        client = redis_client(broker_url, HEALTH_TIMEOUT_S)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return
+    from kombu import Connection
+
+    with Connection(broker_url, connect_timeout=HEALTH_TIMEOUT_S) as connection:
+        connection.ensure_connection(max_retries=1, timeout=HEALTH_TIMEOUT_S)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line about a failure for the log; newsum's errors already mask URL passwords."""
+    if isinstance(exc, NewsumError):
+        return str(exc)
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        # The driver's own message ("no such table", "connection refused"), no SQL text.
+        lines = str(exc.orig).strip().splitlines()
+        return f"{type(exc.orig).__name__}: {lines[0] if lines else ''}"
+    return type(exc).__name__
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """422 naming what is wrong and where, without echoing the input back.
+
+    FastAPI's own handler echoes the input, and fails (500) on a body that is not UTF-8.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
+         "type": str(error.get("type", ""))}
+        for error in errors
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Turn the failures a client can act on into clear 4xx/5xx answers, never a 500."""
+
+    def handler(status: int, detail: str | None = None, retry: bool = False) -> Any:
+        async def respond(_request: Request, exc: Exception) -> JSONResponse:
+            if status >= 500:
+                log.warning("%s: %s", type(exc).__name__, _describe(exc))
+            headers = {"Retry-After": "5"} if retry else None
+            return JSONResponse({"detail": detail or str(exc)}, status, headers=headers)
+
+        return respond
+
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(NoActiveModelVersion, handler(409))
+    app.add_exception_handler(UnknownModelVersion, handler(404))
+    app.add_exception_handler(
+        BrokerUnavailable,
+        handler(503, "the queue broker is unreachable; nothing was queued, retry later", True),
+    )
+    app.add_exception_handler(
+        DatabaseUnavailable, handler(503, "the database is unreachable; retry later", True)
+    )
+    app.add_exception_handler(
+        DBAPIError,
+        handler(503, "the database or its article table cannot be read; retry later", True),
+    )
+

@@ -1,0 +1,235 @@
+"""One generation batch: read the articles, decide what to generate, generate, write back.
+
+Celery-free, so that the benchmark and the tests can run a batch directly. For each
+model version named in the batch: the articles are read in one query; an unknown id or an
+empty text is recorded as ``skipped`` with its reason; an article that already has a
+``done`` summary of the same text by the same version is left as it is (unless forced);
+the rest is generated in one :func:`~newsum.modeling.generation.summarize_batch` call
+(shortest first) and each result is upserted, a failure as that article's ``failed`` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from sqlalchemy import Engine, Table, select
+
+from newsum.config import Settings
+from newsum.db.engine import transaction
+from newsum.db.models import Summary, SummaryStatus
+from newsum.db.queries import (
+    ArticleRow,
+    SummaryRecord,
+    fetch_articles,
+    release_claims,
+    upsert_summary,
+)
+from newsum.errors import NewsumError
+from newsum.worker.runtime import ModelRuntime, ServedVersion, version_by_id
+
+if TYPE_CHECKING:
+    from newsum.modeling.generation import GeneratedSummary
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_ARTICLE = "unknown article id"
+EMPTY_TEXT = "empty article text"
+
+
+class SummarizeRequest(BaseModel):
+    """The payload of one ``newsum.summarize`` message."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    article_id: StrictInt = Field(gt=0)
+    model_version_id: StrictInt = Field(gt=0)
+    force: StrictBool = False
+
+
+def parse_request(kwargs: Any) -> SummarizeRequest:
+    """Validate a message's kwargs; raises ValueError saying what is wrong."""
+    try:
+        return SummarizeRequest.model_validate(kwargs)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'payload'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ValueError(f"invalid summarize message {kwargs!r}: {problems}") from None
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did, counted by final state."""
+
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    current: int = 0
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, other: BatchOutcome) -> None:
+        self.done += other.done
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.current += other.current
+        self.rejected += other.rejected
+        self.reasons += other.reasons
+
+
+def summarize_requests(
+    requests: Sequence[SummarizeRequest],
+    *,
+    engine: Engine,
+    articles: Table,
+    runtime: ModelRuntime,
+    settings: Settings,
+) -> BatchOutcome:
+    """Process a batch of valid requests, grouped by model version.
+
+    Database and broker faults propagate (the caller retries the batch); everything else
+    ends as a recorded state of the article it concerns.
+    """
+    outcome = BatchOutcome()
+    by_version: dict[int, list[SummarizeRequest]] = {}
+    for request in requests:
+        by_version.setdefault(request.model_version_id, []).append(request)
+    for version_id, group in by_version.items():
+        try:
+            version = version_by_id(engine, version_id, settings)
+        except NewsumError as exc:
+            # No summary row can name a version that does not exist: log and drop.
+            log.error("rejected %d message(s): %s", len(group), exc)
+            outcome.rejected += len(group)
+            continue
+        outcome.add(_summarize_version(group, version, engine, articles, runtime, settings))
+    return outcome
+
+
+@dataclass
+class _Plan:
+    records: list[SummaryRecord] = field(default_factory=list)
+    current: list[int] = field(default_factory=list)
+    generate: list[ArticleRow] = field(default_factory=list)
+
+
+def _plan(
+    group: Sequence[SummarizeRequest], version: ServedVersion, engine: Engine, articles: Table
+) -> _Plan:
+    """Sort a version's requests into skipped, already current and to generate."""
+    forced = {r.article_id for r in group if r.force}
+    ids = list(dict.fromkeys(r.article_id for r in group))
+    table = Summary.__table__
+    with transaction(engine) as session:
+        found = fetch_articles(session, articles, ids)
+        done_hashes = dict(
+            session.execute(
+                select(table.c.article_id, table.c.content_hash).where(
+                    table.c.model_version_id == version.id,
+                    table.c.article_id.in_(ids),
+                    table.c.status == SummaryStatus.DONE.value,
+                )
+            ).all()
+        )
+    plan = _Plan()
+    for article_id in ids:
+        article = found.get(article_id)
+        if article is None:
+            plan.records.append(_skipped(article_id, version.id, UNKNOWN_ARTICLE, None))
+        elif not (article.body or "").strip():
+            plan.records.append(_skipped(article_id, version.id, EMPTY_TEXT, article))
+        elif article_id not in forced and done_hashes.get(article_id) == article.content_hash:
+            plan.current.append(article_id)
+        else:
+            plan.generate.append(article)
+    plan.generate.sort(key=lambda a: len(a.body or ""))
+    return plan
+
+
+def _skipped(
+    article_id: int, version_id: int, reason: str, article: ArticleRow | None
+) -> SummaryRecord:
+    return SummaryRecord(
+        article_id=article_id,
+        model_version_id=version_id,
+        status=SummaryStatus.SKIPPED,
+        reason=reason,
+        content_hash=article.content_hash if article else None,
+        article_updated_at=article.updated_at if article else None,
+    )
+
+
+def _result_record(
+    article: ArticleRow, version_id: int, result: GeneratedSummary | Exception
+) -> SummaryRecord:
+    if isinstance(result, Exception):
+        reason = f"{type(result).__name__}: {result}"[:2000]
+        return SummaryRecord(
+            article_id=article.id, model_version_id=version_id, status=SummaryStatus.FAILED,
+            reason=reason, content_hash=article.content_hash,
+            article_updated_at=article.updated_at,
+        )
+    return SummaryRecord(
+        article_id=article.id,
+        model_version_id=version_id,
+        status=SummaryStatus.DONE,
+        text=result.text,
+        content_hash=article.content_hash,
+        article_updated_at=article.updated_at,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        latency_ms=result.latency_ms,
+    )
+
+
+def _generate(
+    plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings
+) -> list[GeneratedSummary | Exception]:
+    """Results for ``plan.generate``; a model that cannot load fails each article."""
+    from newsum.modeling.generation import summarize_batch
+
+    try:
+        loaded = runtime.model_for(version)
+    except (NewsumError, OSError, ValueError, RuntimeError) as exc:
+        log.error("cannot load model version %s: %s", version.name, exc)
+        failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
+        return [failure] * len(plan.generate)
+    pairs = [(article.title, article.body or "") for article in plan.generate]
+    return summarize_batch(loaded, pairs, batch_size=settings.batch_size)
+
+
+def _summarize_version(
+    group: Sequence[SummarizeRequest],
+    version: ServedVersion,
+    engine: Engine,
+    articles: Table,
+    runtime: ModelRuntime,
+    settings: Settings,
+) -> BatchOutcome:
+    plan = _plan(group, version, engine, articles)
+    results = _generate(plan, version, runtime, settings) if plan.generate else []
+    records = plan.records + [
+        _result_record(article, version.id, result)
+        for article, result in zip(plan.generate, results, strict=True)
+    ]
+    with transaction(engine) as session:
+        for record in records:
+            upsert_summary(session, record)
+        if plan.current:
+            # Already summarised from this very text: keep the row, drop the queue claim.
+            release_claims(session, plan.current, version.id)
+    outcome = BatchOutcome(current=len(plan.current))
+    for record in records:
+        if record.status is SummaryStatus.DONE:
+            outcome.done += 1
+        elif record.status is SummaryStatus.FAILED:
+            outcome.failed += 1
+            outcome.reasons.append(f"{record.article_id}: {record.reason}")
+        else:
+            outcome.skipped += 1
+    return outcome

@@ -1,0 +1,222 @@
+"""Putting article ids on the ``summarize`` queue, at most once at a time per id.
+
+Every way in (``newsum enqueue``, the HTTP API, the sweeper, a backfill) calls
+:func:`enqueue`. An id is first *claimed* in the database (``claim_for_queue``), and
+only the ids this call claimed are sent: an id already queued or in flight is reported
+as ``already_queued`` instead of being queued twice. If the broker is down the claims
+are released and :class:`~newsum.errors.BrokerUnavailable` is raised within seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from itertools import islice
+
+import kombu.exceptions
+import redis
+from celery import Celery
+from kombu.transport.redis import PRIORITY_STEPS, Channel
+from sqlalchemy import Engine
+
+from newsum.config import Settings
+from newsum.db.engine import make_engine, transaction
+from newsum.db.models import ModelVersion
+from newsum.db.queries import claim_for_queue, release_claims
+from newsum.db.registry import active_model_version, find_model_version
+from newsum.errors import BrokerUnavailable, InvalidArticleId, UnknownModelVersion
+from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
+
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@dataclass
+class EnqueueResult:
+    """Which ids this call queued, and which were already queued or in flight."""
+
+    queued: list[int] = field(default_factory=list)
+    already_queued: list[int] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8)
+def engine_for(database_url: str) -> Engine:
+    """One engine (and connection pool) per database URL and process."""
+    return make_engine(database_url)
+
+
+def resolve_model_version_id(engine: Engine, model_version: str | int | None) -> int:
+    """The id of a version given by name (str) or id (int), or of the active one.
+
+    Raises NoActiveModelVersion or UnknownModelVersion.
+    """
+    with transaction(engine) as session:
+        if model_version is None:
+            return active_model_version(session).id
+        if isinstance(model_version, int):
+            version = session.get(ModelVersion, model_version)
+            if version is None:
+                raise UnknownModelVersion(f"no model version with id {model_version}")
+            return version.id
+        return find_model_version(session, model_version).id
+
+
+def parse_article_id(value: object) -> int:
+    """``value`` as a positive integer id; raises InvalidArticleId otherwise."""
+    if isinstance(value, bool):
+        raise InvalidArticleId(f"article id must be an integer, got {value!r}")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or not 0 < value < 2**63:
+        raise InvalidArticleId(f"article id must be a positive integer, got {value!r}")
+    return value
+
+
+def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _repeats(ids: list[int]) -> list[int]:
+    seen: set[int] = set()
+    repeats = []
+    for article_id in ids:
+        if article_id in seen:
+            repeats.append(article_id)
+        seen.add(article_id)
+    return repeats
+
+
+def _retry_policy() -> dict[str, float]:
+    """Kombu's publish retry: a couple of quick tries, then give up (no hang)."""
+    return {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1.0}
+
+
+def check_broker(celery: Celery, settings: Settings) -> None:
+    """Raise BrokerUnavailable unless the broker accepts a connection within seconds."""
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=settings.broker_connect_timeout_s)
+    except BROKER_ERRORS as exc:
+        raise _broker_unavailable(settings, exc) from exc
+
+
+def _broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavailable:
+    from newsum.config import mask_url
+
+    return BrokerUnavailable(
+        f"cannot reach the broker at {mask_url(settings.broker_url)}: {exc}"
+        " (check NEWSUM_BROKER_URL and that Redis is running)"
+    )
+
+
+def send_summarize(
+    celery: Celery, settings: Settings, article_ids: list[int], model_version_id: int,
+    force: bool,
+) -> None:
+    """Publish one ``newsum.summarize`` message per id over a single connection."""
+    with celery.producer_or_acquire() as producer:
+        for article_id in article_ids:
+            celery.send_task(
+                TASK_SUMMARIZE,
+                kwargs={
+                    "article_id": article_id,
+                    "model_version_id": model_version_id,
+                    "force": force,
+                },
+                queue=settings.queue_name,
+                producer=producer,
+                retry=True,
+                retry_policy=_retry_policy(),
+            )
+
+
+def enqueue(
+    article_ids: Iterable[int],
+    *,
+    settings: Settings,
+    model_version: str | int | None = None,
+    force: bool = False,
+) -> EnqueueResult:
+    """Queue each id for summarisation by ``model_version`` (name or id; default: active).
+
+    Ids are claimed and sent in chunks of ``settings.enqueue_chunk_size``, so an
+    iterator of any length runs in constant memory apart from the returned lists.
+    Raises InvalidArticleId (its chunk not queued), NoActiveModelVersion/UnknownModelVersion,
+    and BrokerUnavailable (claims of unsent ids released; ids sent before stay queued).
+    """
+    engine = engine_for(settings.database_url)
+    version_id = resolve_model_version_id(engine, model_version)
+    celery = celery_app_for(settings)
+    check_broker(celery, settings)
+    stale_after = timedelta(seconds=settings.queue_claim_timeout_s)
+    result = EnqueueResult()
+    for chunk in _chunks(article_ids, settings.enqueue_chunk_size):
+        ids = [parse_article_id(value) for value in chunk]
+        with transaction(engine) as session:
+            claimed = set(claim_for_queue(session, ids, version_id, stale_after=stale_after))
+        to_send = [article_id for article_id in dict.fromkeys(ids) if article_id in claimed]
+        try:
+            send_summarize(celery, settings, to_send, version_id, force)
+        except BROKER_ERRORS as exc:
+            with transaction(engine) as session:
+                release_claims(session, to_send, version_id)
+            raise _broker_unavailable(settings, exc) from exc
+        result.queued += to_send
+        # Ids not claimed, and repeats of an id within the chunk, were queued before.
+        unique = dict.fromkeys(ids)
+        result.already_queued += [article_id for article_id in unique if article_id not in claimed]
+        result.already_queued += _repeats(ids)
+    return result
+
+
+def _queue_keys(settings: Settings) -> list[str]:
+    """The Redis lists kombu keeps for the queue: one per priority step."""
+    keys = []
+    for priority in PRIORITY_STEPS:
+        name = settings.queue_name if not priority else (
+            f"{settings.queue_name}{Channel.sep}{priority}"
+        )
+        keys.append(settings.broker_key_prefix + name)
+    return keys
+
+
+def _redis(settings: Settings) -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.broker_url,
+        socket_connect_timeout=settings.broker_connect_timeout_s,
+        socket_timeout=settings.broker_connect_timeout_s,
+    )
+
+
+def queue_depth(settings: Settings) -> int:
+    """Messages waiting in the ``summarize`` queue (taken by no worker yet)."""
+    client = _redis(settings)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for key in _queue_keys(settings):
+                pipe.llen(key)
+            return int(sum(pipe.execute()))
+    except BROKER_ERRORS as exc:
+        raise _broker_unavailable(settings, exc) from exc
+    finally:
+        client.close()
+
+
+def in_flight(settings: Settings) -> int:
+    """Messages workers hold without having acknowledged them (batches being made)."""
+    client = _redis(settings)
+    try:
+        return int(client.hlen(settings.broker_key_prefix + Channel.unacked_key))
+    except BROKER_ERRORS as exc:
+        raise _broker_unavailable(settings, exc) from exc
+    finally:
+        client.close()

@@ -1,0 +1,95 @@
+"""End to end on PostgreSQL: the CMS calls a real ``newsum api``, a real worker summarises,
+and the CMS reads each summary back through the API: exactly one per article."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+
+from newsum.config import Settings
+from newsum.db.engine import make_engine
+from newsum.db.migrate import upgrade
+from newsum.db.models import SummaryStatus
+from tests.conftest import REDIS_SERVER
+from tests.worker.api_support import bearer, running_api, signed
+from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
+
+STORY = (
+    "The city library will open on Sundays from {n} March, the council said, after "
+    "volunteers offered to staff the reading rooms. The change costs nothing extra."
+)
+IDS = range(1, 6)
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pipeline_settings(
+    pg_engine: Engine, redis_prefix: str, settings_for: Callable[..., Settings]
+) -> Settings:
+    return settings_for(
+        pg_engine.url.render_as_string(hide_password=False),
+        broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix, precision="fp32",
+        device="cpu", batch_size=4, batch_flush_interval_s=0.3,
+    )
+
+
+def test_articles_posted_to_the_api_end_with_exactly_one_summary_each(
+    pg_engine: Engine, pipeline_settings: Settings, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    settings = pipeline_settings
+    version_id = add_version(pg_engine, "tiny-base", base_model=str(tiny_model_dir))
+    now = datetime.now(UTC)
+    insert_articles(pg_engine, settings, [
+        {"id": i, "title": f"Library {i}", "body": STORY.format(n=i), "published_at": now,
+         "updated_at": now}
+        for i in IDS
+    ])
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        with running_api(settings) as api:
+            # Each article announced twice (a CMS webhook retried), signed and by token.
+            for article_id in IDS:
+                path = f"/articles/{article_id}/summarize"
+                first = httpx.post(api + path, headers=signed("POST", path), timeout=15)
+                again = httpx.post(api + path, headers=bearer(), timeout=15)
+                assert first.status_code == again.status_code == 202, (first.text, again.text)
+            unknown = httpx.post(api + "/articles/999/summarize", headers=bearer(), timeout=15)
+            assert unknown.status_code == 404
+
+            worker.wait_ready()
+            wait_until_final(pg_engine, IDS, version_id)
+            for article_id in IDS:
+                read = httpx.get(f"{api}/articles/{article_id}/summary", headers=bearer(),
+                                 timeout=15).json()
+                assert (read["status"], read["in_queue"]) == ("done", False), read
+                assert read["text"] and read["model_version"] == "tiny-base"
+
+            metrics = httpx.get(api + "/metrics", headers=bearer(), timeout=15).text
+    finally:
+        worker.stop()
+
+    summaries = all_summaries(pg_engine)
+    assert [s.article_id for s in summaries] == list(IDS)
+    assert all(s.status is SummaryStatus.DONE and s.attempts == 1 for s in summaries)
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+    }
+    assert samples[("newsum_summaries", (("model_version", "tiny-base"), ("status", "done")))] == 5
+    assert samples[("newsum_queue_depth", (("queue", "summarize"),))] == 0
+    assert samples[("newsum_in_flight", ())] == 0

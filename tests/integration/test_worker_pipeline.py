@@ -1,0 +1,141 @@
+"""End to end on PostgreSQL: articles reach a real worker through `newsum enqueue`, the
+sweeper and a backfill; a promoted version is served after `newsum reload`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from newsum.config import Settings
+from newsum.db.engine import make_engine
+from newsum.db.migrate import upgrade
+from newsum.db.models import SummaryStatus
+from newsum.worker.celery_app import TASK_SWEEP, celery_app_for
+from newsum.worker.enqueue import queue_depth
+from tests.conftest import REDIS_SERVER
+from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.processes import (
+    LOADED,
+    WorkerProcess,
+    all_summaries,
+    run_cli,
+    wait_until_final,
+)
+
+ARTICLE = (
+    "The regional transport authority said on Monday that {n} new electric buses will "
+    "enter service next spring. Officials expect shorter waits on the busiest routes."
+)
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pipeline_settings(
+    pg_engine: Engine, redis_prefix: str, settings_for: Callable[..., Settings]
+) -> Settings:
+    return settings_for(
+        pg_engine.url.render_as_string(hide_password=False),
+        broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix, precision="fp32",
+        device="cpu", batch_size=4, batch_flush_interval_s=0.3, sweeper_window_s=3600,
+    )
+
+
+def articles(ids: range, published_at: datetime) -> list[dict]:
+    return [
+        {"id": i, "title": f"Buses {i}", "body": ARTICLE.format(n=i),
+         "published_at": published_at, "updated_at": published_at}
+        for i in ids
+    ]
+
+
+def test_enqueue_sweeper_and_backfill_each_end_with_exactly_one_summary(
+    pg_engine: Engine, pipeline_settings: Settings, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    settings = pipeline_settings
+    version_id = add_version(pg_engine, "tiny-base", base_model=str(tiny_model_dir))
+    now = datetime.now(UTC)
+    insert_articles(pg_engine, settings, articles(range(1, 5), now))
+    insert_articles(pg_engine, settings, articles(range(11, 14), now - timedelta(days=400)))
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        # 1. The CMS path: `newsum enqueue`.
+        cli = run_cli(settings, "enqueue", "1", "2", "3", "4")
+        assert cli.returncode == 0, cli.stderr
+        wait_until_final(pg_engine, range(1, 5), version_id, worker=worker)
+
+        # 2. The safety net: recent articles no webhook announced, found by a sweep.
+        insert_articles(pg_engine, settings, articles(range(21, 24), now))
+        celery_app_for(settings).send_task(TASK_SWEEP, queue=settings.queue_name)
+        wait_until_final(pg_engine, range(21, 24), version_id, worker=worker)
+        assert {s.article_id for s in all_summaries(pg_engine)} == {1, 2, 3, 4, 21, 22, 23}
+
+        # 3. The archive (older than the sweeper's window): a backfill.
+        backfill = run_cli(settings, "backfill")
+        assert backfill.returncode == 0, backfill.stderr
+        assert "seen 3, queued 3, already queued 0, skipped (already summarised) 7" in (
+            backfill.stdout
+        )
+        wait_until_final(pg_engine, range(11, 14), version_id, worker=worker)
+
+        again = run_cli(settings, "backfill")
+        assert "seen 0, queued 0, already queued 0, skipped (already summarised) 10" in (
+            again.stdout
+        ), again.stderr
+        dry = run_cli(settings, "backfill", "--dry-run", "--force")
+        assert "seen 10, would queue 10" in dry.stdout, dry.stderr
+        assert queue_depth(settings) == 0
+    finally:
+        worker.stop()
+
+    summaries = all_summaries(pg_engine)
+    assert len(summaries) == 10
+    assert all(s.status is SummaryStatus.DONE and s.attempts == 1 for s in summaries)
+    assert all(s.text is not None and s.input_tokens for s in summaries)
+    loads = worker.model_loads()
+    assert list(loads.values()) == [1], worker.log()[-2000:]
+    assert worker.pid not in loads  # loaded in the pool child, never in the parent
+
+
+def test_a_promoted_version_is_served_after_reload_and_backfilled(
+    pg_engine: Engine, pipeline_settings: Settings, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    settings = pipeline_settings
+    first = add_version(pg_engine, "tiny-base", base_model=str(tiny_model_dir))
+    insert_articles(pg_engine, settings, articles(range(1, 4), datetime.now(UTC)))
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        worker.wait_for_log(r"model loaded pid=\d+ version=tiny-base")
+        run_cli(settings, "enqueue", "1", "2", "3")
+        wait_until_final(pg_engine, range(1, 4), first, worker=worker)
+
+        second = add_version(pg_engine, "tiny-next", base_model=str(tiny_model_dir))
+        reload = run_cli(settings, "reload")
+        assert reload.returncode == 0 and "1 worker(s) answered" in reload.stdout, reload.stderr
+        worker.wait_for_log(r"model loaded pid=\d+ version=tiny-next")
+
+        backfill = run_cli(settings, "backfill", "--model-version", "tiny-next")
+        assert "queued 3" in backfill.stdout, backfill.stderr
+        rows = wait_until_final(pg_engine, range(1, 4), second, worker=worker)
+    finally:
+        worker.stop()
+
+    assert all(row.status is SummaryStatus.DONE for row in rows.values())
+    assert len(all_summaries(pg_engine)) == 6  # one per article and version
+    loads = LOADED.findall(worker.log())
+    # Each pool child loaded exactly once: the first served tiny-base, its successor
+    # (started by the reload) tiny-next.
+    assert [version for _, version in loads] == ["tiny-base", "tiny-next"]
+    assert len({pid for pid, _ in loads}) == 2

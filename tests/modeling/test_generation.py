@@ -1,0 +1,59 @@
+"""Batched generation: left padding gives the same greedy texts as one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from newsum.errors import PromptTooLong
+from newsum.modeling.generation import GeneratedSummary, summarize_batch
+from newsum.modeling.loading import LoadedModel, load_for_inference
+
+pytestmark = pytest.mark.usefixtures("offline_hub")
+
+ARTICLES: list[tuple[str | None, str]] = [
+    ("Budget approved", "The council approved the budget on Monday. " * 6),
+    ("Match report", "The home team won the final 3-1 after a late goal."),
+    (None, "Rain is expected across the north on Friday."),
+    ("Museum opens", "A new science museum opened its doors in the old port. " * 3),
+    ("Short", "Prices rose."),
+]
+
+
+def _base(tiny_model_dir: Path, precision: str) -> LoadedModel:
+    torch.set_num_threads(2)
+    loaded = load_for_inference(
+        None, base_model=str(tiny_model_dir), precision=precision, device="cpu"
+    )  # type: ignore[arg-type]
+    loaded.manifest = loaded.manifest.model_copy(
+        update={"max_input_tokens": 256, "max_summary_tokens": 24}
+    )
+    return loaded
+
+
+@pytest.mark.parametrize("precision", ["nf4", "fp32"])
+def test_left_padded_batch_gives_the_same_texts_as_one_by_one(
+    tiny_model_dir: Path, precision: str
+) -> None:
+    loaded = _base(tiny_model_dir, precision)
+
+    batched = summarize_batch(loaded, ARTICLES, batch_size=len(ARTICLES))
+    single = [summarize_batch(loaded, [article], batch_size=1)[0] for article in ARTICLES]
+
+    assert all(isinstance(result, GeneratedSummary) for result in batched)
+    assert [r.text for r in batched] == [r.text for r in single]  # type: ignore[union-attr]
+    assert [r.input_tokens for r in batched] == [r.input_tokens for r in single]  # type: ignore[union-attr]
+    assert all(0 < r.output_tokens <= 24 for r in batched)  # type: ignore[union-attr]
+
+
+def test_one_article_that_cannot_be_prompted_fails_alone(tiny_model_dir: Path) -> None:
+    loaded = _base(tiny_model_dir, "fp32")
+    articles = [ARTICLES[0], ("An endless title " * 100, "Body."), ARTICLES[1]]
+
+    results = summarize_batch(loaded, articles, batch_size=3)
+    alone = summarize_batch(loaded, [ARTICLES[0], ARTICLES[1]], batch_size=2)
+
+    assert isinstance(results[1], PromptTooLong)
+    assert [r.text for r in (results[0], results[2])] == [r.text for r in alone]  # type: ignore[union-attr]

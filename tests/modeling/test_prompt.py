@@ -1,0 +1,104 @@
+"""The one prompt: label masking, EOS in the loss, article-only truncation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from newsum.errors import PromptTooLong
+from newsum.modeling.loading import load_tokenizer
+from newsum.modeling.prompt import (
+    DEFAULT_TEMPLATE,
+    IGNORE_INDEX,
+    PromptTemplate,
+    build_prompt_ids,
+    build_training_example,
+)
+
+pytestmark = pytest.mark.usefixtures("offline_hub")
+
+ARTICLE = (
+    "The city council approved a budget of 12 million on Monday. "
+    "Officials said the money goes to schools and parks. "
+) * 3
+SUMMARY = "The council approved a 12 million budget for schools and parks."
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
+    return load_tokenizer(tiny_model_dir)
+
+
+def _encode(tokenizer, text: str) -> list[int]:  # type: ignore[no-untyped-def]
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def test_prompt_tokens_carry_ignore_label_and_summary_plus_eos_carry_the_loss(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    example = build_training_example(
+        tokenizer, DEFAULT_TEMPLATE, "Budget passes", ARTICLE, SUMMARY, 512, 64
+    )
+    prompt = build_prompt_ids(tokenizer, DEFAULT_TEMPLATE, "Budget passes", ARTICLE, 512)
+    summary = _encode(tokenizer, SUMMARY)
+
+    assert example["input_ids"] == prompt + summary + [tokenizer.eos_token_id]
+    assert example["labels"][: len(prompt)] == [IGNORE_INDEX] * len(prompt)
+    assert example["labels"][len(prompt) :] == summary + [tokenizer.eos_token_id]
+    assert example["attention_mask"] == [1] * len(example["input_ids"])
+    assert tokenizer.pad_token_id != tokenizer.eos_token_id
+
+
+def test_long_article_is_cut_from_its_end_and_the_summary_stays_whole(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    long_article = "Opening fact: the mayor resigned. " + "Filler sentence here. " * 400
+    title = "Mayor quits"
+    fixed = build_prompt_ids(tokenizer, DEFAULT_TEMPLATE, title, "", 10_000)
+    budget = len(fixed) + 12
+    example = build_training_example(
+        tokenizer, DEFAULT_TEMPLATE, title, long_article, SUMMARY, budget, 64
+    )
+    labels = example["labels"]
+    prompt_length = labels.count(IGNORE_INDEX)
+    prompt = example["input_ids"][:prompt_length]
+
+    assert prompt_length == budget
+    assert _encode(tokenizer, long_article)[:12] == _article_ids(prompt, fixed)
+    assert "Opening" in tokenizer.decode(prompt)
+    assert labels[prompt_length:] == _encode(tokenizer, SUMMARY) + [tokenizer.eos_token_id]
+
+
+def _article_ids(prompt: list[int], fixed: list[int]) -> list[int]:
+    """The article's tokens inside ``prompt``, given the prompt built with an empty article."""
+    for split in range(len(fixed) + 1):
+        head, tail = fixed[:split], fixed[split:]
+        if prompt[:split] == head and prompt[len(prompt) - len(tail) :] == tail:
+            return prompt[split : len(prompt) - len(tail)]
+    raise AssertionError("the prompt does not hold the template around the article")
+
+
+def test_overlong_summary_keeps_its_start_and_still_ends_with_eos(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    summary = SUMMARY * 10
+    example = build_training_example(tokenizer, DEFAULT_TEMPLATE, "T", ARTICLE, summary, 512, 16)
+    target = [t for t in example["labels"] if t != IGNORE_INDEX]
+
+    assert len(target) == 16
+    assert target == _encode(tokenizer, summary)[:15] + [tokenizer.eos_token_id]
+
+
+def test_prompt_that_cannot_fit_its_template_is_refused_with_advice(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PromptTooLong, match="raise it"):
+        build_prompt_ids(tokenizer, DEFAULT_TEMPLATE, "A very long title " * 20, ARTICLE, 32)
+
+
+def test_template_without_an_article_placeholder_is_refused() -> None:
+    with pytest.raises(ValidationError, match="article"):
+        PromptTemplate(template="Title: {title}\n")
+
+
+def test_tokenizer_pads_left_with_a_token_that_is_not_eos(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    batch = tokenizer(["short", "a much longer piece of text"], padding=True)
+
+    assert tokenizer.padding_side == "left"
+    assert tokenizer.pad_token_id not in (None, tokenizer.eos_token_id)
+    assert batch["input_ids"][0][0] == tokenizer.pad_token_id
+    assert batch["attention_mask"][0][0] == 0

@@ -1,0 +1,166 @@
+"""Real newsum processes for the tests: a Celery worker (``newsum worker``), celery beat,
+and the CLI, each started as a subprocess against the test's database and Redis prefix."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from newsum.config import Settings
+from newsum.db.engine import transaction
+from newsum.db.models import Summary, SummaryStatus
+
+REPO = Path(__file__).resolve().parents[2]
+FINAL = (SummaryStatus.DONE, SummaryStatus.FAILED, SummaryStatus.SKIPPED)
+LOADED = re.compile(r"model loaded pid=(\d+) version=(\S+)")
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment of a newsum subprocess: the settings as NEWSUM_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSUM_")}
+    env.update(
+        PYTHONPATH=str(REPO),
+        OMP_NUM_THREADS="2",
+        NEWSUM_CONFIG_FILE=str(settings.data_dir / "absent.toml"),
+        NEWSUM_DATABASE_URL=settings.database_url,
+        NEWSUM_BROKER_URL=settings.broker_url,
+        NEWSUM_BROKER_KEY_PREFIX=settings.broker_key_prefix,
+        NEWSUM_DATA_DIR=str(settings.data_dir),
+        NEWSUM_PRECISION=settings.precision,
+        NEWSUM_DEVICE=settings.device,
+        NEWSUM_BATCH_SIZE=str(settings.batch_size),
+        NEWSUM_BATCH_FLUSH_INTERVAL_S=str(settings.batch_flush_interval_s),
+        NEWSUM_VISIBILITY_TIMEOUT_S=str(settings.visibility_timeout_s),
+        NEWSUM_SWEEPER_INTERVAL_S=str(settings.sweeper_interval_s),
+        NEWSUM_SWEEPER_WINDOW_S=str(settings.sweeper_window_s),
+        NEWSUM_QUEUE_HIGH_WATER=str(settings.queue_high_water),
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    settings: Settings, *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m newsum ARGS`` to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsum", *args], env=process_env(settings), cwd=REPO,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+class NewsumProcess:
+    """A long-running newsum subprocess in its own process group, logging to a file."""
+
+    def __init__(self, settings: Settings, log_path: Path, *args: str) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.args = args
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> NewsumProcess:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "newsum", *self.args], env=process_env(self.settings),
+                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, pattern: str, timeout: float = 120, count: int = 1) -> None:
+        """Wait until ``pattern`` (a regex) appears ``count`` times in the log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(re.findall(pattern, self.log())) >= count:
+                return
+            assert self.process is not None and self.process.poll() is None, self.log()[-3000:]
+            time.sleep(0.2)
+        raise AssertionError(f"{pattern!r} not logged within {timeout}s:\n{self.log()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (parent and pool children), as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM); killed if it does not stop within 30 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        with contextlib.suppress(ProcessLookupError):  # a pool child left by its parent
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class WorkerProcess(NewsumProcess):
+    """``newsum worker``: one Celery worker consuming the test's queue."""
+
+    def __init__(self, settings: Settings, log_path: Path, pool: str = "prefork") -> None:
+        super().__init__(settings, log_path, "worker", "--pool", pool)
+
+    def wait_ready(self, timeout: float = 120) -> WorkerProcess:
+        self.wait_for_log(r"celery@\S+ ready\.", timeout)
+        return self
+
+    def model_loads(self) -> Counter[int]:
+        """How many times each process of this worker loaded a model."""
+        return Counter(int(pid) for pid, _ in LOADED.findall(self.log()))
+
+
+def wait_until_final(
+    engine: Engine, article_ids: Iterable[int], model_version_id: int, timeout: float = 180,
+    worker: NewsumProcess | None = None,
+) -> dict[int, Summary]:
+    """Wait until each id has a final row (done/failed/skipped, no queue claim) and return them.
+
+    On timeout the assertion shows the states and the tail of ``worker``'s log.
+    """
+    wanted = set(article_ids)
+    deadline = time.monotonic() + timeout
+    rows: dict[int, Summary] = {}
+    while time.monotonic() < deadline:
+        with transaction(engine) as session:
+            rows = {
+                row.article_id: row
+                for row in session.scalars(
+                    select(Summary).where(
+                        Summary.model_version_id == model_version_id,
+                        Summary.article_id.in_(wanted),
+                    )
+                )
+            }
+        if set(rows) == wanted and all(
+            r.status in FINAL and r.queued_at is None for r in rows.values()
+        ):
+            return rows
+        time.sleep(0.3)
+    states = {i: (rows[i].status, rows[i].queued_at) if i in rows else None for i in wanted}
+    log = worker.log()[-4000:] if worker is not None else ""
+    raise AssertionError(f"not all articles reached a final state in {timeout}s: {states}\n{log}")
+
+
+def all_summaries(engine: Engine) -> list[Summary]:
+    with transaction(engine) as session:
+        return list(session.scalars(select(Summary).order_by(Summary.article_id)))

@@ -1,0 +1,153 @@
+"""One generation batch run in-process: classification, generation and write-back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from sqlalchemy import Engine, select, update
+
+from newsum.config import Settings
+from newsum.db.engine import transaction
+from newsum.db.models import Summary, SummaryStatus, articles_table
+from newsum.db.queries import content_hash
+from newsum.worker.batch import (
+    EMPTY_TEXT,
+    UNKNOWN_ARTICLE,
+    SummarizeRequest,
+    parse_request,
+    summarize_requests,
+)
+from newsum.worker.enqueue import enqueue
+from newsum.worker.runtime import ModelRuntime
+from tests.worker.newsroom import add_version, insert_articles
+
+BODY = (
+    "The city council approved a new budget on Tuesday after a long debate. "
+    "The plan adds money for schools and buses, and the mayor said work starts in May."
+)
+
+
+@pytest.fixture(scope="module")
+def runtime() -> ModelRuntime:
+    """One model in memory for the whole module, as in a worker process."""
+    torch.set_num_threads(2)
+    return ModelRuntime(Settings(precision="fp32", device="cpu"))
+
+
+def run(engine: Engine, settings: Settings, runtime: ModelRuntime, version_id: int,
+        ids: list[int], force: bool = False):  # type: ignore[no-untyped-def]
+    requests = [SummarizeRequest(article_id=i, model_version_id=version_id, force=force)
+                for i in ids]
+    return summarize_requests(
+        requests, engine=engine, articles=articles_table(settings.articles),
+        runtime=runtime, settings=settings,
+    )
+
+
+def rows(engine: Engine) -> dict[int, Summary]:
+    with transaction(engine) as session:
+        return {row.article_id: row for row in session.scalars(select(Summary))}
+
+
+def test_a_batch_summarises_articles_and_records_why_others_were_skipped(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime, tiny_model_dir: Path
+) -> None:
+    version_id = add_version(engine, base_model=str(tiny_model_dir))
+    insert_articles(engine, worker_settings, [
+        {"id": 1, "title": "Budget approved", "body": BODY},
+        {"id": 2, "title": "Nothing here", "body": ""},
+        {"id": 3, "title": "Blank", "body": "   \n  "},
+    ])
+    enqueue([1, 2, 3, 99], settings=worker_settings)
+
+    outcome = run(engine, worker_settings, runtime, version_id, [1, 2, 3, 99, 1])
+
+    assert (outcome.done, outcome.skipped, outcome.failed) == (1, 3, 0)
+    found = rows(engine)
+    assert set(found) == {1, 2, 3, 99}
+    done = found[1]
+    assert done.status is SummaryStatus.DONE and done.text is not None
+    assert done.content_hash == content_hash("Budget approved", BODY)
+    assert done.input_tokens > 0 and done.output_tokens >= 0 and done.latency_ms > 0
+    assert done.article_updated_at is not None and done.attempts == 1
+    assert (found[2].status, found[2].reason) == (SummaryStatus.SKIPPED, EMPTY_TEXT)
+    assert (found[3].status, found[3].reason) == (SummaryStatus.SKIPPED, EMPTY_TEXT)
+    assert (found[99].status, found[99].reason) == (SummaryStatus.SKIPPED, UNKNOWN_ARTICLE)
+    assert all(row.queued_at is None for row in found.values())
+    assert runtime.loads == 1
+
+
+def test_the_same_text_is_not_summarised_twice_unless_forced_and_an_edit_is(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime, tiny_model_dir: Path
+) -> None:
+    version_id = add_version(engine, base_model=str(tiny_model_dir))
+    insert_articles(engine, worker_settings, [{"id": 5, "title": "Budget", "body": BODY}])
+    run(engine, worker_settings, runtime, version_id, [5])
+    first = rows(engine)[5]
+
+    enqueue([5], settings=worker_settings)
+    again = run(engine, worker_settings, runtime, version_id, [5])
+    kept = rows(engine)[5]
+    assert (again.done, again.current) == (0, 1)
+    assert (kept.status, kept.attempts, kept.text) == (SummaryStatus.DONE, 1, first.text)
+    assert kept.queued_at is None
+
+    forced = run(engine, worker_settings, runtime, version_id, [5], force=True)
+    assert forced.done == 1 and rows(engine)[5].attempts == 2
+
+    table = articles_table(worker_settings.articles)
+    with engine.begin() as connection:
+        connection.execute(update(table).where(table.c.id == 5).values(body=BODY + " Updated."))
+    edited = run(engine, worker_settings, runtime, version_id, [5])
+    assert edited.done == 1
+    assert rows(engine)[5].content_hash == content_hash("Budget", BODY + " Updated.")
+
+
+def test_one_failing_article_does_not_fail_its_neighbours(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime, tiny_model_dir: Path
+) -> None:
+    version_id = add_version(engine, base_model=str(tiny_model_dir))
+    insert_articles(engine, worker_settings, [
+        {"id": 1, "title": "Budget", "body": BODY},
+        # A headline longer than the whole prompt budget cannot be summarised.
+        {"id": 2, "title": "word " * 3000, "body": BODY},
+    ])
+    outcome = run(engine, worker_settings, runtime, version_id, [1, 2])
+
+    found = rows(engine)
+    assert (outcome.done, outcome.failed) == (1, 1)
+    assert found[1].status is SummaryStatus.DONE
+    assert found[2].status is SummaryStatus.FAILED and "PromptTooLong" in found[2].reason
+
+
+def test_messages_for_a_version_that_does_not_exist_are_rejected(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime
+) -> None:
+    outcome = run(engine, worker_settings, runtime, 999, [1])
+    assert outcome.rejected == 1 and rows(engine) == {}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"article_id": "abc", "model_version_id": 1, "force": False},
+        {"article_id": 1.5, "model_version_id": 1},
+        {"model_version_id": 1},
+        {"article_id": 1},
+        {"article_id": -3, "model_version_id": 1},
+        {"article_id": 1, "model_version_id": 1, "force": "yes"},
+        {"article_id": 1, "model_version_id": 1, "extra": 1},
+        ["not", "a", "dict"],
+    ],
+)
+def test_an_invalid_payload_is_refused_with_a_reason(payload: object) -> None:
+    with pytest.raises(ValueError, match="invalid summarize message"):
+        parse_request(payload)
+
+
+def test_a_valid_payload_parses() -> None:
+    assert parse_request({"article_id": 4, "model_version_id": 2, "force": True}) == (
+        SummarizeRequest(article_id=4, model_version_id=2, force=True)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 import typer.main
@@ -26,17 +27,15 @@ def _newsum_services() -> dict[str, dict]:
         NEWSUM_IMAGE_MARK)}
 
 
-def _cli() -> click.Group:
+def _cli() -> Any:
     _register_subcommands()
     return typer.main.get_command(app)
 
 
-def _resolves(group: click.Group, words: list[str]) -> bool:
-    command: click.Command = group
+def _resolves(group: Any, words: list[str]) -> bool:
+    command = group
     for word in words:
-        if word.startswith("-"):
-            break
-        if not isinstance(command, click.Group):
+        if word.startswith("-") or not hasattr(command, "get_command"):
             break
         sub = command.get_command(click.Context(command), word)
         if sub is None:

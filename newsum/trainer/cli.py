@@ -7,3 +7,6 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach the trainer's commands to the root newsum app."""
+    from newsum.trainer.commands import register as register_training
+
+    register_training(app)

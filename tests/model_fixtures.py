@@ -1,1 +1,31 @@
-"""Session fixtures for the tiny foundation model (filled in by the trainer's tests)."""
+"""Session fixtures for the tiny foundation model, built once per test run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from newsum.trainer.corpus import NewsItem, generate_corpus
+from newsum.trainer.tiny import build_tiny_model
+
+TINY_SEED = 0
+TINY_ARTICLES = 600
+TINY_STEPS = 120
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus() -> list[NewsItem]:
+    """The synthetic articles the tiny model was pre-trained on (same seed and count)."""
+    return generate_corpus(TINY_ARTICLES, seed=TINY_SEED)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding the tiny tokenizer and LlamaForCausalLM (Auto classes load it)."""
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    out_dir = tmp_path_factory.mktemp("tiny-model")
+    return build_tiny_model(
+        out_dir, seed=TINY_SEED, n_articles=TINY_ARTICLES, pretrain_steps=TINY_STEPS
+    )

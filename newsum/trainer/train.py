@@ -25,7 +25,7 @@ from transformers import DataCollatorForSeq2Seq, PreTrainedTokenizerBase, Traine
 from transformers import TrainingArguments as HFTrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
-from newsum.errors import NotACheckpoint, NoTargetModules
+from newsum.errors import NotACheckpoint, NoTargetModules, TrainingDataError
 from newsum.modeling.loading import (
     base_model_fingerprint,
     base_model_revision,
@@ -66,7 +66,7 @@ def train(config: TrainConfig) -> TrainResult:
     set_seed(config.seed)
     resume_from = resolve_checkpoint(config.resume)
     check_target_modules(config.base_model, config.target_modules)
-    splits = {name: load_split(config.data_dir / f"{name}.jsonl") for name in SPLITS}
+    splits = load_splits(config.data_dir)
     tokenizer = load_tokenizer(config.base_model)
     train_set = tokenize_pairs(splits["train"][: config.max_train_examples], tokenizer, config)
     eval_set = (
@@ -126,6 +126,20 @@ def train(config: TrainConfig) -> TrainResult:
 
 
 SPLITS = ("train", "validation", "test")
+
+
+def load_splits(data_dir: Path) -> dict[str, list[Pair]]:
+    """The train, validation and test pairs; raises TrainingDataError when one is missing."""
+    missing = [name for name in SPLITS if not (data_dir / f"{name}.jsonl").is_file()]
+    if missing:
+        raise TrainingDataError(
+            f"{data_dir} has no {', '.join(f'{m}.jsonl' for m in missing)}:"
+            " write the splits with `newsum data prepare`"
+        )
+    splits = {name: load_split(data_dir / f"{name}.jsonl") for name in SPLITS}
+    if not splits["train"]:
+        raise TrainingDataError(f"{data_dir / 'train.jsonl'} holds no pairs to train on")
+    return splits
 
 
 def resolve_checkpoint(resume: Path | None) -> str | None:

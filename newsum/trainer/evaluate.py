@@ -47,7 +47,7 @@ class SystemScores:
 class Example:
     """One article with the reference and every system's summary."""
 
-    id: int
+    id: str
     title: str
     reference: str
     outputs: dict[str, str]
@@ -174,7 +174,9 @@ def evaluate_systems(
     _release()
     systems = [score_system(name, texts, pairs, failures[name]) for name, texts in outputs.items()]
     examples = [
-        Example(p.id, p.title or "", p.summary, {name: texts[i] for name, texts in outputs.items()})
+        Example(
+            str(p.id), p.title or "", p.summary, {name: texts[i] for name, texts in outputs.items()}
+        )
         for i, p in enumerate(pairs[:n_examples])
     ]
     return EvalReport(pairs=len(pairs), systems=systems, outputs=outputs, examples=examples)

@@ -27,6 +27,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from newsum.errors import NotACheckpoint, NoTargetModules, TrainingDataError
 from newsum.modeling.loading import (
+    Precision,
     base_model_fingerprint,
     base_model_revision,
     fit_embeddings,
@@ -87,10 +88,12 @@ def train(config: TrainConfig) -> TrainResult:
     )
     outcome = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - started
+    tokens = trainer.state.num_input_tokens_seen
+    if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 exports alone
+        return _result(config, outcome, seconds, tokens, report=None)
     manifest = build_manifest(config, splits["train"])
     save_adapter(trainer.model, tokenizer, manifest, config.output_dir)
     plot_loss_curve(trainer.state.log_history, config.output_dir / "loss_curve.png")
-    tokens = trainer.state.num_input_tokens_seen
     del trainer, model
     _release_memory()
 
@@ -100,7 +103,7 @@ def train(config: TrainConfig) -> TrainResult:
         report = evaluate_systems(
             splits["test"][: config.eval_max_articles],
             adapter_dir=config.output_dir,
-            precision="nf4" if config.quantization == "nf4" else "fp32",
+            precision=training_precision(config),
             batch_size=config.generation_batch_size,
             device=config.device,
         )
@@ -112,15 +115,20 @@ def train(config: TrainConfig) -> TrainResult:
     write_model_card(manifest, config.output_dir)
     if config.merge:
         merge_adapter(config.output_dir, config.output_dir / "merged", device=config.device)
+    return _result(config, outcome, seconds, tokens, report)
+
+
+def _result(
+    config: TrainConfig, outcome: Any, seconds: float, tokens: int, report: EvalReport | None
+) -> TrainResult:
+    on_gpu = torch.cuda.is_available()
     return TrainResult(
         adapter_dir=config.output_dir,
         steps=outcome.global_step,
         train_loss=outcome.training_loss,
         seconds=round(seconds, 2),
         tokens_per_second=round(tokens / seconds, 1) if seconds else 0.0,
-        peak_gpu_memory_bytes=torch.cuda.max_memory_allocated()
-        if torch.cuda.is_available()
-        else None,
+        peak_gpu_memory_bytes=torch.cuda.max_memory_allocated() if on_gpu else None,
         report=report,
     )
 
@@ -219,8 +227,9 @@ def load_trainable_model(config: TrainConfig, tokenizer: PreTrainedTokenizerBase
     """The base model prepared for (Q)LoRA training, wrapped by peft."""
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
-    precision = "nf4" if config.quantization == "nf4" else _full_precision(config.device)
-    model = load_base_model(config.base_model, precision=precision, device=config.device)
+    model = load_base_model(
+        config.base_model, precision=training_precision(config), device=config.device
+    )
     fit_embeddings(model, tokenizer)
     model.config.use_cache = (
         False  # the KV cache is useless in training and clashes with checkpointing
@@ -246,9 +255,11 @@ def load_trainable_model(config: TrainConfig, tokenizer: PreTrainedTokenizerBase
     return get_peft_model(model, lora)
 
 
-def _full_precision(device: str) -> str:
-    """bf16 on GPU, fp32 on CPU."""
-    return "bf16" if resolve_device(device).type == "cuda" else "fp32"
+def training_precision(config: TrainConfig) -> Precision:
+    """The base model's precision in training: nf4, or bf16 on GPU / fp32 on CPU."""
+    if config.quantization == "nf4":
+        return "nf4"
+    return "bf16" if resolve_device(config.device).type == "cuda" else "fp32"
 
 
 def training_arguments(config: TrainConfig, *, has_eval: bool) -> HFTrainingArguments:
@@ -289,7 +300,7 @@ def training_arguments(config: TrainConfig, *, has_eval: bool) -> HFTrainingArgu
 
 def build_manifest(config: TrainConfig, train_pairs: list[Pair]) -> AdapterManifest:
     """The manifest of the adapter this run produces (metrics are added after evaluation)."""
-    precision = "nf4" if config.quantization == "nf4" else _full_precision(config.device)
+    precision = training_precision(config)
     return AdapterManifest(
         base_model=_stable_name(config.base_model),
         base_model_revision=base_model_revision(config.base_model),

@@ -17,7 +17,7 @@ def model_build_tiny(
     out: Annotated[Path, typer.Option(help="Directory to write the model and tokenizer to.")],
     seed: Annotated[int, typer.Option(help="Seed of the corpus and of the weights.")] = 0,
     articles: Annotated[int, typer.Option(help="Synthetic articles to train on.")] = 600,
-    steps: Annotated[int, typer.Option(help="Pre-training steps.")] = 120,
+    steps: Annotated[int, typer.Option(help="Pre-training steps.")] = 160,
 ) -> None:
     """Train a tokenizer and a tiny Llama model on the synthetic corpus."""
     import json

@@ -26,6 +26,7 @@ from transformers import (
     LlamaConfig,
     LlamaForCausalLM,
     Trainer,
+    TrainerCallback,
 )
 
 from newsum.modeling.loading import load_base_model, load_tokenizer
@@ -118,17 +119,35 @@ def training_speed(tiny_model: Path, pairs: list[Pair], steps: int) -> dict[str,
                 data_collator=DataCollatorForSeq2Seq(right_padded(tokenizer)),
             )
             padding = padding_share(trainer, steps)
-            started = time.perf_counter()
+            clock = StepClock(warmup=WARMUP_STEPS)
+            trainer.add_callback(clock)
             trainer.train()
-            seconds = time.perf_counter() - started
             results[name] = {
-                "tokens_per_s": trainer.state.num_input_tokens_seen / seconds,
+                "tokens_per_s": clock.tokens / clock.seconds,
                 "padding_share": padding,
-                "seconds": seconds,
+                "seconds": clock.seconds,
             }
             del trainer
             gc.collect()
     return results
+
+
+WARMUP_STEPS = 3
+
+
+class StepClock(TrainerCallback):
+    """Times the steps after a warm-up (thread pools, kernels and caches start cold)."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup, self.started, self.seconds, self.tokens = warmup, 0.0, 0.0, 0
+        self.tokens_at_start = 0
+
+    def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        if state.global_step == self.warmup:
+            self.started, self.tokens_at_start = time.perf_counter(), state.num_input_tokens_seen
+        elif state.global_step > self.warmup:
+            self.seconds = time.perf_counter() - self.started
+            self.tokens = state.num_input_tokens_seen - self.tokens_at_start
 
 
 def padding_share(trainer: Trainer, batches: int) -> float:
@@ -159,7 +178,7 @@ def tiny_model_dir(path: Path | None) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny-model", type=Path, help="Tiny model dir (built if omitted).")
-    parser.add_argument("--steps", type=int, default=12, help="Training steps per run.")
+    parser.add_argument("--steps", type=int, default=30, help="Training steps per run.")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -182,7 +201,10 @@ def main() -> None:
     print("\n== LoRA r=16 on q,k,v,o,gate,up,down (measured model) ==")
     share = big["trainable"] / big["total"]
     print(f"trainable {big['trainable'] / 1e6:.2f}M of {big['total'] / 1e6:.1f}M ({share:.2%})")
-    print(f"\n== training on the tiny model, {args.steps} steps of 8, {args.threads} threads ==")
+    timed = args.steps - WARMUP_STEPS
+    print(
+        f"\n== training the tiny model: {timed} timed steps of 8 pairs, {args.threads} threads =="
+    )
     print(f"{'run':<16} {'tokens/s':>9} {'padding':>8} {'seconds':>8}")
     for name, row in speed.items():
         print(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from newsum.errors import PromptTooLong
 from newsum.modeling.generation import GeneratedSummary, summarize_batch
 from newsum.modeling.loading import LoadedModel, load_for_inference
 
-pytestmark = pytest.mark.usefixtures("offline_hub")
+pytestmark = pytest.mark.usefixtures("offline_hub", "one_thread")
 
 ARTICLES: list[tuple[str | None, str]] = [
     ("Budget approved", "The council approved the budget on Monday. " * 6),
@@ -23,7 +22,6 @@ ARTICLES: list[tuple[str | None, str]] = [
 
 
 def _base(tiny_model_dir: Path, precision: str) -> LoadedModel:
-    torch.set_num_threads(2)
     loaded = load_for_inference(
         None, base_model=str(tiny_model_dir), precision=precision, device="cpu"
     )  # type: ignore[arg-type]
@@ -65,7 +63,6 @@ def test_trained_adapter_gives_the_same_summaries_batched_and_one_by_one(
 ) -> None:
     from newsum.trainer.data import load_split
 
-    torch.set_num_threads(2)
     loaded = load_for_inference(trained_adapter_dir, precision="nf4", device="cpu")
     pairs = load_split(prepared_data_dir / "test.jsonl")[:6]
     articles = [(p.title, p.article) for p in pairs]

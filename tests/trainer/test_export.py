@@ -16,13 +16,12 @@ from newsum.modeling.manifest import AdapterManifest
 from newsum.trainer.data import load_split
 from newsum.trainer.export import merge_adapter
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_hub")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_hub", "one_thread")]
 
 
 def test_merged_weights_load_without_peft_and_summarize_like_the_adapter(
     trained_adapter_dir: Path, prepared_data_dir: Path, tmp_path: Path
 ) -> None:
-    torch.set_num_threads(2)
     merged_dir = merge_adapter(trained_adapter_dir, tmp_path / "merged", device="cpu")
     articles = [(p.title, p.article) for p in load_split(prepared_data_dir / "test.jsonl")[:4]]
 

@@ -15,7 +15,7 @@ from newsum.trainer.data import load_split
 from tests.adapter_fixtures import TrainedAdapter
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_hub")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_hub", "one_thread")]
 
 
 def _eval_json(adapter_dir: Path) -> dict:  # type: ignore[type-arg]
@@ -52,7 +52,7 @@ def test_adapter_directory_holds_the_contract_files(trained_adapter_dir: Path) -
 
 RELOAD = """
 import json, sys, torch
-torch.set_num_threads(2)
+torch.set_num_threads(1)  # as the evaluation in the fixture
 from newsum.modeling.generation import summarize_batch
 from newsum.modeling.loading import load_for_inference
 from newsum.trainer.data import load_split

@@ -187,7 +187,7 @@ def main() -> None:
     shape = llama2_7b_estimate()
     tiny = tiny_model_dir(args.tiny_model)
     items = generate_corpus(200, seed=2)
-    pairs = [Pair(i.id, i.title, i.body, i.summary) for i in items]
+    pairs = [Pair(str(i.id), i.title, i.body, i.summary) for i in items]
     speed = training_speed(tiny, pairs, args.steps)
 
     mib = 2**20

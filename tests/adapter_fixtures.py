@@ -7,8 +7,6 @@ ROUGE evaluation of three systems and the export of the adapter directory.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,18 +41,16 @@ def one_thread() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """train/validation/test JSONL of a synthetic corpus, split by a hash of the id."""
+    """train/validation/test JSONL of a synthetic corpus, through ``newsum data prepare``."""
     from newsum.trainer.corpus import generate_corpus
+    from newsum.trainer.data import Pair, SplitFractions, prepare
 
     out = tmp_path_factory.mktemp("prepared")
-    splits: dict[str, list[str]] = {"train": [], "validation": [], "test": []}
-    for item in generate_corpus(DATA_ARTICLES, seed=DATA_SEED):
-        bucket = int(hashlib.sha256(str(item.id).encode()).hexdigest(), 16) % 10
-        split = "test" if bucket == 0 else "validation" if bucket == 1 else "train"
-        row = {"id": item.id, "title": item.title, "article": item.body, "summary": item.summary}
-        splits[split].append(json.dumps(row, ensure_ascii=False))
-    for split, rows in splits.items():
-        (out / f"{split}.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pairs = [
+        Pair(str(item.id), item.title, item.body, item.summary)
+        for item in generate_corpus(DATA_ARTICLES, seed=DATA_SEED)
+    ]
+    prepare(pairs, out, source="synthetic corpus", fractions=SplitFractions())
     return out
 
 

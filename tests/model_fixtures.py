@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from newsum.trainer.corpus import NewsItem, generate_corpus
-from newsum.trainer.tiny import build_tiny_model
 
 TINY_SEED = 0
 TINY_ARTICLES = 600
@@ -24,6 +22,11 @@ def tiny_corpus() -> list[NewsItem]:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding the tiny tokenizer and LlamaForCausalLM (Auto classes load it)."""
+    # Imported here so that test sessions that never build the model skip loading torch.
+    import torch
+
+    from newsum.trainer.tiny import build_tiny_model
+
     out_dir = tmp_path_factory.mktemp("tiny-model")
     threads = torch.get_num_threads()
     # One thread: two gain less than 2x on an idle machine, and on a busy one two

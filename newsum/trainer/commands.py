@@ -72,7 +72,7 @@ def eval_command(
     out: Annotated[Path | None, typer.Option(help="Report folder (default ADAPTER/eval).")] = None,
 ) -> None:
     """ROUGE of lead-3, the base model zero-shot and the adapter, side by side."""
-    from newsum.errors import TrainingDataError
+    from newsum.errors import DataInvalid
     from newsum.modeling.manifest import AdapterManifest
     from newsum.trainer.data import load_split
     from newsum.trainer.evaluate import evaluate_systems, write_report
@@ -80,7 +80,7 @@ def eval_command(
     AdapterManifest.load(adapter)  # refuse a non-adapter before reading any data
     split_file = data_dir / f"{split}.jsonl"
     if not split_file.is_file():
-        raise TrainingDataError(f"{split_file} does not exist: run `newsum data prepare`")
+        raise DataInvalid(f"{split_file} does not exist: run `newsum data prepare`")
     pairs = load_split(split_file)[:max_articles]
     report = evaluate_systems(
         pairs,

@@ -25,7 +25,7 @@ from transformers import DataCollatorForSeq2Seq, PreTrainedTokenizerBase, Traine
 from transformers import TrainingArguments as HFTrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
-from newsum.errors import NotACheckpoint, NoTargetModules, TrainingDataError
+from newsum.errors import DataInvalid, NotACheckpoint, NoTargetModules
 from newsum.modeling.loading import (
     Precision,
     base_model_fingerprint,
@@ -137,16 +137,16 @@ SPLITS = ("train", "validation", "test")
 
 
 def load_splits(data_dir: Path) -> dict[str, list[Pair]]:
-    """The train, validation and test pairs; raises TrainingDataError when one is missing."""
+    """The train, validation and test pairs; raises DataInvalid when one is missing."""
     missing = [name for name in SPLITS if not (data_dir / f"{name}.jsonl").is_file()]
     if missing:
-        raise TrainingDataError(
+        raise DataInvalid(
             f"{data_dir} has no {', '.join(f'{m}.jsonl' for m in missing)}:"
             " write the splits with `newsum data prepare`"
         )
     splits = {name: load_split(data_dir / f"{name}.jsonl") for name in SPLITS}
     if not splits["train"]:
-        raise TrainingDataError(f"{data_dir / 'train.jsonl'} holds no pairs to train on")
+        raise DataInvalid(f"{data_dir / 'train.jsonl'} holds no pairs to train on")
     return splits
 
 

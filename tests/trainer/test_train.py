@@ -52,13 +52,14 @@ def test_adapter_directory_holds_the_contract_files(trained_adapter_dir: Path) -
 
 RELOAD = """
 import json, sys, torch
+from pathlib import Path
 torch.set_num_threads(1)  # as the evaluation in the fixture
 from newsum.modeling.generation import summarize_batch
 from newsum.modeling.loading import load_for_inference
 from newsum.trainer.data import load_split
 adapter, test_split = sys.argv[1], sys.argv[2]
 count, batch_size = int(sys.argv[3]), int(sys.argv[4])
-pairs = load_split(test_split)[:count]
+pairs = load_split(Path(test_split))[:count]
 loaded = load_for_inference(adapter, precision="nf4", device="cpu")
 results = summarize_batch(loaded, [(p.title, p.article) for p in pairs], batch_size=batch_size)
 print(json.dumps([r.text for r in results]))

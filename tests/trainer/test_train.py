@@ -117,3 +117,33 @@ def test_test_split_pairs_are_not_in_the_training_split(trained_adapter: Trained
     test_ids = {p.id for p in load_split(data_dir / "test.jsonl")}
 
     assert test_ids and not train_ids & test_ids
+
+
+def test_full_precision_lora_trains_and_exports_an_unquantized_adapter(
+    tiny_model_dir: Path, prepared_data_dir: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from newsum.modeling.generation import GeneratedSummary, summarize_batch
+    from newsum.modeling.loading import load_for_inference
+    from newsum.trainer.train import train
+    from tests.adapter_fixtures import adapter_training_config
+
+    config = replace(
+        adapter_training_config(tiny_model_dir, prepared_data_dir, tmp_path / "lora"),
+        quantization="none",
+        max_steps=3,
+        evaluate=False,
+        eval_steps=0,
+    )
+
+    result = train(config)
+    manifest = AdapterManifest.load(result.adapter_dir)
+    loaded = load_for_inference(result.adapter_dir, precision="fp32", device="cpu")
+
+    assert result.steps == 3
+    assert manifest.quantization.method == "none"
+    assert manifest.quantization.compute_dtype == "float32"
+    assert isinstance(
+        summarize_batch(loaded, [("T", "Body text.")], batch_size=1)[0], GeneratedSummary
+    )

@@ -179,7 +179,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny-model", type=Path, help="Tiny model dir (built if omitted).")
     parser.add_argument("--steps", type=int, default=30, help="Training steps per run.")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch.")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CPU threads for torch (1: steadiest when shared)."
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 

@@ -35,38 +35,6 @@ class DataSourceUnavailable(NewsumError):
     """A training data source (the dataset hub, the newsroom table) cannot be used."""
 
 
-class ManifestError(NewsumError):
-    """An adapter directory has no valid manifest.json."""
-
-
-class ModelNotFound(NewsumError):
-    """A base model or adapter that cannot be found locally nor fetched."""
-
-
-class UnsafeAdapterWeights(NewsumError):
-    """An adapter ships only pickle weights; newsum loads safetensors only."""
-
-
-class BaseModelMismatch(NewsumError):
-    """An adapter was trained on a different base model than the one requested."""
-
-
-class PromptTooLong(NewsumError):
-    """The prompt's fixed parts (template and title) exceed the input token budget."""
-
-
-class NoTargetModules(NewsumError):
-    """The base model has none of the configured LoRA target modules."""
-
-
-class NotACheckpoint(NewsumError):
-    """--resume names a directory that is not a training checkpoint."""
-
-
-class TrainingDataError(NewsumError):
-    """The training data directory is missing a split or holds no usable pairs."""
-
-
 class InvalidArticleId(NewsumError):
     """An article id that is not a positive integer."""
 

@@ -98,5 +98,8 @@ def model_build_tiny(
 
 def register(app: typer.Typer) -> None:
     """Attach the trainer's commands to the root newsum app."""
+    from newsum.trainer.commands import register as register_training
+
     app.add_typer(data_app, name="data")
     app.add_typer(model_app, name="model")
+    register_training(app)

@@ -52,8 +52,17 @@ def settings() -> Settings:
 
 
 @app.command("config")
-def show_config() -> None:
+def show_config(
+    table: Annotated[
+        bool, typer.Option(help="Print every setting with its default and help instead.")
+    ] = False,
+) -> None:
     """Print the effective settings as JSON, secrets masked."""
+    if table:
+        from newsum.config import settings_table
+
+        typer.echo(settings_table())
+        return
     typer.echo(json.dumps(settings().masked(), indent=2, sort_keys=True))
 
 
@@ -129,25 +138,13 @@ def _register_subcommands() -> None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point (typer handles usage errors; newsum's own errors end here)."""
     _register_subcommands()
     try:
-        app(standalone_mode=False)
+        app()
     except NewsumError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

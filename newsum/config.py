@@ -168,6 +168,23 @@ class Settings(BaseSettings):
         return data
 
 
+def settings_table() -> str:
+    """Every setting as a Markdown table row: variable, default, description."""
+    rows = ["| variable | default | what it sets |", "|---|---|---|"]
+
+    def add(prefix: str, model: type[BaseSettings]) -> None:
+        for name, info in model.model_fields.items():
+            annotation = info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseSettings):
+                add(f"{prefix}{name.upper()}__", annotation)
+                continue
+            default = "" if info.default in (None, "") else f"`{info.default}`"
+            rows.append(f"| `{prefix}{name.upper()}` | {default} | {info.description} |")
+
+    add("NEWSUM_", Settings)
+    return "\n".join(rows)
+
+
 def mask_url(url: str) -> str:
     """Return ``url`` with its password replaced by stars (unparseable URLs are kept)."""
     try:

@@ -27,6 +27,34 @@ class BrokerUnavailable(NewsumError):
     """The Celery broker cannot be reached."""
 
 
+class ManifestError(NewsumError):
+    """An adapter directory has no valid manifest.json."""
+
+
+class ModelNotFound(NewsumError):
+    """A base model or adapter that cannot be found locally nor fetched."""
+
+
+class UnsafeAdapterWeights(NewsumError):
+    """An adapter ships only pickle weights; newsum loads safetensors only."""
+
+
+class BaseModelMismatch(NewsumError):
+    """An adapter was trained on a different base model than the one requested."""
+
+
+class PromptTooLong(NewsumError):
+    """The prompt's fixed parts (template and title) exceed the input token budget."""
+
+
+class NoTargetModules(NewsumError):
+    """The base model has none of the configured LoRA target modules."""
+
+
+class NotACheckpoint(NewsumError):
+    """--resume names a directory that is not a training checkpoint."""
+
+
 class DataInvalid(NewsumError):
     """A training data file cannot be read as article/summary pairs."""
 

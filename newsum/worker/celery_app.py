@@ -33,6 +33,11 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
         # Every key the broker writes starts with this prefix, so deployments (and test
         # runs) sharing one Redis server never see each other's queues.
         "global_keyprefix": settings.broker_key_prefix,
+        # How often a worker looks for messages whose holder died (older than the
+        # visibility timeout) and puts them back: kombu's default scans every 100 s; a
+        # scan is one indexed range query, so every few seconds costs nothing.
+        "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 4)),
+        "unacked_restore_throttle": 1,
         "socket_connect_timeout": settings.broker_connect_timeout_s,
     }
 

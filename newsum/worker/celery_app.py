@@ -84,8 +84,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # A batch running when the broker connection drops is redelivered anyway (late
         # ack); cancelling it avoids a second, concurrent write of the same summaries.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Workers report task events (Flower's task views); the sender does not: a
+        # "task-sent" event per message would double the cost of every enqueue.
         "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        "task_send_sent_event": False,
         "beat_schedule": {
             "newsum-sweep": {"task": TASK_SWEEP, "schedule": float(settings.sweeper_interval_s)},
         },

@@ -55,8 +55,12 @@ class NotACheckpoint(NewsumError):
     """--resume names a directory that is not a training checkpoint."""
 
 
-class TrainingDataError(NewsumError):
-    """The training data directory is missing a split or holds no usable pairs."""
+class DataInvalid(NewsumError):
+    """A training data file cannot be read as article/summary pairs."""
+
+
+class DataSourceUnavailable(NewsumError):
+    """A training data source (the dataset hub, the newsroom table) cannot be used."""
 
 
 class InvalidArticleId(NewsumError):

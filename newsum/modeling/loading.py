@@ -21,6 +21,7 @@ from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
     BitsAndBytesConfig,
+    PretrainedConfig,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
@@ -151,16 +152,21 @@ def fit_embeddings(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -
         model.resize_token_embeddings(len(tokenizer))
 
 
+def load_config(path_or_id: str | Path) -> PretrainedConfig:
+    """The model's config alone (no weights); raises ModelNotFound."""
+    return _pretrained(AutoConfig.from_pretrained, path_or_id)
+
+
 def base_model_fingerprint(path_or_id: str | Path) -> str:
     """A hash of the model's architecture config, the same wherever a copy is stored."""
-    config = _pretrained(AutoConfig.from_pretrained, path_or_id).to_dict()
+    config = load_config(path_or_id).to_dict()
     identity = {k: v for k, v in sorted(config.items()) if k not in _NOT_IDENTITY}
     return hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()[:16]
 
 
 def base_model_revision(path_or_id: str | Path) -> str | None:
     """The hub commit a model id resolves to; None for a local directory."""
-    config = _pretrained(AutoConfig.from_pretrained, path_or_id)
+    config = load_config(path_or_id)
     return getattr(config, "_commit_hash", None)
 
 

@@ -12,12 +12,76 @@ data_app = typer.Typer(help="Prepare and inspect article/summary training data."
 model_app = typer.Typer(help="Build the project's own small models.", no_args_is_help=True)
 
 
+@data_app.command("prepare")
+def data_prepare(
+    source: Annotated[
+        str | None,
+        typer.Argument(help="A .jsonl/.csv/.parquet file or a Hugging Face dataset name."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Directory for the split files.")] = Path("data"),
+    from_db: Annotated[
+        bool, typer.Option("--from-db", help="Read the newsroom's articles with a summary.")
+    ] = False,
+    article_column: Annotated[str, typer.Option(help="Column holding the article.")] = "article",
+    summary_column: Annotated[str, typer.Option(help="Column holding the summary.")] = "summary",
+    id_column: Annotated[str, typer.Option(help="Column holding the article id.")] = "id",
+    title_column: Annotated[str, typer.Option(help="Column holding the headline.")] = "title",
+    hf_config: Annotated[
+        str | None, typer.Option(help="Hub dataset configuration, e.g. 3.0.0.")
+    ] = None,
+    hf_split: Annotated[str, typer.Option(help="Hub dataset split to read.")] = "train",
+    train: Annotated[float, typer.Option(help="Share of articles for training.")] = 0.8,
+    validation: Annotated[float, typer.Option(help="Share for validation.")] = 0.1,
+    test: Annotated[float, typer.Option(help="Share for the test split.")] = 0.1,
+) -> None:
+    """Load, clean and split article/summary pairs into train/validation/test JSONL."""
+    from newsum.errors import DataInvalid
+    from newsum.trainer import sources
+    from newsum.trainer.data import SplitFractions, prepare
+
+    fractions = SplitFractions(train=train, validation=validation, test=test)
+    mapping = sources.ColumnMapping(
+        article=article_column, summary=summary_column, id=id_column, title=title_column
+    )
+    if from_db:
+        from newsum.cli import settings
+
+        pairs, label = sources.load_pairs_from_database(settings()), "newsroom database"
+    elif source is None:
+        raise DataInvalid("name a data file or dataset, or pass --from-db")
+    elif Path(source).suffix.lower() in sources.FILE_SUFFIXES or Path(source).exists():
+        pairs, label = sources.load_pairs_from_file(Path(source), mapping), source
+    else:
+        pairs = sources.load_pairs_from_hub(source, mapping, config=hf_config, split=hf_split)
+        label = source
+    prepared = prepare(pairs, out, source=label, fractions=fractions)
+    cleaning = prepared.cleaning
+    typer.echo(
+        f"{out}: train {prepared.sizes['train']}, validation {prepared.sizes['validation']},"
+        f" test {prepared.sizes['test']} (read {cleaning['total']}, dropped"
+        f" {cleaning['dropped']}: empty {cleaning['empty']}, duplicate {cleaning['duplicate']},"
+        f" duplicate id {cleaning['duplicate_id']},"
+        f" summary not shorter {cleaning['summary_not_shorter']})"
+    )
+
+
+@data_app.command("report")
+def data_report(
+    data_dir: Annotated[Path, typer.Argument(help="Directory written by `data prepare`.")],
+    tokenizer: Annotated[str, typer.Option(help="Tokenizer path or hub id.")],
+) -> None:
+    """Print split sizes and token-length percentiles of articles and summaries."""
+    from newsum.trainer.data import format_length_report, token_length_report
+
+    typer.echo(format_length_report(token_length_report(data_dir, tokenizer)))
+
+
 @model_app.command("build-tiny")
 def model_build_tiny(
     out: Annotated[Path, typer.Option(help="Directory to write the model and tokenizer to.")],
     seed: Annotated[int, typer.Option(help="Seed of the corpus and of the weights.")] = 0,
     articles: Annotated[int, typer.Option(help="Synthetic articles to train on.")] = 600,
-    steps: Annotated[int, typer.Option(help="Pre-training steps.")] = 120,
+    steps: Annotated[int, typer.Option(help="Pre-training steps.")] = 160,
 ) -> None:
     """Train a tokenizer and a tiny Llama model on the synthetic corpus."""
     import json
@@ -34,5 +98,8 @@ def model_build_tiny(
 
 def register(app: typer.Typer) -> None:
     """Attach the trainer's commands to the root newsum app."""
+    from newsum.trainer.commands import register as register_training
+
     app.add_typer(data_app, name="data")
     app.add_typer(model_app, name="model")
+    register_training(app)

@@ -78,7 +78,6 @@ def _fill(template: str, facts: Facts, quote: str = "") -> str:
         other_name=facts.other_name,
         other_role=facts.other_role,
         what=facts.event.what,
-        detail=facts.event.detail,
         topic=facts.event.topic,
     )
 

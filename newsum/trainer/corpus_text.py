@@ -1,7 +1,7 @@
 """The words of the synthetic corpus: templates and vocabulary, one table per language.
 
 Placeholders: {name} {role} {city} {weekday} {figure} {other_name} {other_role}
-{what} {detail} {topic}. Roles are nouns without an article (Portuguese ones are
+{what} {topic}. Roles are nouns without an article (Portuguese ones are
 invariant in gender, so any name fits any role).
 """
 
@@ -23,7 +23,6 @@ class Event:
     low: int
     high: int
     step: int = 1
-    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class TinyModelSpec:
     num_attention_heads: int = 4
     max_position_embeddings: int = 1024
     block_size: int = 256  # longer than an article plus summary, so prompts fit positions seen
-    batch_size: int = 8
+    batch_size: int = 4  # many small steps learn more per second than few large ones
     learning_rate: float = 5e-3
 
 
@@ -168,7 +168,7 @@ def build_tiny_model(
     *,
     seed: int = 0,
     n_articles: int = 600,
-    pretrain_steps: int = 120,
+    pretrain_steps: int = 160,
     spec: TinyModelSpec | None = None,
 ) -> Path:
     """Train the tokenizer and pre-train the tiny model; save both in ``out_dir``.

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from newsum.errors import PromptTooLong
 from newsum.modeling.generation import GeneratedSummary, summarize_batch
 from newsum.modeling.loading import LoadedModel, load_for_inference
 
-pytestmark = pytest.mark.usefixtures("offline_hub")
+pytestmark = pytest.mark.usefixtures("offline_hub", "one_thread")
 
 ARTICLES: list[tuple[str | None, str]] = [
     ("Budget approved", "The council approved the budget on Monday. " * 6),
@@ -23,7 +22,6 @@ ARTICLES: list[tuple[str | None, str]] = [
 
 
 def _base(tiny_model_dir: Path, precision: str) -> LoadedModel:
-    torch.set_num_threads(2)
     loaded = load_for_inference(
         None, base_model=str(tiny_model_dir), precision=precision, device="cpu"
     )  # type: ignore[arg-type]
@@ -57,3 +55,23 @@ def test_one_article_that_cannot_be_prompted_fails_alone(tiny_model_dir: Path) -
 
     assert isinstance(results[1], PromptTooLong)
     assert [r.text for r in (results[0], results[2])] == [r.text for r in alone]  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_trained_adapter_gives_the_same_summaries_batched_and_one_by_one(
+    trained_adapter_dir: Path, prepared_data_dir: Path
+) -> None:
+    from newsum.trainer.data import load_split
+
+    loaded = load_for_inference(trained_adapter_dir, precision="nf4", device="cpu")
+    pairs = load_split(prepared_data_dir / "test.jsonl")[:6]
+    articles = [(p.title, p.article) for p in pairs]
+
+    batched = summarize_batch(loaded, articles, batch_size=6)
+    single = [summarize_batch(loaded, [article], batch_size=1)[0] for article in articles]
+
+    texts = [r.text for r in batched]  # type: ignore[union-attr]
+    assert texts == [r.text for r in single]  # type: ignore[union-attr]
+    assert len(set(texts)) == len(texts)  # each article gets its own summary
+    stopped = [r.output_tokens < loaded.manifest.max_new_tokens for r in batched]  # type: ignore[union-attr]
+    assert sum(stopped) > len(stopped) / 2  # it learned to end a summary with EOS

@@ -1,0 +1,74 @@
+"""The one configuration of a training run; ``newsum train`` fills it from its options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+LLAMA_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def _opt(default: Any, help: str, **extra: Any) -> Any:
+    """A dataclass field with a default and the help line the CLI shows."""
+    if isinstance(default, list | tuple):
+        return field(
+            default_factory=lambda: type(default)(default), metadata={"help": help, **extra}
+        )
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass
+class TrainConfig:
+    """QLoRA fine-tuning of a causal LM on article/summary pairs (defaults: Llama 2 7B, 1 GPU)."""
+
+    # --- I/O -----------------------------------------------------------------------
+    base_model: str = _opt("meta-llama/Llama-2-7b-hf", "Hub id or local path of the base model.")
+    data_dir: Path = _opt(
+        Path("data"), "Folder of train/validation/test JSONL (`newsum data prepare`)."
+    )
+    output_dir: Path = _opt(
+        Path(".newsum/adapters/latest"), "Adapter directory to write (checkpoints inside)."
+    )
+    # --- model and LoRA ------------------------------------------------------------------
+    quantization: Literal["nf4", "none"] = _opt(
+        "nf4", "nf4: QLoRA on a 4-bit base; none: LoRA on a bf16 (GPU) / fp32 (CPU) base."
+    )
+    lora_r: int = _opt(16, "LoRA rank.")
+    lora_alpha: int = _opt(32, "LoRA scaling numerator (scale = alpha / r).")
+    lora_dropout: float = _opt(0.05, "Dropout on the LoRA input.")
+    target_modules: list[str] = _opt(
+        list(LLAMA_PROJECTIONS), "Linear layers that get LoRA (attention and MLP projections)."
+    )
+    gradient_checkpointing: bool = _opt(True, "Recompute activations: less memory, slower.")
+    # --- data ------------------------------------------------------------------------
+    max_input_tokens: int = _opt(1024, "Prompt budget; only the article is cut to fit.")
+    max_summary_tokens: int = _opt(128, "Summary budget including EOS; also max new tokens.")
+    max_train_examples: int | None = _opt(None, "Use at most this many training pairs.")
+    # --- optimisation ------------------------------------------------------------------
+    epochs: float = _opt(1.0, "Passes over the training pairs (ignored when max_steps > 0).")
+    max_steps: int = _opt(-1, "Optimizer steps to run; -1: as many as the epochs need.")
+    learning_rate: float = _opt(2e-4, "Peak learning rate.")
+    warmup_ratio: float = _opt(0.03, "Share of the steps spent warming the learning rate up.")
+    lr_scheduler: str = _opt("cosine", "Learning-rate schedule after warmup.")
+    weight_decay: float = _opt(0.0, "AdamW weight decay.")
+    batch_size: int = _opt(4, "Pairs per device per forward pass.")
+    grad_accumulation: int = _opt(4, "Forward passes per optimizer step.")
+    group_by_length: bool = _opt(True, "Batch pairs of similar length (less padding).")
+    # --- evaluation and checkpoints ---------------------------------------------------
+    eval_steps: int = _opt(100, "Validation loss every N steps; 0 turns it off.")
+    save_steps: int = _opt(200, "Checkpoint every N steps.")
+    logging_steps: int = _opt(10, "Log the loss every N steps.")
+    evaluate: bool = _opt(True, "Score ROUGE on the test split after training (3 systems).")
+    eval_max_articles: int | None = _opt(200, "Test pairs the ROUGE evaluation uses at most.")
+    generation_batch_size: int = _opt(8, "Articles per generation batch in the evaluation.")
+    # --- system ------------------------------------------------------------------------
+    seed: int = _opt(42, "Seed of initialisation, shuffling and dropout.")
+    resume: Path | None = _opt(None, "Resume from this checkpoint folder (checkpoint-N).")
+    device: str = _opt("auto", "auto, cpu, cuda or cuda:N (accelerate launch sets one per rank).")
+    merge: bool = _opt(False, "Also write merged full weights (bf16/fp32) to OUTPUT_DIR/merged.")
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where the Trainer writes its checkpoints."""
+        return self.output_dir / "checkpoints"

@@ -1,0 +1,210 @@
+"""``newsum eval``: ROUGE of three systems side by side on held-out pairs.
+
+Systems: lead-3 (the article's first three sentences, strong on news), the base model
+prompted zero-shot, and the adapter. Both models generate through
+:func:`newsum.modeling.generation.summarize_batch`, the workers' own code path, so the
+scores are what production produces. ROUGE is rouge-score's ROUGE-1, ROUGE-2 and
+summary-level ROUGE-L (``rougeLsum``, one sentence per line), F1, with stemming.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from rouge_score import rouge_scorer
+
+from newsum.modeling.generation import GeneratedSummary, summarize_batch
+from newsum.modeling.loading import LoadedModel, Precision, load_for_inference
+from newsum.modeling.manifest import AdapterManifest
+from newsum.trainer.data import Pair
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class SystemScores:
+    """One system's scores over the evaluated pairs (ROUGE F1 in [0, 1])."""
+
+    name: str
+    rouge1: float
+    rouge2: float
+    rougeLsum: float  # noqa: N815 (rouge-score's own name)
+    mean_words: float
+    copied_trigrams: float  # share of the summary's word trigrams found in the article
+    failures: int = 0
+
+
+@dataclass
+class Example:
+    """One article with the reference and every system's summary."""
+
+    id: str
+    title: str
+    reference: str
+    outputs: dict[str, str]
+
+
+@dataclass
+class EvalReport:
+    """Scores of every system, the outputs they came from, and a few examples."""
+
+    pairs: int
+    systems: list[SystemScores]
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    examples: list[Example] = field(default_factory=list)
+
+    def metrics(self) -> dict[str, Any]:
+        """Scores by system, as stored in the adapter manifest."""
+        return {s.name: {k: v for k, v in asdict(s).items() if k != "name"} for s in self.systems}
+
+    def score(self, system: str, metric: str = "rougeLsum") -> float:
+        """One system's value of ``metric``."""
+        return float(self.metrics()[system][metric])
+
+    def table(self) -> str:
+        """A fixed-width text table, one row per system."""
+        head = (
+            f"{'system':<10} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-Lsum':>10}"
+            f" {'words':>7} {'copied':>7}"
+        )
+        rows = [
+            f"{s.name:<10} {s.rouge1 * 100:8.2f} {s.rouge2 * 100:8.2f} {s.rougeLsum * 100:10.2f}"
+            f" {s.mean_words:7.1f} {s.copied_trigrams * 100:6.1f}%"
+            for s in self.systems
+        ]
+        return "\n".join([f"{self.pairs} test pairs, ROUGE F1 x 100", head, *rows])
+
+
+def sentences(text: str) -> list[str]:
+    """The text split into sentences (rougeLsum wants one per line)."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def lead3(article: str) -> str:
+    """The first three sentences of the article."""
+    return " ".join(sentences(article)[:3])
+
+
+def copied_trigrams(summary: str, article: str) -> float:
+    """Share of the summary's word trigrams that appear verbatim in the article."""
+    summary_grams = _trigrams(summary)
+    if not summary_grams:
+        return 0.0
+    article_grams = set(_trigrams(article))
+    return sum(g in article_grams for g in summary_grams) / len(summary_grams)
+
+
+def _trigrams(text: str) -> list[tuple[str, ...]]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+
+
+def score_system(
+    name: str, predictions: Sequence[str], pairs: Sequence[Pair], failures: int = 0
+) -> SystemScores:
+    """ROUGE F1 (mean over pairs), mean length in words and copy rate of one system."""
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
+    for prediction, pair in zip(predictions, pairs, strict=True):
+        scores = scorer.score("\n".join(sentences(pair.summary)), "\n".join(sentences(prediction)))
+        for key in ROUGE_TYPES:
+            totals[key] += scores[key].fmeasure
+    count = max(len(pairs), 1)
+    return SystemScores(
+        name=name,
+        rouge1=round(totals["rouge1"] / count, 4),
+        rouge2=round(totals["rouge2"] / count, 4),
+        rougeLsum=round(totals["rougeLsum"] / count, 4),
+        mean_words=round(sum(len(_WORD.findall(p)) for p in predictions) / count, 2),
+        copied_trigrams=round(
+            sum(copied_trigrams(p, x.article) for p, x in zip(predictions, pairs, strict=True))
+            / count,
+            4,
+        ),
+        failures=failures,
+    )
+
+
+def generate(loaded: LoadedModel, pairs: Sequence[Pair], batch_size: int) -> tuple[list[str], int]:
+    """Summaries of ``pairs`` by ``loaded`` ('' for a failed article) and the failure count."""
+    results = summarize_batch(loaded, [(p.title, p.article) for p in pairs], batch_size=batch_size)
+    texts = [r.text if isinstance(r, GeneratedSummary) else "" for r in results]
+    return texts, sum(not isinstance(r, GeneratedSummary) for r in results)
+
+
+def evaluate_systems(
+    pairs: Sequence[Pair],
+    *,
+    adapter_dir: Path,
+    base_model: str | None = None,
+    precision: Precision = "nf4",
+    batch_size: int = 8,
+    device: str = "auto",
+    n_examples: int = 5,
+) -> EvalReport:
+    """Score lead-3, the base model zero-shot and the adapter on ``pairs``.
+
+    The base model gets the adapter's prompt, token budgets and decoding settings, so
+    that the adapter is the only difference. The models are loaded one after the other.
+    """
+    manifest = AdapterManifest.load(adapter_dir)
+    outputs: dict[str, list[str]] = {"lead-3": [lead3(p.article) for p in pairs]}
+    failures = {"lead-3": 0}
+    base = load_for_inference(
+        None, base_model=base_model or manifest.base_model, precision=precision, device=device
+    )
+    base.manifest = manifest
+    outputs["base"], failures["base"] = generate(base, pairs, batch_size)
+    del base
+    _release()
+    adapter = load_for_inference(
+        adapter_dir, base_model=base_model, precision=precision, device=device
+    )
+    outputs["adapter"], failures["adapter"] = generate(adapter, pairs, batch_size)
+    del adapter
+    _release()
+    systems = [score_system(name, texts, pairs, failures[name]) for name, texts in outputs.items()]
+    examples = [
+        Example(
+            str(p.id), p.title or "", p.summary, {name: texts[i] for name, texts in outputs.items()}
+        )
+        for i, p in enumerate(pairs[:n_examples])
+    ]
+    return EvalReport(pairs=len(pairs), systems=systems, outputs=outputs, examples=examples)
+
+
+def write_report(report: EvalReport, out_dir: Path) -> Path:
+    """Write ``eval.txt`` (the table), ``eval.json`` and ``examples.md`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "eval.txt").write_text(report.table() + "\n", encoding="utf-8")
+    data = {"pairs": report.pairs, "metrics": report.metrics(), "outputs": report.outputs}
+    (out_dir / "eval.json").write_text(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    lines = ["# Side-by-side examples", ""]
+    for example in report.examples:
+        lines += [
+            f"## {example.id}: {example.title}",
+            "",
+            f"**reference**: {example.reference}",
+            "",
+        ]
+        lines += [f"**{name}**: {text or '(no output)'}" for name, text in example.outputs.items()]
+        lines.append("")
+    (out_dir / "examples.md").write_text("\n".join(lines), encoding="utf-8")
+    return out_dir
+
+
+def _release() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

@@ -15,7 +15,7 @@ from newsum.db.migrate import upgrade
 from newsum.db.models import Summary, SummaryStatus
 from newsum.worker.enqueue import enqueue, in_flight
 from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.newsroom import insert_articles, served_version
 from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
 
 STORY = (
@@ -41,7 +41,7 @@ def crash_settings(
 
 
 @pytest.fixture
-def crash_engine(crash_settings: Settings, tiny_model_dir: Path) -> Iterator[Engine]:
+def crash_engine(crash_settings: Settings, trained_adapter_dir: Path) -> Iterator[Engine]:
     engine = make_engine(crash_settings.database_url)
     upgrade(engine)
     insert_articles(engine, crash_settings, [
@@ -76,9 +76,9 @@ def assert_each_summarised_once(engine: Engine, version_id: int, worker: WorkerP
 
 
 def test_worker_killed_mid_batch_then_restarted_summarises_everything_once(
-    crash_engine: Engine, crash_settings: Settings, tiny_model_dir: Path, tmp_path: Path
+    crash_engine: Engine, crash_settings: Settings, trained_adapter_dir: Path, tmp_path: Path
 ) -> None:
-    version_id = add_version(crash_engine, "tiny-base", base_model=str(tiny_model_dir))
+    version_id = served_version(crash_engine, "tiny-qlora", trained_adapter_dir)
     first = WorkerProcess(crash_settings, tmp_path / "first.log").start()
     try:
         first.wait_ready()

@@ -33,6 +33,11 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
         # Every key the broker writes starts with this prefix, so deployments (and test
         # runs) sharing one Redis server never see each other's queues.
         "global_keyprefix": settings.broker_key_prefix,
+        # How often a worker looks for messages whose holder died (older than the
+        # visibility timeout) and puts them back: kombu's default scans every 100 s; a
+        # scan is one indexed range query, so every few seconds costs nothing.
+        "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 4)),
+        "unacked_restore_throttle": 1,
         "socket_connect_timeout": settings.broker_connect_timeout_s,
     }
 
@@ -79,8 +84,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # A batch running when the broker connection drops is redelivered anyway (late
         # ack); cancelling it avoids a second, concurrent write of the same summaries.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Workers report task events (Flower's task views); the sender does not: a
+        # "task-sent" event per message would double the cost of every enqueue.
         "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        "task_send_sent_event": False,
         "beat_schedule": {
             "newsum-sweep": {"task": TASK_SWEEP, "schedule": float(settings.sweeper_interval_s)},
         },

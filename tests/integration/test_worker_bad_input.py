@@ -19,7 +19,7 @@ from newsum.worker.batch import EMPTY_TEXT, UNKNOWN_ARTICLE
 from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
 from newsum.worker.enqueue import enqueue
 from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.newsroom import insert_articles, served_version
 from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
 
 PARAGRAPH = (
@@ -60,7 +60,7 @@ def bad_input_articles() -> list[dict]:
 
 def test_bad_input_ends_recorded_or_refused_and_the_worker_keeps_serving(
     sqlite_url: str, redis_prefix: str, settings_for: Callable[..., Settings],
-    tiny_model_dir: Path, tmp_path: Path,
+    trained_adapter_dir: Path, tmp_path: Path,
 ) -> None:
     engine: Engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -68,7 +68,7 @@ def test_bad_input_ends_recorded_or_refused_and_the_worker_keeps_serving(
         sqlite_url, broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix, precision="fp32",
         device="cpu", batch_size=4, batch_flush_interval_s=0.3,
     )
-    version_id = add_version(engine, "tiny-base", base_model=str(tiny_model_dir))
+    version_id = served_version(engine, "tiny-qlora", trained_adapter_dir)
     insert_articles(engine, settings, bad_input_articles())
     marker = tmp_path / "unpickled"
     worker = WorkerProcess(settings, tmp_path / "worker.log", pool="solo").start()

@@ -17,7 +17,7 @@ from newsum.db.models import SummaryStatus
 from newsum.worker.celery_app import TASK_SWEEP, celery_app_for
 from newsum.worker.enqueue import queue_depth
 from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.newsroom import insert_articles, served_version
 from tests.worker.processes import (
     LOADED,
     WorkerProcess,
@@ -60,10 +60,10 @@ def articles(ids: range, published_at: datetime) -> list[dict]:
 
 
 def test_enqueue_sweeper_and_backfill_each_end_with_exactly_one_summary(
-    pg_engine: Engine, pipeline_settings: Settings, tiny_model_dir: Path, tmp_path: Path
+    pg_engine: Engine, pipeline_settings: Settings, trained_adapter_dir: Path, tmp_path: Path
 ) -> None:
     settings = pipeline_settings
-    version_id = add_version(pg_engine, "tiny-base", base_model=str(tiny_model_dir))
+    version_id = served_version(pg_engine, "tiny-qlora", trained_adapter_dir)
     now = datetime.now(UTC)
     insert_articles(pg_engine, settings, articles(range(1, 5), now))
     insert_articles(pg_engine, settings, articles(range(11, 14), now - timedelta(days=400)))
@@ -109,19 +109,19 @@ def test_enqueue_sweeper_and_backfill_each_end_with_exactly_one_summary(
 
 
 def test_a_promoted_version_is_served_after_reload_and_backfilled(
-    pg_engine: Engine, pipeline_settings: Settings, tiny_model_dir: Path, tmp_path: Path
+    pg_engine: Engine, pipeline_settings: Settings, trained_adapter_dir: Path, tmp_path: Path
 ) -> None:
     settings = pipeline_settings
-    first = add_version(pg_engine, "tiny-base", base_model=str(tiny_model_dir))
+    first = served_version(pg_engine, "tiny-qlora", trained_adapter_dir)
     insert_articles(pg_engine, settings, articles(range(1, 4), datetime.now(UTC)))
     worker = WorkerProcess(settings, tmp_path / "worker.log").start()
     try:
         worker.wait_ready()
-        worker.wait_for_log(r"model loaded pid=\d+ version=tiny-base")
+        worker.wait_for_log(r"model loaded pid=\d+ version=tiny-qlora")
         run_cli(settings, "enqueue", "1", "2", "3")
         wait_until_final(pg_engine, range(1, 4), first, worker=worker)
 
-        second = add_version(pg_engine, "tiny-next", base_model=str(tiny_model_dir))
+        second = served_version(pg_engine, "tiny-next", trained_adapter_dir)
         reload = run_cli(settings, "reload")
         assert reload.returncode == 0 and "1 worker(s) answered" in reload.stdout, reload.stderr
         worker.wait_for_log(r"model loaded pid=\d+ version=tiny-next")
@@ -135,7 +135,7 @@ def test_a_promoted_version_is_served_after_reload_and_backfilled(
     assert all(row.status is SummaryStatus.DONE for row in rows.values())
     assert len(all_summaries(pg_engine)) == 6  # one per article and version
     loads = LOADED.findall(worker.log())
-    # Each pool child loaded exactly once: the first served tiny-base, its successor
+    # Each pool child loaded exactly once: the first served tiny-qlora, its successor
     # (started by the reload) tiny-next.
-    assert [version for _, version in loads] == ["tiny-base", "tiny-next"]
+    assert [version for _, version in loads] == ["tiny-qlora", "tiny-next"]
     assert len({pid for pid, _ in loads}) == 2

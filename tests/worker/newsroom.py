@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -38,3 +39,11 @@ def insert_articles(engine: Engine, settings: Settings, rows: list[dict]) -> Non
     ]
     with engine.begin() as connection:
         connection.execute(table.insert(), full)
+
+
+def served_version(engine: Engine, name: str, adapter_dir: Path) -> int:
+    """Register the trained adapter (on the base its manifest names) and promote it."""
+    from newsum.modeling.manifest import AdapterManifest
+
+    manifest = AdapterManifest.load(adapter_dir)
+    return add_version(engine, name, adapter_path=str(adapter_dir), base_model=manifest.base_model)

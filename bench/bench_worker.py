@@ -1,0 +1,239 @@
+"""Worker benchmark: one command, three comparisons printed side by side.
+
+    PYTHONPATH=. .venv/bin/python bench/bench_worker.py --base-model DIR [--adapter DIR]
+
+1. Generation throughput at batch size 1 vs the default batch size (same model, same
+   articles, direct ``summarize_batch``).
+2. End to end (enqueue -> Redis -> a real ``newsum worker`` -> database) vs direct
+   in-process generation of the same articles; target ratio >= 0.9.
+3. Backfill enqueue rate and peak memory for 100k ids (SQLite, articles inserted in bulk),
+   measured in a child process, next to 10k ids to show memory does not grow with them.
+
+Without ``--base-model`` the tiny model is built first (minutes on a small CPU).
+Needs the local Redis (``--broker-url``); every key it writes is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from newsum.config import Settings  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-model", type=Path, help="Model dir (default: build the tiny one).")
+    parser.add_argument("--adapter", type=Path, help="Adapter dir to serve on the base model.")
+    parser.add_argument("--articles", type=int, default=64, help="Articles to generate for.")
+    parser.add_argument("--batch-size", type=int, default=Settings().batch_size)
+    parser.add_argument("--backfill-ids", type=int, default=100_000)
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--precision", default="fp32", choices=["nf4", "bf16", "fp32"])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (CPU).")
+    parser.add_argument("--backfill-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def corpus(n: int) -> list[tuple[str, str]]:
+    from newsum.trainer.corpus import generate_corpus
+
+    return [(item.title, item.body) for item in generate_corpus(n, seed=7)]
+
+
+def bench_generation(args: argparse.Namespace, loaded, pairs) -> dict[int, float]:  # type: ignore[no-untyped-def]  # noqa: E501
+    from newsum.modeling.generation import summarize_batch
+
+    rates = {}
+    for size in (1, args.batch_size):
+        started = time.perf_counter()
+        results = summarize_batch(loaded, pairs, batch_size=size)
+        rates[size] = len(pairs) / (time.perf_counter() - started)
+        assert not any(isinstance(r, Exception) for r in results)
+    return rates
+
+
+def setup_database(  # type: ignore[no-untyped-def]
+    settings: Settings, base_model: Path, adapter: Path | None, pairs
+) -> int:
+    from newsum.db.articles import create_articles_table
+    from newsum.db.engine import make_engine, transaction
+    from newsum.db.migrate import upgrade
+    from newsum.db.registry import promote_model_version, register_model_version
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        version = register_model_version(
+            session, name="bench", adapter_path=str(adapter or ""), base_model=str(base_model)
+        )
+        promote_model_version(session, "bench")
+        version_id = version.id
+    table = create_articles_table(engine, settings.articles)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [
+            {"id": i, "title": title, "body": body} for i, (title, body) in enumerate(pairs, 1)
+        ])
+    engine.dispose()
+    return version_id
+
+
+def bench_end_to_end(settings: Settings, pairs, workdir: Path) -> float:  # type: ignore[no-untyped-def]  # noqa: E501
+    """Articles/s from the first enqueue to the last summary written, via a real worker."""
+    from sqlalchemy import func, select
+
+    from newsum.db.engine import make_engine
+    from newsum.db.models import Summary, SummaryStatus
+    from tests.worker.processes import WorkerProcess
+
+    worker = WorkerProcess(settings, workdir / "worker.log").start()
+    try:
+        worker.wait_ready(timeout=300)
+        worker.wait_for_log(r"model loaded pid=", timeout=300)
+        from newsum.worker.enqueue import enqueue
+
+        engine = make_engine(settings.database_url)
+        started = time.perf_counter()
+        enqueue(range(1, len(pairs) + 1), settings=settings)
+        done = 0
+        while done < len(pairs):
+            time.sleep(0.05)
+            with engine.connect() as connection:
+                done = connection.execute(
+                    select(func.count()).select_from(Summary)
+                    .where(Summary.status == SummaryStatus.DONE)
+                ).scalar_one()
+        elapsed = time.perf_counter() - started
+        engine.dispose()
+    finally:
+        worker.stop()
+    return len(pairs) / elapsed
+
+
+def backfill_child(n: int, workdir: Path, broker_url: str) -> None:
+    """In a fresh process: n articles in SQLite, then time a full backfill; print JSON."""
+    from sqlalchemy import insert
+
+    from newsum.db.articles import create_articles_table
+    from newsum.db.engine import make_engine, transaction
+    from newsum.db.migrate import upgrade
+    from newsum.db.registry import promote_model_version, register_model_version
+    from newsum.worker.backfill import BackfillOptions, run_backfill
+
+    prefix = f"newsum-bench-{uuid.uuid4().hex[:8]}:"
+    settings = Settings(
+        database_url=f"sqlite:///{workdir / f'backfill-{n}.db'}", broker_url=broker_url,
+        broker_key_prefix=prefix, queue_high_water=n * 2, data_dir=workdir,
+    )
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        register_model_version(session, name="bench", adapter_path="", base_model="none")
+        promote_model_version(session, "bench")
+    table = create_articles_table(engine, settings.articles)
+    with engine.begin() as connection:
+        for start in range(1, n + 1, 10_000):
+            connection.execute(insert(table), [
+                {"id": i, "title": f"Article {i}", "body": "Short body."}
+                for i in range(start, min(start + 10_000, n + 1))
+            ])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    report = run_backfill(settings, BackfillOptions())
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _delete_keys(broker_url, prefix)
+    print(json.dumps({"ids": n, "queued": report.queued, "seconds": elapsed,
+                      "rss_before_mib": before / 1024, "rss_peak_mib": peak / 1024}))
+
+
+def _delete_keys(broker_url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    client.close()
+
+
+def run_backfill_child(n: int, workdir: Path, broker_url: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--backfill-child", str(n), "--workdir", str(workdir),
+         "--broker-url", broker_url],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    args = parse_args()
+    if args.backfill_child:
+        backfill_child(args.backfill_child, args.workdir, args.broker_url)
+        return
+    import torch
+
+    from newsum.modeling.loading import load_for_inference
+
+    torch.set_num_threads(args.threads)
+    workdir = Path(tempfile.mkdtemp(prefix="newsum-bench-"))
+    base_model = args.base_model
+    if base_model is None:
+        from newsum.trainer.tiny import build_tiny_model
+
+        print("building the tiny model ...", file=sys.stderr)
+        base_model = build_tiny_model(workdir / "tiny")
+    pairs = corpus(args.articles)
+    loaded = load_for_inference(
+        args.adapter, base_model=None if args.adapter else str(base_model),
+        precision=args.precision, device=args.device,
+    )
+    rates = bench_generation(args, loaded, pairs)
+    direct = rates[args.batch_size]
+
+    prefix = f"newsum-bench-{uuid.uuid4().hex[:8]}:"
+    settings = Settings(
+        database_url=f"sqlite:///{workdir / 'e2e.db'}", broker_url=args.broker_url,
+        broker_key_prefix=prefix, precision=args.precision, device=args.device,
+        batch_size=args.batch_size, batch_flush_interval_s=0.2, data_dir=workdir / "data",
+    )
+    setup_database(settings, Path(base_model), args.adapter, pairs)
+    try:
+        end_to_end = bench_end_to_end(settings, pairs, workdir)
+    finally:
+        _delete_keys(args.broker_url, prefix)
+
+    small = run_backfill_child(args.backfill_ids // 10, workdir, args.broker_url)
+    large = run_backfill_child(args.backfill_ids, workdir, args.broker_url)
+
+    device = f"{args.device} ({torch.get_num_threads()} threads)" if args.device == "cpu" else (
+        args.device)
+    print(f"model: {base_model}{' + ' + str(args.adapter) if args.adapter else ''},"
+          f" {args.precision} on {device}, {len(pairs)} articles")
+    print(f"{'generation, batch size 1':<44}{rates[1]:>10.2f} articles/s")
+    print(f"{f'generation, batch size {args.batch_size}':<44}{direct:>10.2f} articles/s"
+          f"   ({direct / rates[1]:.2f}x)")
+    print(f"{'direct in-process generation':<44}{direct:>10.2f} articles/s")
+    print(f"{'end to end (Redis + worker + database)':<44}{end_to_end:>10.2f} articles/s"
+          f"   (ratio {end_to_end / direct:.2f}, target >= 0.9)")
+    for row in (small, large):
+        label = f"backfill enqueue, {int(row['ids']):,} ids"
+        print(f"{label:<44}{row['ids'] / row['seconds']:>10.0f} ids/s"
+              f"   peak RSS {row['rss_peak_mib']:.0f} MiB"
+              f" (after setup {row['rss_before_mib']:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

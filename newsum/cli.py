@@ -6,6 +6,7 @@ stderr with exit status 1, never as a traceback.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -128,13 +129,26 @@ def status() -> None:
     typer.echo(format_status(collect_status(settings())))
 
 
+def demo_command(**options: object) -> None:
+    """Run the whole product offline: newsroom, tiny model, QLoRA, worker, summaries."""
+    from newsum.demo import DemoConfig, run_demo
+
+    run_demo(DemoConfig(**options))  # type: ignore[arg-type]
+
+
 def _register_subcommands() -> None:
     """Attach the trainer's and the worker's commands (imported lazily by each)."""
+    from newsum.demo import DemoConfig
     from newsum.trainer.cli import register as register_trainer
+    from newsum.trainer.commands import config_parameters
     from newsum.worker.cli import register as register_worker
 
     register_trainer(app)
     register_worker(app)
+    demo_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        config_parameters(DemoConfig)
+    )
+    app.command("demo")(demo_command)
 
 
 def main() -> None:

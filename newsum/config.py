@@ -167,6 +167,26 @@ class Settings(BaseSettings):
                 data[key] = "**********" if value.get_secret_value() else ""
         return data
 
+    def as_env(self) -> dict[str, str]:
+        """The environment of a newsum subprocess holding these settings (secrets included).
+
+        The current environment is kept except its ``NEWSUM_*`` variables; every setting
+        is exported as ``NEWSUM_<NAME>`` (nested ones as ``NEWSUM_<GROUP>__<NAME>``).
+        """
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSUM_")}
+        for key, value in self:
+            if isinstance(value, BaseSettings):
+                for sub_key, sub_value in value:
+                    if sub_value is not None:
+                        env[f"NEWSUM_{key}__{sub_key}".upper()] = str(sub_value)
+            elif isinstance(value, SecretStr):
+                env[f"NEWSUM_{key}".upper()] = value.get_secret_value()
+            elif value is not None:
+                env[f"NEWSUM_{key}".upper()] = str(value)
+        # A settings file would be read again by the child and could override these.
+        env["NEWSUM_CONFIG_FILE"] = os.devnull
+        return env
+
 
 def settings_table() -> str:
     """Every setting as a Markdown table row: variable, default, description."""

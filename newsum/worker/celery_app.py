@@ -22,8 +22,18 @@ TASK_SWEEP = "newsum.sweep"
 TASK_MODULES = ["newsum.worker.tasks", "newsum.worker.sweeper"]
 
 
+def is_redis_url(url: str) -> bool:
+    """Whether ``url`` names a Redis broker (production) rather than the embedded one."""
+    return url.startswith(("redis://", "rediss://", "redis+socket://"))
+
+
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
-    """Options of the Redis transport (kombu), shared by broker and result backend."""
+    """Options of the Redis transport (kombu), shared by broker and result backend.
+
+    The embedded SQL broker of ``newsum demo`` (``sqla+...``) takes none of them.
+    """
+    if not is_redis_url(settings.broker_url):
+        return {}
     return {
         # Redis has no real acknowledgement: a message a worker took stays in an
         # "unacked" hash and is handed out again once this many seconds pass without an
@@ -48,8 +58,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.broker_url,
         # kombu's Redis transport, except that junk pushed onto the queue is dropped
-        # instead of stopping the worker (see newsum.worker.transport).
-        "broker_transport": "newsum.worker.transport:Transport",
+        # instead of stopping the worker (see newsum.worker.transport); other brokers
+        # (the demo's embedded SQL one) keep the transport their URL names.
+        "broker_transport": (
+            "newsum.worker.transport:Transport" if is_redis_url(settings.broker_url) else None
+        ),
         "broker_transport_options": transport,
         "broker_connection_timeout": settings.broker_connect_timeout_s,
         "broker_connection_retry_on_startup": True,

@@ -17,9 +17,10 @@ from itertools import islice
 
 import kombu.exceptions
 import redis
+import sqlalchemy.exc
 from celery import Celery
 from kombu.transport.redis import PRIORITY_STEPS, Channel
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from newsum.config import Settings
 from newsum.db.engine import make_engine, transaction
@@ -166,10 +167,14 @@ def enqueue(
         to_send = [article_id for article_id in dict.fromkeys(ids) if article_id in claimed]
         try:
             send_summarize(celery, settings, to_send, version_id, force)
-        except BROKER_ERRORS as exc:
+        except BaseException as exc:
+            # Whatever stopped the send, ids that never reached the queue must not stay
+            # claimed, or every later enqueue would take them for queued.
             with transaction(engine) as session:
                 release_claims(session, to_send, version_id)
-            raise _broker_unavailable(settings, exc) from exc
+            if isinstance(exc, BROKER_ERRORS):
+                raise _broker_unavailable(settings, exc) from exc
+            raise
         result.queued += to_send
         # Ids not claimed, and repeats of an id within the chunk, were queued before.
         unique = dict.fromkeys(ids)
@@ -197,8 +202,35 @@ def _redis(settings: Settings) -> redis.Redis:
     )
 
 
+def _embedded_broker_counts(settings: Settings) -> tuple[int, int]:
+    """(waiting, taken) messages of the queue on kombu's SQL transport (the demo's broker).
+
+    That transport keeps messages in ``kombu_message``: ``visible`` until a worker takes
+    one, deleted on acknowledgement.
+    """
+    engine = engine_for(settings.broker_url.removeprefix("sqla+"))
+    query = text(
+        "SELECT m.visible, COUNT(*) FROM kombu_message m JOIN kombu_queue q"
+        " ON q.id = m.queue_id WHERE q.name = :queue GROUP BY m.visible"
+    )
+    try:
+        with engine.connect() as connection:
+            counts = dict(connection.execute(query, {"queue": settings.queue_name}).all())
+    except sqlalchemy.exc.OperationalError:  # no message sent yet: no tables yet
+        return 0, 0
+    return int(counts.get(True, 0) + counts.get(1, 0)), int(
+        counts.get(False, 0) + counts.get(0, 0)
+    )
+
+
+def _is_embedded_broker(settings: Settings) -> bool:
+    return settings.broker_url.startswith("sqla+")
+
+
 def queue_depth(settings: Settings) -> int:
     """Messages waiting in the ``summarize`` queue (taken by no worker yet)."""
+    if _is_embedded_broker(settings):
+        return _embedded_broker_counts(settings)[0]
     client = _redis(settings)
     try:
         with client.pipeline(transaction=False) as pipe:
@@ -213,6 +245,8 @@ def queue_depth(settings: Settings) -> int:
 
 def in_flight(settings: Settings) -> int:
     """Messages workers hold without having acknowledged them (batches being made)."""
+    if _is_embedded_broker(settings):
+        return _embedded_broker_counts(settings)[1]
     client = _redis(settings)
     try:
         return int(client.hlen(settings.broker_key_prefix + Channel.unacked_key))

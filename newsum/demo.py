@@ -120,7 +120,8 @@ def demo_settings(config: DemoConfig) -> Settings:
         database_url=config.database_url or f"sqlite:///{workdir / 'newsroom.db'}",
         broker_url=config.broker_url or f"sqla+sqlite:///{workdir / 'broker.db'}",
         data_dir=workdir,
-        device="cpu",
+        # The tiny model runs on the CPU; a real one on the GPU when there is one.
+        device="cpu" if config.base_model is None else "auto",
         precision="nf4",
         batch_size=8,
         batch_flush_interval_s=0.5,
@@ -155,7 +156,7 @@ def fine_tuned_adapter(
     config: DemoConfig, base_model: str, articles: Path, *, exclude: set[int]
 ) -> tuple[Path, str]:
     """Train (or reuse) the adapter for these inputs; return it and its ROUGE table."""
-    from newsum.trainer.config import TrainConfig
+    from newsum.trainer.config import TrainConfig, tiny_model_config
     from newsum.trainer.data import SplitFractions, prepare
     from newsum.trainer.sources import ColumnMapping, load_pairs_from_file
     from newsum.trainer.train import train
@@ -175,27 +176,15 @@ def fine_tuned_adapter(
         [pair for pair in pairs if int(pair.id) not in exclude],
         data_dir, source=str(articles), fractions=SplitFractions(),
     )
-    result = train(
-        TrainConfig(
-            base_model=base_model,
-            data_dir=data_dir,
-            output_dir=adapter_dir,
-            max_input_tokens=320,
-            max_summary_tokens=64,
-            max_steps=config.train_steps,
-            learning_rate=1e-2,
-            warmup_ratio=0.05,
-            lora_dropout=0.0,
-            batch_size=8,
-            grad_accumulation=1,
-            eval_steps=0,
-            save_steps=10_000,
-            eval_max_articles=24,
-            generation_batch_size=12,
-            seed=config.seed,
-            device="cpu",
-        )
-    )
+    brief = {"max_steps": config.train_steps, "eval_steps": 0, "save_steps": 10_000,
+             "eval_max_articles": 24, "seed": config.seed}
+    if config.base_model is None:  # the tiny model, on the CPU
+        run = tiny_model_config(base_model, data_dir, adapter_dir, generation_batch_size=12,
+                                **brief)
+    else:  # a real model: the trainer's own defaults (GPU when there is one)
+        run = TrainConfig(base_model=base_model, data_dir=data_dir, output_dir=adapter_dir,
+                          **brief)
+    result = train(run)
     echo(f"trained {result.steps} steps in {result.seconds:.0f} s, loss {result.train_loss:.3f}")
     return adapter_dir, result.report.table() if result.report else "(evaluation skipped)"
 

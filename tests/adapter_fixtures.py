@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from newsum.trainer.config import TrainConfig
+from newsum.trainer.config import TrainConfig, tiny_model_config
 
 DATA_SEED = 1  # a corpus the tiny model was not pre-trained on
 DATA_ARTICLES = 900
@@ -56,29 +56,7 @@ def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def adapter_training_config(base_model: Path, data_dir: Path, output_dir: Path) -> TrainConfig:
     """The brief QLoRA run the tests use: enough to beat the base model clearly."""
-    return TrainConfig(
-        base_model=str(base_model),
-        data_dir=data_dir,
-        output_dir=output_dir,
-        quantization="nf4",
-        lora_r=16,
-        lora_alpha=32,
-        lora_dropout=0.0,
-        max_input_tokens=320,
-        max_summary_tokens=64,
-        max_steps=100,
-        learning_rate=1e-2,
-        warmup_ratio=0.05,
-        batch_size=8,
-        grad_accumulation=1,
-        eval_steps=50,
-        save_steps=50,
-        logging_steps=10,
-        eval_max_articles=40,
-        generation_batch_size=20,
-        seed=0,
-        device="cpu",
-    )
+    return tiny_model_config(base_model, data_dir, output_dir)
 
 
 @dataclass

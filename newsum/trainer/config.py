@@ -72,3 +72,37 @@ class TrainConfig:
     def checkpoint_dir(self) -> Path:
         """Where the Trainer writes its checkpoints."""
         return self.output_dir / "checkpoints"
+
+
+def tiny_model_config(
+    base_model: str | Path, data_dir: Path, output_dir: Path, **overrides: Any
+) -> TrainConfig:
+    """A brief CPU QLoRA run on the project's tiny model (the demo's and the tests').
+
+    About 100 steps of 8 pairs at a high learning rate: enough for the tiny model to
+    beat its zero-shot self clearly, in well under two minutes on two cores.
+    """
+    options: dict[str, Any] = {
+        "quantization": "nf4",
+        "lora_r": 16,
+        "lora_alpha": 32,
+        "lora_dropout": 0.0,
+        "max_input_tokens": 320,
+        "max_summary_tokens": 64,
+        "max_steps": 100,
+        "learning_rate": 1e-2,
+        "warmup_ratio": 0.05,
+        "batch_size": 8,
+        "grad_accumulation": 1,
+        "eval_steps": 50,
+        "save_steps": 50,
+        "logging_steps": 10,
+        "eval_max_articles": 40,
+        "generation_batch_size": 20,
+        "seed": 0,
+        "device": "cpu",
+    }
+    options.update(overrides)
+    return TrainConfig(
+        base_model=str(base_model), data_dir=data_dir, output_dir=output_dir, **options
+    )

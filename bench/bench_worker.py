@@ -41,7 +41,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--precision", default="fp32", choices=["nf4", "bf16", "fp32"])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (CPU).")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (CPU).")
     parser.add_argument("--backfill-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -90,7 +90,7 @@ def setup_database(  # type: ignore[no-untyped-def]
     return version_id
 
 
-def bench_end_to_end(settings: Settings, pairs, workdir: Path) -> float:  # type: ignore[no-untyped-def]  # noqa: E501
+def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> float:  # type: ignore[no-untyped-def]  # noqa: E501
     """Articles/s from the first enqueue to the last summary written, via a real worker."""
     from sqlalchemy import func, select
 
@@ -98,10 +98,11 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path) -> float:  # type
     from newsum.db.models import Summary, SummaryStatus
     from tests.worker.processes import WorkerProcess
 
-    worker = WorkerProcess(settings, workdir / "worker.log").start()
+    env = {"OMP_NUM_THREADS": str(threads)}
+    worker = WorkerProcess(settings, workdir / "worker.log", env=env).start()
     try:
         worker.wait_ready(timeout=300)
-        worker.wait_for_log(r"model loaded pid=", timeout=300)
+        worker.wait_for_log(r"model warmed up pid=", timeout=300)
         from newsum.worker.enqueue import enqueue
 
         engine = make_engine(settings.database_url)
@@ -211,7 +212,7 @@ def main() -> None:
     )
     setup_database(settings, Path(base_model), args.adapter, pairs)
     try:
-        end_to_end = bench_end_to_end(settings, pairs, workdir)
+        end_to_end = bench_end_to_end(settings, pairs, workdir, args.threads)
     finally:
         _delete_keys(args.broker_url, prefix)
 

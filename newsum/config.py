@@ -83,7 +83,11 @@ class Settings(BaseSettings):
     )
     task_soft_time_limit_s: int = Field(900, description="Soft time limit of one batch.")
     task_time_limit_s: int = Field(1200, description="Hard time limit of one batch.")
-    worker_prefetch_multiplier: int = Field(1, description="Celery prefetch multiplier.")
+    worker_prefetch_multiplier: int = Field(
+        2,
+        description="Batches a worker process holds (Celery's prefetch is batch_size x this);"
+        " 2 keeps the next batch ready while one generates.",
+    )
     batch_size: int = Field(16, description="Articles per generation batch (flush size).")
     batch_flush_interval_s: float = Field(
         2.0, description="Seconds to wait for a batch to fill before generating anyway."

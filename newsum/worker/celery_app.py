@@ -85,7 +85,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         # celery-batches only flushes by size when a whole batch can be held unacked, so
         # the prefetch is counted in batches: the setting says how many batches one
-        # process holds, which keeps a deep backfill queue in Redis, not in a worker.
+        # process holds (two: the next one fills while one generates), which keeps a
+        # deep backfill queue in Redis, not in a worker.
         "worker_prefetch_multiplier": settings.batch_size * settings.worker_prefetch_multiplier,
         "task_soft_time_limit": settings.task_soft_time_limit_s,
         "task_time_limit": settings.task_time_limit_s,

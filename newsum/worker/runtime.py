@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from celery.signals import worker_process_init
 from celery.worker.control import control_command
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from newsum.config import Settings
 from newsum.db.engine import transaction
@@ -50,7 +49,7 @@ class ServedVersion:
     adapter_dir: Path | None
 
 
-def served_version(session: Session, version: ModelVersion, settings: Settings) -> ServedVersion:
+def served_version(version: ModelVersion, settings: Settings) -> ServedVersion:
     """The files to load for ``version``; ``settings.adapter_dir`` replaces the active one's.
 
     An empty ``adapter_path`` registers the base model alone (no fine-tuning).
@@ -67,13 +66,13 @@ def version_by_id(engine: Engine, version_id: int, settings: Settings) -> Served
         version = session.get(ModelVersion, version_id)
         if version is None:
             raise UnknownModelVersion(f"no model version with id {version_id}")
-        return served_version(session, version, settings)
+        return served_version(version, settings)
 
 
 def active_version(engine: Engine, settings: Settings) -> ServedVersion:
     """The version promoted in the registry; raises NoActiveModelVersion."""
     with transaction(engine) as session:
-        return served_version(session, active_model_version(session), settings)
+        return served_version(active_model_version(session), settings)
 
 
 class ModelRuntime:
@@ -140,13 +139,26 @@ def process_runtime(settings: Settings) -> ModelRuntime:
     return _runtime
 
 
+WARM_UP_ARTICLE = ("Warm-up", "The worker generates this once before taking work.")
+
+
 def warm_up(settings: Settings, engine: Engine) -> None:
-    """Load the active version now; on failure, log it and load at the first batch."""
+    """Load the active version and generate once; on failure, load at the first batch.
+
+    The first generation in a process pays for lazy imports and kernel set-up (seconds
+    on a CPU); paying it here keeps it out of the first real batch.
+    """
+    from newsum.modeling.generation import summarize_batch
+
     runtime = process_runtime(settings)
     try:
-        runtime.model_for(active_version(engine, settings))
+        loaded = runtime.model_for(active_version(engine, settings))
     except NewsumError as exc:
         log.warning("model not loaded at start (%s); it will load at the first batch", exc)
+        return
+    started = time.perf_counter()
+    summarize_batch(loaded, [WARM_UP_ARTICLE], batch_size=1)
+    log.info("model warmed up pid=%d seconds=%.1f", os.getpid(), time.perf_counter() - started)
 
 
 @worker_process_init.connect

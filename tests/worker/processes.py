@@ -30,7 +30,9 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSUM_")}
     env.update(
         PYTHONPATH=str(REPO),
-        OMP_NUM_THREADS="2",
+        # One torch thread: on a busy two-core machine two threads that wait on each
+        # other at every step run several times slower than one.
+        OMP_NUM_THREADS="1",
         NEWSUM_CONFIG_FILE=str(settings.data_dir / "absent.toml"),
         NEWSUM_DATABASE_URL=settings.database_url,
         NEWSUM_BROKER_URL=settings.broker_url,
@@ -62,17 +64,21 @@ def run_cli(
 class NewsumProcess:
     """A long-running newsum subprocess in its own process group, logging to a file."""
 
-    def __init__(self, settings: Settings, log_path: Path, *args: str) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, *args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.settings = settings
         self.log_path = log_path
         self.args = args
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> NewsumProcess:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "newsum", *self.args], env=process_env(self.settings),
+                [sys.executable, "-m", "newsum", *self.args],
+                env=process_env(self.settings, **self.env),
                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         return self
@@ -117,8 +123,11 @@ class NewsumProcess:
 class WorkerProcess(NewsumProcess):
     """``newsum worker``: one Celery worker consuming the test's queue."""
 
-    def __init__(self, settings: Settings, log_path: Path, pool: str = "prefork") -> None:
-        super().__init__(settings, log_path, "worker", "--pool", pool)
+    def __init__(
+        self, settings: Settings, log_path: Path, pool: str = "prefork",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(settings, log_path, "worker", "--pool", pool, env=env)
 
     def wait_ready(self, timeout: float = 120) -> WorkerProcess:
         self.wait_for_log(r"celery@\S+ ready\.", timeout)

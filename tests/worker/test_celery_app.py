@@ -12,7 +12,10 @@ from tests.worker.processes import run_cli
 
 
 def test_config_is_json_only_late_ack_and_isolated_by_prefix() -> None:
-    settings = Settings(broker_key_prefix="site-a:", visibility_timeout_s=7200, batch_size=8)
+    settings = Settings(
+        broker_key_prefix="site-a:", visibility_timeout_s=7200, batch_size=8,
+        worker_prefetch_multiplier=1,
+    )
     conf = make_celery(settings).conf
 
     assert conf.accept_content == ["json"]

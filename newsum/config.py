@@ -23,6 +23,9 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_CONFIG_FILE = "newsum.toml"
 
+# How a base model is held in memory: 4-bit NormalFloat, or bf16/fp32 weights.
+Precision = Literal["nf4", "bf16", "fp32"]
+
 
 class ArticleSource(BaseSettings):
     """Where the CMS keeps its articles. newsum reads this table and never migrates it."""
@@ -126,7 +129,7 @@ class Settings(BaseSettings):
     adapter_dir: Path | None = Field(
         None, description="Adapter to serve; the active model version's adapter when unset."
     )
-    precision: Literal["nf4", "bf16", "fp32"] = Field(
+    precision: Precision = Field(
         "nf4",
         description="Serving precision: nf4 (4-bit, least memory) or bf16/fp32 (adapter merged).",
     )

@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from transformers import (
@@ -26,10 +26,10 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from newsum.config import Precision
 from newsum.errors import BaseModelMismatch, ModelNotFound, UnsafeAdapterWeights
 from newsum.modeling.manifest import AdapterManifest, QuantizationSettings
 
-Precision = Literal["nf4", "bf16", "fp32"]
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 PICKLE_WEIGHTS = "adapter_model.bin"
 # Config keys that say where or how a model was saved, not what it is.

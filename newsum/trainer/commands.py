@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from newsum.modeling.loading import Precision
+from newsum.config import Precision
 from newsum.trainer.config import TrainConfig
 
 adapters_app = typer.Typer(help="Registered adapters (model versions).", no_args_is_help=True)

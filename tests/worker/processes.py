@@ -27,25 +27,12 @@ LOADED = re.compile(r"model loaded pid=(\d+) version=(\S+)")
 
 def process_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment of a newsum subprocess: the settings as NEWSUM_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSUM_")}
+    env = settings.as_env()
     env.update(
         PYTHONPATH=str(REPO),
         # One torch thread: on a busy two-core machine two threads that wait on each
         # other at every step run several times slower than one.
         OMP_NUM_THREADS="1",
-        NEWSUM_CONFIG_FILE=str(settings.data_dir / "absent.toml"),
-        NEWSUM_DATABASE_URL=settings.database_url,
-        NEWSUM_BROKER_URL=settings.broker_url,
-        NEWSUM_BROKER_KEY_PREFIX=settings.broker_key_prefix,
-        NEWSUM_DATA_DIR=str(settings.data_dir),
-        NEWSUM_PRECISION=settings.precision,
-        NEWSUM_DEVICE=settings.device,
-        NEWSUM_BATCH_SIZE=str(settings.batch_size),
-        NEWSUM_BATCH_FLUSH_INTERVAL_S=str(settings.batch_flush_interval_s),
-        NEWSUM_VISIBILITY_TIMEOUT_S=str(settings.visibility_timeout_s),
-        NEWSUM_SWEEPER_INTERVAL_S=str(settings.sweeper_interval_s),
-        NEWSUM_SWEEPER_WINDOW_S=str(settings.sweeper_window_s),
-        NEWSUM_QUEUE_HIGH_WATER=str(settings.queue_high_water),
     )
     env.update(extra)
     return env

@@ -67,12 +67,14 @@ class NewsumProcess:
         self.log_path = log_path
         self.args = args
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_env: dict[str, str] = {}  # NEWSUM_* beyond those process_env sets
 
     def start(self) -> NewsumProcess:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "newsum", *self.args], env=process_env(self.settings),
+                [sys.executable, "-m", "newsum", *self.args],
+                env=process_env(self.settings, **self.extra_env),
                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         return self

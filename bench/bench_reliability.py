@@ -261,7 +261,8 @@ def scenario_postgres(root: Path, model_dir: Path, pairs: list[tuple[str, str]])
 
 def scenario_soft_limit(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
     long_pairs = [(title, (body + " ") * 12) for title, body in pairs]
-    run = open_run("softlimit", root, model_dir, long_pairs)
+    # Large batches of long articles, so that one batch surely needs more than 1 s.
+    run = open_run("softlimit", root, model_dir, long_pairs, batch_size=32)
     row = Row("batch past soft time limit", "worker with a 1 s soft limit, then a normal one",
               len(pairs))
     try:

@@ -118,6 +118,8 @@ def test_postgres_connections_dropped_during_backfill_every_article_done_once_wo
     finally:
         worker.stop()
         engine.dispose()
+    # The fault is in the worker's log: its pooled connections were found dead.
+    assert "database connection dropped, reconnecting" in worker.log()
     status = run_cli(settings, "status")
     assert status.returncode == 0, status.stderr
     assert "done" in status.stdout and str(len(IDS)) in status.stdout

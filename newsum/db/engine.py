@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsum.config import mask_url
 from newsum.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -29,7 +32,15 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "invalidate")
+    def _dropped(_dbapi_connection, _record, exception) -> None:  # type: ignore[no-untyped-def]
+        # A server restart or a terminated backend is otherwise silent (pre-ping reconnects).
+        log.warning("database connection dropped, reconnecting (%s)",
+                    type(exception).__name__ if exception is not None else "invalidated")
+
+    return engine
 
 
 def check_connection(engine: Engine) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+from billiard.exceptions import SoftTimeLimitExceeded
 from transformers import GenerationConfig
 
 from newsum.modeling.loading import LoadedModel
@@ -108,6 +109,9 @@ def _generate_safely(
         return _generate_safely(loaded, config, prompts[:half]) + _generate_safely(
             loaded, config, prompts[half:]
         )
+    except SoftTimeLimitExceeded:
+        # The batch's time is up: stop now (the task records it), do not retry one by one.
+        raise
     except Exception as exc:  # one article's fault must not fail its neighbours
         if len(prompts) == 1:
             return [exc]

@@ -75,3 +75,28 @@ def test_trained_adapter_gives_the_same_summaries_batched_and_one_by_one(
     assert len(set(texts)) == len(texts)  # each article gets its own summary
     stopped = [r.output_tokens < loaded.manifest.max_new_tokens for r in batched]  # type: ignore[union-attr]
     assert sum(stopped) > len(stopped) / 2  # it learned to end a summary with EOS
+
+
+def test_soft_time_limit_stops_the_batch_instead_of_retrying_one_by_one(
+    tiny_model_dir: Path,
+) -> None:
+    """Celery delivers the soft limit as SoftTimeLimitExceeded raised from a signal
+    handler; generation must let it through so that the task records the timeout."""
+    import signal
+
+    from billiard.exceptions import SoftTimeLimitExceeded
+
+    loaded = _base(tiny_model_dir, "fp32")
+
+    def soft_limit(*_: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, soft_limit)
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    try:
+        with pytest.raises(SoftTimeLimitExceeded):
+            for _ in range(200):  # each pass takes longer than the timer
+                summarize_batch(loaded, ARTICLES, batch_size=len(ARTICLES))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

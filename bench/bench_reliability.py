@@ -1,0 +1,372 @@
+"""Reliability bench: load and faults during a running backfill, against real services.
+
+    PYTHONPATH=. .venv/bin/python -m bench.bench_reliability [--articles 5000]
+
+Every scenario gets its own PostgreSQL database (created and dropped here) and its own
+``redis-server`` on a free port, runs real ``newsum worker`` processes on the tiny model
+(built under a temp dir, served as the base model alone), starts a backfill, applies its
+fault, waits until every article is in a final state, re-runs the backfill once if a
+fault left failed rows, and prints one table row. Never restarts or flushes the shared
+servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+from sqlalchemy import Engine, text
+
+from newsum.config import Settings
+from newsum.db.engine import make_engine
+from newsum.db.migrate import upgrade
+from newsum.worker.backfill import BackfillOptions, run_backfill
+from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.worker.api_support import bearer, running_api
+from tests.worker.faults import (
+    DUPLICATE_DEFINITION,
+    LOST_DEFINITION,
+    PrivateRedis,
+    install_write_audit,
+    lost_and_duplicates,
+    terminate_connections,
+)
+from tests.worker.newsroom import add_version, insert_articles
+from tests.worker.processes import WorkerProcess, run_cli, wait_until_final
+
+
+@dataclass
+class Row:
+    scenario: str
+    done_what: str
+    articles: int
+    lost: int = -1
+    duplicates: int = -1
+    outcome: str = ""
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """One scenario's database, broker, workers and articles."""
+
+    name: str
+    root: Path
+    settings: Settings
+    engine: Engine
+    version_id: int
+    ids: list[int]
+    redis: PrivateRedis
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    def worker(self, label: str, **env: str) -> WorkerProcess:
+        worker = WorkerProcess(self.settings, self.root / f"{label}.log", env=env)
+        worker.args = (*worker.args, "--hostname", f"celery@{label}.%h")
+        self.workers.append(worker.start())
+        return worker
+
+    def done(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(text(
+                "SELECT count(*) FROM newsum_summaries WHERE status = 'done'")).scalar_one())
+
+    def failed_reasons(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT reason, count(*) FROM newsum_summaries WHERE status = 'failed'"
+                " GROUP BY reason")).all()
+        return {str(reason)[:60]: int(count) for reason, count in rows}
+
+    def logs(self) -> str:
+        return "".join(w.log() for w in self.workers)
+
+    def wait_done_at_least(self, count: int, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while self.done() < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name}: fewer than {count} done in {timeout}s")
+            time.sleep(0.2)
+
+
+def bench_settings(root: Path, database_url: str, broker_url: str, **extra: object) -> Settings:
+    values: dict[str, object] = dict(
+        database_url=database_url, data_dir=root / "data", broker_url=broker_url,
+        broker_key_prefix="bench:", precision="fp32", device="cpu", batch_size=8,
+        batch_flush_interval_s=0.5, visibility_timeout_s=20, task_retry_backoff_s=0.5,
+        task_retry_backoff_max_s=4.0, queue_high_water=2000,
+    )
+    values.update(extra)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def open_run(name: str, root: Path, model_dir: Path, pairs: list[tuple[str, str]],
+             **extra: object) -> Run:
+    run_root = root / name
+    run_root.mkdir(parents=True)
+    redis = PrivateRedis(run_root / "redis").start()
+    settings = bench_settings(run_root, create_postgres_database(), redis.url, **extra)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    install_write_audit(engine)
+    version_id = add_version(engine, "tiny-base", base_model=str(model_dir))
+    insert_articles(engine, settings, [
+        {"id": i, "title": title, "body": body} for i, (title, body) in enumerate(pairs, 1)
+    ])
+    return Run(name, run_root, settings, engine, version_id, list(range(1, len(pairs) + 1)),
+               redis)
+
+
+def close_run(run: Run) -> None:
+    for worker in run.workers:
+        worker.stop()
+    run.redis.stop()
+    url = run.settings.database_url
+    run.engine.dispose()
+    drop_postgres_database(url)
+
+
+def backfill_in_background(settings: Settings) -> threading.Thread:
+    def backfill() -> None:
+        try:
+            print("  backfill:", run_backfill(settings, BackfillOptions()).summary_line(),
+                  flush=True)
+        except Exception as exc:  # shown, and the scenario then times out visibly
+            print(f"  backfill failed: {type(exc).__name__}: {exc}", flush=True)
+
+    thread = threading.Thread(target=backfill, daemon=True)
+    thread.start()
+    return thread
+
+
+def finish(run: Run, row: Row, evidence: dict[str, str], timeout: float) -> Row:
+    """Wait for final states (one backfill re-run for failed rows), then fill the row."""
+    live = [w for w in run.workers if w.process is not None and w.process.poll() is None]
+    wait_until_final(run.engine, run.ids, run.version_id, timeout=timeout, worker=live[-1])
+    failures = run.failed_reasons()
+    if failures:
+        row.extra.append(f"failed rows before re-run: {failures}")
+        run_backfill(run.settings, BackfillOptions())
+        time.sleep(1)
+        wait_until_final(run.engine, run.ids, run.version_id, timeout=timeout, worker=live[-1])
+    row.lost, row.duplicates = lost_and_duplicates(run.engine, set(run.ids), run.version_id)
+    logs = run.logs()
+    seen = [f"{label} x{len(re.findall(pattern, logs))}"
+            for label, pattern in evidence.items() if re.search(pattern, logs)]
+    status = run_cli(run.settings, "status").stdout
+    row.extra.append("newsum status: " + " | ".join(
+        line.strip() for line in status.splitlines() if "tiny-base" in line))
+    row.outcome = ("ok" if row.lost == row.duplicates == 0 else "FAIL") + (
+        "; logged: " + ", ".join(seen) if seen else "; nothing logged")
+    return row
+
+
+def scenario_load(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    run = open_run("load", root, model_dir, pairs)
+    row = Row("load", "2 workers; backfill + every 10th id posted to the API", len(pairs))
+    try:
+        for label in ("w1", "w2"):
+            run.worker(label).wait_ready(timeout=300)
+        rss: list[int] = []
+        started = time.time()
+        with running_api(run.settings) as api:
+            backfill = backfill_in_background(run.settings)
+            with httpx.Client(base_url=api, headers=bearer(), timeout=30) as client:
+                for article_id in run.ids[::10]:
+                    client.post(f"/articles/{article_id}/summarize").raise_for_status()
+            backfill.join()
+        child = psutil.Process(run.workers[0].pid).children()[0]
+        while run.done() < len(run.ids):
+            rss.append(child.memory_info().rss)
+            time.sleep(2)
+        finish(run, row, {"model loads": r"model loaded pid="}, timeout=3600)
+        with run.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT extract(epoch FROM updated_at - created_at),"
+                " extract(epoch FROM updated_at) FROM newsum_summaries"
+                " WHERE status = 'done'")).all()
+        latencies = sorted(float(r[0]) for r in rows)
+        elapsed = max(float(r[1]) for r in rows) - started
+        q = statistics.quantiles(latencies, n=100)
+        row.extra.append(
+            f"throughput {len(rows) / elapsed:.1f} articles/s over {elapsed:.0f} s; "
+            f"enqueue->summary latency p50 {q[49]:.1f} s, p95 {q[94]:.1f} s")
+        if len(rss) >= 4:
+            row.extra.append(
+                f"worker w1 child RSS: {rss[len(rss) // 4] / 2**20:.0f} MB at 25% -> "
+                f"{rss[-1] / 2**20:.0f} MB at the end")
+    finally:
+        close_run(run)
+    return row
+
+
+def scenario_kill(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    run = open_run("sigkill", root, model_dir, pairs)
+    row = Row("worker SIGKILL x3", "kill -9 the worker group mid-backfill, restart", len(pairs))
+    try:
+        worker = run.worker("w0").wait_ready(timeout=300)
+        backfill_in_background(run.settings)
+        for kill in range(1, 4):
+            run.wait_done_at_least(kill * len(pairs) // 5)
+            worker.kill()
+            worker = run.worker(f"w{kill}").wait_ready(timeout=300)
+        return finish(run, row, {"worker starts": r"ready\."},
+                      timeout=1200)
+    finally:
+        close_run(run)
+
+
+def scenario_redis(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    run = open_run("redis", root, model_dir, pairs)
+    row = Row("Redis restarted", "private redis-server stopped 3 s and started again",
+              len(pairs))
+    try:
+        run.worker("w0").wait_ready(timeout=300)
+        backfill = backfill_in_background(run.settings)
+        backfill.join()  # enqueue all (an enqueue during the outage would fail loudly)
+        run.wait_done_at_least(len(pairs) // 3)
+        run.redis.restart(down_s=3.0)
+        return finish(run, row, {"broker lost": "Connection to broker lost"}, timeout=1200)
+    finally:
+        close_run(run)
+
+
+def scenario_postgres(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    run = open_run("postgres", root, model_dir, pairs)
+    row = Row("PostgreSQL connections dropped", "", len(pairs))
+    try:
+        run.worker("w0").wait_ready(timeout=300)
+        backfill_in_background(run.settings)
+        run.wait_done_at_least(len(pairs) // 4)
+        dropped = 0
+        for _ in range(20):
+            dropped += terminate_connections(run.settings.database_url)
+            time.sleep(0.5)
+        row.done_what = f"pg_terminate_backend x20 over 10 s ({dropped} connections)"
+        return finish(run, row, {"dropped": "database connection dropped",
+                                       "retried": "retried after a transient fault"}, timeout=1200)
+    finally:
+        close_run(run)
+
+
+def scenario_soft_limit(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    long_pairs = [(title, (body + " ") * 12) for title, body in pairs]
+    # Large batches of long articles, so that one batch surely needs more than 1 s.
+    run = open_run("softlimit", root, model_dir, long_pairs, batch_size=32)
+    row = Row("batch past soft time limit", "worker with a 1 s soft limit, then a normal one",
+              len(pairs))
+    try:
+        slow = run.worker("w-limited", NEWSUM_TASK_SOFT_TIME_LIMIT_S="1",
+                          NEWSUM_TASK_TIME_LIMIT_S="60").wait_ready(timeout=300)
+        backfill_in_background(run.settings)
+        wait_until_final(run.engine, run.ids, run.version_id, timeout=1200, worker=slow)
+        slow.stop()
+        run.worker("w-normal").wait_ready(timeout=300)
+        return finish(run, row, {"soft limit": "SoftTimeLimitExceeded"}, timeout=1200)
+    finally:
+        close_run(run)
+
+
+def scenario_unreadable(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    import shutil
+
+    copy = root / "unreadable-model"
+    shutil.copytree(model_dir, copy)
+    run = open_run("unreadable", root, copy, pairs)
+    # root reads through chmod 000: there the files are moved away instead.
+    as_root = os.geteuid() == 0
+    aside = root / "unreadable-model.aside"
+    row = Row("model files unreadable at start",
+              ("model dir moved away" if as_root else "chmod 000 the model dir")
+              + " at worker start, restored later", len(pairs))
+
+    def restore() -> None:
+        if aside.exists():
+            aside.rename(copy)
+        copy.chmod(0o755)
+
+    try:
+        if as_root:
+            copy.rename(aside)
+        else:
+            copy.chmod(0)
+        run.worker("w0").wait_ready(timeout=300)
+        backfill_in_background(run.settings)
+        deadline = time.monotonic() + 90
+        while not run.failed_reasons() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        restore()
+        return finish(run, row, {"load failed": "cannot load model version|model not loaded"},
+                      timeout=1200)
+    finally:
+        restore()
+        close_run(run)
+
+
+SCENARIOS: dict[str, Callable[[Path, Path, list[tuple[str, str]]], Row]] = {
+    "load": scenario_load, "sigkill": scenario_kill, "redis": scenario_redis,
+    "postgres": scenario_postgres, "softlimit": scenario_soft_limit,
+    "unreadable": scenario_unreadable,
+}
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("scenario", "what was done", "articles", "lost", "duplicates", "outcome")
+    table = [headers] + [
+        (r.scenario, r.done_what, str(r.articles), str(r.lost), str(r.duplicates), r.outcome)
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    for n, line in enumerate(table):
+        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+        if n == 0:
+            print("-+-".join("-" * w for w in widths))
+    print()
+    for r in rows:
+        for note in r.extra:
+            print(f"{r.scenario}: {note}")
+    print(LOST_DEFINITION)
+    print(DUPLICATE_DEFINITION)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000, help="Articles of the load run.")
+    parser.add_argument("--fault-articles", type=int, default=200,
+                        help="Articles of each fault scenario.")
+    parser.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="Scenarios to run.")
+    args = parser.parse_args()
+    from newsum.trainer.corpus import generate_corpus
+    from newsum.trainer.tiny import build_tiny_model
+
+    with tempfile.TemporaryDirectory(prefix="newsum-reliability-") as tmp:
+        root = Path(tmp)
+        print("building the tiny model ...", flush=True)
+        model_dir = build_tiny_model(root / "tiny-model", seed=0)
+        corpus = [(item.title, item.body)
+                  for item in generate_corpus(max(args.articles, args.fault_articles), seed=11)]
+        rows = []
+        for name in args.only or list(SCENARIOS):
+            n = args.articles if name == "load" else args.fault_articles
+            print(f"running {name} on {n} articles ...", flush=True)
+            started = time.monotonic()
+            try:
+                row = SCENARIOS[name](root, model_dir, corpus[:n])
+            except Exception as exc:  # one broken scenario must not hide the others
+                row = Row(name, "", n, outcome=f"ERROR {type(exc).__name__}: {exc}"[:300])
+            row.extra.append(f"took {time.monotonic() - started:.0f} s")
+            rows.append(row)
+        print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Faults for the reliability tests and bench: a private Redis server that can be
+restarted, dropped PostgreSQL connections, and an exact count of summaries written.
+
+Never touches the shared servers' state: the Redis server here is one this process
+starts (own port, own directory), and connections are dropped only on a database the
+caller created.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import redis
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+# "Duplicate" below means: a (article, model version) whose summary text was written
+# with status done more than once. The trigger counts each write of a done summary
+# (insert, or an update that bumps ``attempts``); a queue claim on a done row is no write.
+AUDIT_SQL = [
+    "CREATE TABLE IF NOT EXISTS newsum_done_writes ("
+    " article_id BIGINT NOT NULL, model_version_id INTEGER NOT NULL,"
+    " written_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    "CREATE OR REPLACE FUNCTION newsum_audit_done() RETURNS trigger AS $$ BEGIN"
+    " IF NEW.status = 'done' AND (TG_OP = 'INSERT' OR NEW.attempts IS DISTINCT FROM OLD.attempts)"
+    " THEN INSERT INTO newsum_done_writes(article_id, model_version_id)"
+    " VALUES (NEW.article_id, NEW.model_version_id); END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+    "DROP TRIGGER IF EXISTS newsum_audit_done ON newsum_summaries",
+    "CREATE TRIGGER newsum_audit_done AFTER INSERT OR UPDATE ON newsum_summaries"
+    " FOR EACH ROW EXECUTE FUNCTION newsum_audit_done()",
+]
+DUPLICATE_DEFINITION = (
+    "duplicates = (article, version) pairs with more than one summary row, plus pairs "
+    "whose done summary text was written more than once (counted by a database trigger)"
+)
+LOST_DEFINITION = "lost = article ids with no done summary row at the end"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrivateRedis:
+    """A redis-server of our own (append-only file, fsync always): restartable at will."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always",
+             "--save", "", "--logfile", str(self.directory / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis.from_url(self.url, socket_connect_timeout=1).ping():
+                    return self
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError(f"private redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM: it finishes the append-only file first)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def restart(self, down_s: float = 1.0) -> None:
+        self.stop()
+        time.sleep(down_s)
+        self.start()
+
+
+def terminate_connections(database_url: str) -> int:
+    """Terminate every server connection to this (throwaway) database; return how many."""
+    url = make_url(database_url)
+    assert url.get_backend_name() == "postgresql", "connections are dropped on PostgreSQL only"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            return len(connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": url.database},
+            ).all())
+    finally:
+        admin.dispose()
+
+
+def install_write_audit(engine: Engine) -> None:
+    """Count every write of a done summary in ``newsum_done_writes`` (PostgreSQL)."""
+    with engine.begin() as connection:
+        for statement in AUDIT_SQL:
+            connection.execute(text(statement))
+
+
+def done_writes(engine: Engine) -> Counter[int]:
+    """How many times each article's done summary was written (any version)."""
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT article_id FROM newsum_done_writes")).scalars()
+        return Counter(int(r) for r in rows)
+
+
+def lost_and_duplicates(engine: Engine, article_ids: set[int], version_id: int) -> tuple[int, int]:
+    """(lost, duplicates) for ``article_ids`` as the definitions above say."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT article_id, status FROM newsum_summaries WHERE model_version_id = :v"),
+            {"v": version_id},
+        ).all()
+    per_article = Counter(int(a) for a, _ in rows)
+    done = {int(a) for a, status in rows if status == "done"}
+    writes = done_writes(engine)
+    lost = len(article_ids - done)
+    duplicates = sum(1 for a in article_ids if per_article[a] > 1 or writes[a] > 1)
+    return lost, duplicates

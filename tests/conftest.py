@@ -120,3 +120,13 @@ def settings_for(tmp_path: Path):  # type: ignore[no-untyped-def]
         return Settings(database_url=database_url, data_dir=tmp_path / "data", **overrides)
 
     return build
+
+
+@pytest.fixture
+def worker_settings(engine: Engine, redis_prefix: str, settings_for) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings on the migrated test database and a private Redis key prefix."""
+    return settings_for(
+        engine.url.render_as_string(hide_password=False),
+        broker_url=REDIS_SERVER,
+        broker_key_prefix=redis_prefix,
+    )

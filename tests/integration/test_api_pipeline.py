@@ -3,20 +3,15 @@ and the CMS reads each summary back through the API: exactly one per article."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from newsum.config import Settings
-from newsum.db.engine import make_engine
-from newsum.db.migrate import upgrade
 from newsum.db.models import SummaryStatus
-from tests.conftest import REDIS_SERVER
 from tests.worker.api_support import bearer, running_api, signed
 from tests.worker.newsroom import add_version, insert_articles
 from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
@@ -28,23 +23,6 @@ STORY = (
 IDS = range(1, 6)
 
 
-@pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pipeline_settings(
-    pg_engine: Engine, redis_prefix: str, settings_for: Callable[..., Settings]
-) -> Settings:
-    return settings_for(
-        pg_engine.url.render_as_string(hide_password=False),
-        broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix, precision="fp32",
-        device="cpu", batch_size=4, batch_flush_interval_s=0.3,
-    )
 
 
 def test_articles_posted_to_the_api_end_with_exactly_one_summary_each(

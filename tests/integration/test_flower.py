@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import psutil
@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 
 from newsum.config import Settings
 from newsum.worker.enqueue import enqueue, queue_depth
-from tests.conftest import REDIS_SERVER
 from tests.worker.api_support import free_port, wait_for_http
 from tests.worker.newsroom import add_version, insert_articles
 from tests.worker.processes import REPO, process_env, run_cli
@@ -22,16 +21,6 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 PASSWORD = "flower-pass-for-tests"
 
 
-@pytest.fixture
-def worker_settings(
-    engine: Engine, redis_prefix: str, settings_for: Callable[..., Settings]
-) -> Settings:
-    """Settings on the migrated test database and a private Redis key prefix."""
-    return settings_for(
-        engine.url.render_as_string(hide_password=False),
-        broker_url=REDIS_SERVER,
-        broker_key_prefix=redis_prefix,
-    )
 
 
 @pytest.fixture

@@ -3,20 +3,15 @@ sweeper and a backfill; a promoted version is served after `newsum reload`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 
 from newsum.config import Settings
-from newsum.db.engine import make_engine
-from newsum.db.migrate import upgrade
 from newsum.db.models import SummaryStatus
 from newsum.worker.celery_app import TASK_SWEEP, celery_app_for
 from newsum.worker.enqueue import queue_depth
-from tests.conftest import REDIS_SERVER
 from tests.worker.newsroom import insert_articles, served_version
 from tests.worker.processes import (
     LOADED,
@@ -32,23 +27,6 @@ ARTICLE = (
 )
 
 
-@pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pipeline_settings(
-    pg_engine: Engine, redis_prefix: str, settings_for: Callable[..., Settings]
-) -> Settings:
-    return settings_for(
-        pg_engine.url.render_as_string(hide_password=False),
-        broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix, precision="fp32",
-        device="cpu", batch_size=4, batch_flush_interval_s=0.3, sweeper_window_s=3600,
-    )
 
 
 def articles(ids: range, published_at: datetime) -> list[dict]:

@@ -6,8 +6,9 @@ Every scenario gets its own PostgreSQL database (created and dropped here) and i
 ``redis-server`` on a free port, runs real ``newsum worker`` processes on the tiny model
 (built under a temp dir, served as the base model alone), starts a backfill, applies its
 fault, waits until every article is in a final state, re-runs the backfill once if a
-fault left failed rows, and prints one table row. Never restarts or flushes the shared
-servers.
+fault left failed rows, and adds one table row, with what the workers' logs and
+``newsum status`` said about the fault. The table is printed and written as Markdown to
+``--out``. Never restarts or flushes the shared servers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import os
 import re
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -29,6 +31,7 @@ from sqlalchemy import Engine, text
 
 from newsum.config import Settings
 from newsum.db.engine import make_engine
+from newsum.db.events import EventKind
 from newsum.db.migrate import upgrade
 from newsum.worker.backfill import BackfillOptions, run_backfill
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -148,7 +151,15 @@ def backfill_in_background(settings: Settings) -> threading.Thread:
     return thread
 
 
-def finish(run: Run, row: Row, evidence: dict[str, str], timeout: float) -> Row:
+def status_problems(settings: Settings) -> tuple[list[str], str]:
+    """The problem kinds ``newsum status`` lists, and its whole output."""
+    output = run_cli(settings, "status").stdout
+    problems = output.partition("problems in the last")[2]
+    return [kind.value for kind in EventKind if f"  {kind.value} " in problems], output
+
+
+def finish(run: Run, row: Row, evidence: dict[str, str], timeout: float,
+           status_seen: list[str] | None = None) -> Row:
     """Wait for final states (one backfill re-run for failed rows), then fill the row."""
     live = [w for w in run.workers if w.process is not None and w.process.poll() is None]
     wait_until_final(run.engine, run.ids, run.version_id, timeout=timeout, worker=live[-1])
@@ -162,21 +173,23 @@ def finish(run: Run, row: Row, evidence: dict[str, str], timeout: float) -> Row:
     logs = run.logs()
     seen = [f"{label} x{len(re.findall(pattern, logs))}"
             for label, pattern in evidence.items() if re.search(pattern, logs)]
-    status = run_cli(run.settings, "status").stdout
+    kinds, status = status_problems(run.settings)
+    shown = list(dict.fromkeys([*(status_seen or []), *kinds]))
     row.extra.append("newsum status: " + " | ".join(
-        line.strip() for line in status.splitlines() if "tiny-base" in line))
+        line.strip() for line in status.splitlines() if "tiny-base" in line or "  " in line[:2]))
     row.outcome = ("ok" if row.lost == row.duplicates == 0 else "FAIL") + (
-        "; logged: " + ", ".join(seen) if seen else "; nothing logged")
+        "; logged: " + ", ".join(seen) if seen else "; nothing logged") + (
+        "; status: " + ", ".join(shown) if shown else "; status: nothing")
     return row
 
 
-def scenario_load(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+def scenario_load(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> list[Row]:
     run = open_run("load", root, model_dir, pairs)
     row = Row("load", "2 workers; backfill + every 10th id posted to the API", len(pairs))
     try:
         for label in ("w1", "w2"):
             run.worker(label).wait_ready(timeout=300)
-        rss: list[int] = []
+        memory = MemorySampler(run)
         started = time.time()
         with running_api(run.settings) as api:
             backfill = backfill_in_background(run.settings)
@@ -184,11 +197,8 @@ def scenario_load(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> 
                 for article_id in run.ids[::10]:
                     client.post(f"/articles/{article_id}/summarize").raise_for_status()
             backfill.join()
-        child = psutil.Process(run.workers[0].pid).children()[0]
-        while run.done() < len(run.ids):
-            rss.append(child.memory_info().rss)
-            time.sleep(2)
         finish(run, row, {"model loads": r"model loaded pid="}, timeout=3600)
+        memory.stop()
         with run.engine.connect() as connection:
             rows = connection.execute(text(
                 "SELECT extract(epoch FROM updated_at - created_at),"
@@ -200,13 +210,67 @@ def scenario_load(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> 
         row.extra.append(
             f"throughput {len(rows) / elapsed:.1f} articles/s over {elapsed:.0f} s; "
             f"enqueue->summary latency p50 {q[49]:.1f} s, p95 {q[94]:.1f} s")
-        if len(rss) >= 4:
-            row.extra.append(
-                f"worker w1 child RSS: {rss[len(rss) // 4] / 2**20:.0f} MB at 25% -> "
-                f"{rss[-1] / 2**20:.0f} MB at the end")
+        return [row, memory.row(row)]
     finally:
         close_run(run)
-    return row
+
+
+class MemorySampler:
+    """Samples the RSS of each worker's pool child every 2 s while the load runs.
+
+    The model runtime lives in the pool child; a leak there (a cache of tensors, growing
+    tokenizer state) shows as RSS that keeps rising with the articles summarised.
+    """
+
+    GROWTH_LIMIT = 0.10  # flat: at most 10% above its size a quarter of the way in
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.children = {
+            worker.log_path.stem: psutil.Process(worker.pid).children()[0]
+            for worker in run.workers
+        }
+        self.samples: list[tuple[int, dict[str, int]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(2.0):
+            try:
+                rss = {name: child.memory_info().rss for name, child in self.children.items()}
+            except psutil.Error:
+                continue
+            self.samples.append((self.run.done(), rss))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def row(self, load: Row) -> Row:
+        """The memory row: per worker, articles it summarised and RSS early vs at the end."""
+        articles = {name: articles_summarised(worker.log())
+                    for name, worker in zip(self.children, self.run.workers, strict=True)}
+        row = Row("worker memory", "RSS of each worker's pool child, sampled every 2 s "
+                  "during the load run", min(articles.values()), load.lost, load.duplicates)
+        quarter = next((rss for done, rss in self.samples if done >= len(self.run.ids) // 4),
+                       None)
+        if quarter is None or not self.samples:
+            row.outcome = "FAIL: too few samples"
+            return row
+        end = self.samples[-1][1]
+        growth = {name: end[name] / quarter[name] - 1 for name in end}
+        flat = all(g <= self.GROWTH_LIMIT for g in growth.values())
+        row.outcome = ("ok" if flat and load.lost == load.duplicates == 0 else "FAIL") + "; " + (
+            ", ".join(f"{name}: {articles[name]} articles, {quarter[name] / 2**20:.0f} MB at "
+                      f"25% -> {end[name] / 2**20:.0f} MB at the end ({growth[name]:+.1%})"
+                      for name in end))
+        return row
+
+
+def articles_summarised(log: str) -> int:
+    """Articles a worker wrote as done, from its batch log lines."""
+    return sum(int(n) for n in re.findall(r"batch messages=\d+ done=(\d+)", log))
 
 
 def scenario_kill(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
@@ -234,8 +298,13 @@ def scenario_redis(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) ->
         backfill = backfill_in_background(run.settings)
         backfill.join()  # enqueue all (an enqueue during the outage would fail loudly)
         run.wait_done_at_least(len(pairs) // 3)
-        run.redis.restart(down_s=3.0)
-        return finish(run, row, {"broker lost": "Connection to broker lost"}, timeout=1200)
+        run.redis.stop()
+        _, during = status_problems(run.settings)
+        time.sleep(3.0)
+        run.redis.start()
+        outage = ["queue UNAVAILABLE during the outage"] if "queue: UNAVAILABLE" in during else []
+        return finish(run, row, {"broker lost": "Connection to broker lost"}, timeout=1200,
+                      status_seen=outage)
     finally:
         close_run(run)
 
@@ -312,20 +381,24 @@ def scenario_unreadable(root: Path, model_dir: Path, pairs: list[tuple[str, str]
         close_run(run)
 
 
-SCENARIOS: dict[str, Callable[[Path, Path, list[tuple[str, str]]], Row]] = {
+SCENARIOS: dict[str, Callable[[Path, Path, list[tuple[str, str]]], Row | list[Row]]] = {
     "load": scenario_load, "sigkill": scenario_kill, "redis": scenario_redis,
     "postgres": scenario_postgres, "softlimit": scenario_soft_limit,
     "unreadable": scenario_unreadable,
 }
 
 
+HEADERS = ("scenario", "what was done", "articles", "lost", "duplicates", "outcome")
+
+
+def cells(row: Row) -> tuple[str, ...]:
+    return (row.scenario, row.done_what, str(row.articles), str(row.lost),
+            str(row.duplicates), row.outcome)
+
+
 def print_table(rows: list[Row]) -> None:
-    headers = ("scenario", "what was done", "articles", "lost", "duplicates", "outcome")
-    table = [headers] + [
-        (r.scenario, r.done_what, str(r.articles), str(r.lost), str(r.duplicates), r.outcome)
-        for r in rows
-    ]
-    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    table = [HEADERS] + [cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
     for n, line in enumerate(table):
         print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
         if n == 0:
@@ -338,12 +411,31 @@ def print_table(rows: list[Row]) -> None:
     print(DUPLICATE_DEFINITION)
 
 
+def write_markdown(rows: list[Row], path: Path, command: str) -> None:
+    """The table and its notes as a Markdown file, for the run's record."""
+    def line(values: tuple[str, ...]) -> str:
+        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
+    text = [
+        "# newsum reliability bench", "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M %Z')} with `{command}`.", "",
+        line(HEADERS), line(tuple("---" for _ in HEADERS)),
+        *(line(cells(r)) for r in rows), "",
+        *(f"- **{r.scenario}**: {note}" for r in rows for note in r.extra), "",
+        f"- {LOST_DEFINITION}", f"- {DUPLICATE_DEFINITION}", "",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(text))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000, help="Articles of the load run.")
     parser.add_argument("--fault-articles", type=int, default=200,
                         help="Articles of each fault scenario.")
     parser.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="Scenarios to run.")
+    parser.add_argument("--out", type=Path, default=Path(".newsum/bench/reliability.md"),
+                        help="Where the Markdown table is written.")
     args = parser.parse_args()
     from newsum.trainer.corpus import generate_corpus
     from newsum.trainer.tiny import build_tiny_model
@@ -354,18 +446,23 @@ def main() -> None:
         model_dir = build_tiny_model(root / "tiny-model", seed=0)
         corpus = [(item.title, item.body)
                   for item in generate_corpus(max(args.articles, args.fault_articles), seed=11)]
-        rows = []
+        rows: list[Row] = []
         for name in args.only or list(SCENARIOS):
             n = args.articles if name == "load" else args.fault_articles
             print(f"running {name} on {n} articles ...", flush=True)
             started = time.monotonic()
             try:
-                row = SCENARIOS[name](root, model_dir, corpus[:n])
+                result = SCENARIOS[name](root, model_dir, corpus[:n])
+                produced = result if isinstance(result, list) else [result]
             except Exception as exc:  # one broken scenario must not hide the others
-                row = Row(name, "", n, outcome=f"ERROR {type(exc).__name__}: {exc}"[:300])
-            row.extra.append(f"took {time.monotonic() - started:.0f} s")
-            rows.append(row)
+                produced = [Row(name, "", n, outcome=f"ERROR {type(exc).__name__}: {exc}"[:300])]
+            produced[0].extra.append(f"took {time.monotonic() - started:.0f} s")
+            rows.extend(produced)
+            # Written after every scenario: a long run cut short keeps what it measured.
+            write_markdown(rows, args.out, " ".join(["python -m bench.bench_reliability",
+                                                    *sys.argv[1:]]))
         print_table(rows)
+        print(f"table written to {args.out}")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         description="A queue claim older than this counts as lost; the id may be queued again.",
     )
     enqueue_chunk_size: int = Field(500, description="Ids claimed and sent per round trip.")
+    event_retention_days: int = Field(
+        30, description="The sweeper deletes recorded problems (`newsum status`) older than this."
+    )
+    status_window_h: float = Field(
+        24.0, description="`newsum status` shows the problems recorded within this many hours."
+    )
     broker_connect_timeout_s: float = Field(
         3.0, description="Seconds an enqueue waits for the broker before giving up."
     )

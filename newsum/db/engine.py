@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,22 @@ from newsum.config import mask_url
 from newsum.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+# Connections this process saw dropped, not yet reported as an event (see take_dropped).
+_dropped_connections = 0
+_dropped_lock = threading.Lock()
+
+
+def take_dropped() -> int:
+    """How many pooled connections were found dropped since the last call.
+
+    The invalidation hook cannot write to the database it just lost; the worker asks
+    here after a batch and records the count as an event.
+    """
+    global _dropped_connections
+    with _dropped_lock:
+        count, _dropped_connections = _dropped_connections, 0
+    return count
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -37,8 +54,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     @event.listens_for(engine, "invalidate")
     def _dropped(_dbapi_connection, _record, exception) -> None:  # type: ignore[no-untyped-def]
         # A server restart or a terminated backend is otherwise silent (pre-ping reconnects).
+        global _dropped_connections
         log.warning("database connection dropped, reconnecting (%s)",
                     type(exception).__name__ if exception is not None else "invalidated")
+        with _dropped_lock:
+            _dropped_connections += 1
 
     return engine
 

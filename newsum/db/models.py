@@ -119,6 +119,24 @@ class Summary(Base):
     model_version: Mapped[ModelVersion] = relationship(back_populates="summaries")
 
 
+class Event(Base):
+    """Something that went wrong in a worker, the sweeper or the queue, for ``newsum status``.
+
+    Logs say the same at the moment it happens; events outlive the log lines of a
+    restarted container and show up in one place for every worker.
+    """
+
+    __tablename__ = "newsum_events"
+    __table_args__ = (Index("ix_newsum_events_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
 def articles_table(source: ArticleSource, metadata: MetaData | None = None) -> Table:
     """The CMS's article table as described by ``source``, columns keyed canonically."""
     return Table(

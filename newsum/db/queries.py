@@ -338,6 +338,32 @@ def counts_by_status(session: Session) -> list[StatusCount]:
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    """How many summaries of one model version are failed or skipped for one reason."""
+
+    model_version: str
+    status: str
+    reason: str
+    count: int
+
+
+def failure_reasons(session: Session, limit: int = 8) -> list[ReasonCount]:
+    """The most common reasons of rows now ``failed`` or ``skipped``, most common first."""
+    table = Summary.__table__
+    versions = ModelVersion.__table__
+    rows = session.execute(
+        select(versions.c.name, table.c.status, table.c.reason, func.count().label("n"))
+        .join(versions, versions.c.id == table.c.model_version_id)
+        .where(table.c.status.in_([SummaryStatus.FAILED.value, SummaryStatus.SKIPPED.value]))
+        .group_by(versions.c.name, table.c.status, table.c.reason)
+        .order_by(func.count().desc(), versions.c.name)
+        .limit(limit)
+    ).all()
+    return [ReasonCount(name, str(status), reason or "(no reason)", int(n))
+            for name, status, reason, n in rows]
+
+
 def get_summary(session: Session, article_id: int, model_version_id: int) -> Summary | None:
     """The summary row of one article for one model version, if any."""
     return session.scalars(

@@ -86,8 +86,24 @@ def build_prompt_ids(
             f"the prompt template and title take {len(head) + len(tail)} tokens, leaving no"
             f" room for the article within max_input_tokens={max_input_tokens}; raise it"
         )
-    article = _encode(tokenizer, body.strip())[:room]
+    article = leading_tokens(tokenizer, body.strip(), room)
     return head + article + tail
+
+
+def leading_tokens(tokenizer: PreTrainedTokenizerBase, text: str, count: int) -> list[int]:
+    """The first ``count`` token ids of ``text``, without tokenizing all of a huge text.
+
+    A 10 MB article would otherwise be tokenized whole (seconds and hundreds of MB) to
+    keep its first few hundred tokens. A prefix is tokenized instead, growing until it
+    yields more tokens than needed; the extra token keeps a word cut at the prefix's end
+    out of the result.
+    """
+    chars = max(256, count * 8)
+    while True:
+        ids = _encode(tokenizer, text[:chars])
+        if chars >= len(text) or len(ids) > count + 1:
+            return ids[:count]
+        chars *= 4
 
 
 def build_training_example(

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Table, select
 
 from newsum.config import Settings
 from newsum.db.engine import transaction
+from newsum.db.events import EventKind, record_event
 from newsum.db.models import Summary, SummaryStatus
 from newsum.db.queries import (
     ArticleRow,
@@ -188,7 +189,8 @@ def _result_record(
 
 
 def _generate(
-    plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings
+    plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings,
+    engine: Engine,
 ) -> list[GeneratedSummary | Exception]:
     """Results for ``plan.generate``; a model that cannot load fails each article."""
     from newsum.modeling.generation import summarize_batch
@@ -197,6 +199,8 @@ def _generate(
         loaded = runtime.model_for(version)
     except (NewsumError, OSError, ValueError, RuntimeError) as exc:
         log.error("cannot load model version %s: %s", version.name, exc)
+        record_event(engine, EventKind.MODEL_LOAD_FAILED, f"{version.name}: {exc}",
+                     count=len(plan.generate))
         failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
         return [failure] * len(plan.generate)
     pairs = [(article.title, article.body or "") for article in plan.generate]
@@ -212,7 +216,7 @@ def _summarize_version(
     settings: Settings,
 ) -> BatchOutcome:
     plan = _plan(group, version, engine, articles)
-    results = _generate(plan, version, runtime, settings) if plan.generate else []
+    results = _generate(plan, version, runtime, settings, engine) if plan.generate else []
     records = plan.records + [
         _result_record(article, version.id, result)
         for article, result in zip(plan.generate, results, strict=True)

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from newsum.config import Settings
 from newsum.db.engine import transaction
+from newsum.db.events import EventKind, record_event
 from newsum.db.models import ModelVersion
 from newsum.db.registry import active_model_version
 from newsum.errors import NewsumError, UnknownModelVersion
@@ -155,6 +156,7 @@ def warm_up(settings: Settings, engine: Engine) -> None:
         loaded = runtime.model_for(active_version(engine, settings))
     except NewsumError as exc:
         log.warning("model not loaded at start (%s); it will load at the first batch", exc)
+        record_event(engine, EventKind.MODEL_LOAD_FAILED, f"at worker start: {exc}")
         return
     started = time.perf_counter()
     summarize_batch(loaded, [WARM_UP_ARTICLE], batch_size=1)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from newsum.config import Settings
 from newsum.db.engine import transaction
+from newsum.db.events import EventKind, prune_events, record_event
 from newsum.db.models import Summary, articles_table, utcnow
 from newsum.db.queries import stream_unsummarized_ids
 from newsum.errors import NoActiveModelVersion
@@ -83,6 +84,12 @@ def sweep(settings: Settings) -> SweepReport:
     for version_id, ids in stale.items():
         result = enqueue(ids, settings=settings, model_version=version_id)
         report.stale_requeued += len(result.queued)
+    if report.stale_requeued:
+        record_event(engine, EventKind.STALE_CLAIMS,
+                     f"{report.stale_requeued} id(s) queued again: their messages were not "
+                     f"done within {settings.queue_claim_timeout_s} s (lost with a broker "
+                     "restart, or retries exhausted)", count=report.stale_requeued)
+    prune_events(engine, timedelta(days=settings.event_retention_days))
     try:
         version_id = resolve_model_version_id(engine, None)
     except NoActiveModelVersion:

@@ -13,6 +13,7 @@ recorded as failed instead of vanishing.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -22,11 +23,12 @@ import redis
 from billiard.einfo import ExceptionInfo
 from billiard.exceptions import TimeLimitExceeded, WorkerLostError
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.utils.time import get_exponential_backoff_interval
+from celery.signals import celeryd_after_setup
 from celery_batches import Batches, SimpleRequest
 from sqlalchemy import exc as sa_exc
 
-from newsum.db.engine import transaction
+from newsum.db.engine import take_dropped, transaction
+from newsum.db.events import EventKind, record_event, set_node_name
 from newsum.db.models import SummaryStatus, articles_table
 from newsum.db.queries import record_failure
 from newsum.worker.batch import BatchOutcome, SummarizeRequest, parse_request, summarize_requests
@@ -65,11 +67,17 @@ class SummarizeBatches(Batches):
         def on_error(einfo: ExceptionInfo) -> None:
             if isinstance(einfo.exception, WorkerLostError) and self.reject_on_worker_lost:
                 log.warning("worker lost mid-batch: %d message(s) requeued", len(requests))
+                _event(EventKind.WORKER_LOST,
+                       f"a pool process died mid-batch ({einfo.exception}); "
+                       f"{len(requests)} message(s) requeued", len(requests))
                 for request in requests:
                     request.reject(requeue=True)
                 return
             if isinstance(einfo.exception, TimeLimitExceeded):
                 _record_batch_failure(serializable[0], "time limit exceeded")
+                _event(EventKind.TIME_LIMIT,
+                       f"a batch of {len(requests)} passed the hard time limit and failed",
+                       len(requests))
             for request in requests:
                 request.acknowledge()
 
@@ -83,7 +91,9 @@ class SummarizeBatches(Batches):
         )
 
 
-def _parse_all(requests: Sequence[SimpleRequest]) -> tuple[list[SummarizeRequest], int]:
+def _parse_all(
+    requests: Sequence[SimpleRequest], *, report: bool = True
+) -> tuple[list[SummarizeRequest], int]:
     """The valid payloads of a batch; invalid ones are logged and dropped (acknowledged)."""
     valid: list[SummarizeRequest] = []
     rejected = 0
@@ -92,7 +102,11 @@ def _parse_all(requests: Sequence[SimpleRequest]) -> tuple[list[SummarizeRequest
             valid.append(parse_request({**(request.kwargs or {}), **_positional(request)}))
         except (ValueError, TypeError) as exc:
             rejected += 1
-            log.error("rejected message %s: %s", request.id, exc)
+            if report:
+                log.error("rejected message %s: %s", request.id, exc)
+    if rejected and report:
+        _event(EventKind.BAD_MESSAGE, f"{rejected} message(s) with an invalid payload dropped",
+               rejected)
     return valid, rejected
 
 
@@ -105,14 +119,37 @@ def _positional(request: SimpleRequest) -> dict[str, Any]:
     return {}
 
 
+def _event(kind: EventKind, detail: str, count: int = 1) -> None:
+    """Record a fault for ``newsum status`` (best effort, never raises)."""
+    record_event(engine_for(settings.database_url), kind, detail, count=count)
+
+
+@celeryd_after_setup.connect
+def _name_events_after_the_node(sender: Any, **_: Any) -> None:
+    """Events of this worker and its pool children name the node (``celery@host``)."""
+    set_node_name(str(sender))
+
+
 def _record_batch_failure(requests: Sequence[SimpleRequest], reason: str) -> None:
     """Record ``reason`` as the failure of every valid request of a batch."""
-    valid, _ = _parse_all(requests)
+    valid, _ = _parse_all(requests, report=False)  # the rejects were reported already
     engine = engine_for(settings.database_url)
     with transaction(engine) as session:
         for request in valid:
             record_failure(session, request.article_id, request.model_version_id, reason,
                            status=SummaryStatus.FAILED)
+
+
+def retry_delay(factor: float, retries: int, maximum: float, *, jitter: bool = True) -> float:
+    """Seconds before retry number ``retries + 1``: ``factor * 2**retries`` capped at
+    ``maximum``, drawn uniformly below that with ``jitter`` (so that workers hit by the
+    same outage do not all come back at once).
+
+    Celery's own helper draws with ``random.randrange`` and raises on a fractional
+    factor such as 0.5; this one takes any positive float.
+    """
+    delay = min(float(maximum), float(factor) * 2.0 ** max(retries, 0))
+    return random.uniform(0.0, delay) if jitter else delay
 
 
 def _retry(task: Batches, requests: Sequence[SimpleRequest], exc: BaseException) -> None:
@@ -121,19 +158,25 @@ def _retry(task: Batches, requests: Sequence[SimpleRequest], exc: BaseException)
     Past the limit the ids keep their queue claims: once the claims are stale the
     sweeper queues them again, so nothing is lost while the outage lasts.
     """
+    gave_up = 0
     for request in requests:
         retries = int((request.request_dict or {}).get("retries") or 0)
         if retries >= task.max_retries:
             log.error("giving up on message %s after %d retries: %s", request.id, retries, exc)
+            gave_up += 1
             continue
-        countdown = get_exponential_backoff_interval(
-            factor=task.retry_backoff, retries=retries, maximum=task.retry_backoff_max,
-            full_jitter=task.retry_jitter,
-        )
+        countdown = retry_delay(task.retry_backoff, retries, task.retry_backoff_max,
+                                jitter=task.retry_jitter)
         task.apply_async(
             args=request.args, kwargs=request.kwargs, countdown=countdown, retries=retries + 1
         )
     log.warning("batch of %d will be retried after a transient fault: %s", len(requests), exc)
+    fault = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+    _event(EventKind.TRANSIENT_FAULT, f"batch of {len(requests)} retried after {fault}",
+           len(requests) - gave_up)
+    if gave_up:
+        _event(EventKind.GAVE_UP, f"{gave_up} message(s) past {task.max_retries} retries "
+               "(their claims go stale and the sweeper queues them again)", gave_up)
 
 
 @app.task(
@@ -152,6 +195,10 @@ def _retry(task: Batches, requests: Sequence[SimpleRequest], exc: BaseException)
 def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int]:
     """Summarise the articles of a batch of messages and write the results back."""
     started = time.perf_counter()
+    redelivered = sum(1 for r in requests if (r.delivery_info or {}).get("redelivered"))
+    if redelivered:
+        _event(EventKind.REDELIVERED, f"{redelivered} message(s) handed out again: a worker "
+               "stopped before acknowledging them", redelivered)
     valid, rejected = _parse_all(requests)
     outcome = BatchOutcome(rejected=rejected)
     try:
@@ -169,7 +216,23 @@ def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int
         return {"retried": len(requests)}
     except SoftTimeLimitExceeded:
         _record_batch_failure(requests, "time limit exceeded")
+        _event(EventKind.TIME_LIMIT,
+               f"a batch of {len(requests)} passed the soft time limit and failed",
+               len(requests))
         raise
+    except Exception as exc:  # a bug or a misconfiguration must not strand its articles
+        log.exception("batch of %d failed unexpectedly", len(requests))
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        reason = f"internal error: {type(exc).__name__}: {first_line}"[:500]
+        _record_batch_failure(requests, reason)
+        _event(EventKind.INTERNAL_ERROR, f"a batch of {len(requests)} failed: {reason}",
+               len(requests))
+        return {"failed": len(valid)}
+    finally:
+        dropped = take_dropped()
+        if dropped:
+            _event(EventKind.DATABASE_DROPPED,
+                   f"{dropped} pooled connection(s) found dead and replaced", dropped)
     log.info(
         "batch messages=%d done=%d failed=%d skipped=%d current=%d rejected=%d seconds=%.2f",
         len(requests), outcome.done, outcome.failed, outcome.skipped, outcome.current,

@@ -28,7 +28,19 @@ class Channel(redis.Channel):
             # ValueError covers invalid JSON and invalid UTF-8; TypeError/KeyError a JSON
             # value that is not a message envelope.
             log.error("dropped an item on the queue that is not a task message: %r", exc)
+            _record_dropped(exc)
             return True
+
+
+def _record_dropped(exc: Exception) -> None:
+    """Tell ``newsum status`` about the dropped item (best effort)."""
+    from newsum.db.events import EventKind, record_event
+    from newsum.worker.celery_app import app, app_settings
+    from newsum.worker.enqueue import engine_for
+
+    settings = app_settings(app)
+    record_event(engine_for(settings.database_url), EventKind.BAD_MESSAGE,
+                 f"an item on the queue that is not a task message was dropped: {exc!r}"[:500])
 
 
 class Transport(redis.Transport):

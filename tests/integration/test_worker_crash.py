@@ -16,7 +16,7 @@ from newsum.db.models import Summary, SummaryStatus
 from newsum.worker.enqueue import enqueue, in_flight
 from tests.conftest import REDIS_SERVER
 from tests.worker.newsroom import insert_articles, served_version
-from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
+from tests.worker.processes import WorkerProcess, all_summaries, run_cli, wait_until_final
 
 STORY = (
     "Firefighters contained a warehouse fire near the harbour on Thursday night, and "
@@ -99,3 +99,7 @@ def test_worker_killed_mid_batch_then_restarted_summarises_everything_once(
     finally:
         second.stop()
     assert in_flight(crash_settings) == 0
+    # `newsum status` says the killed batch came back to a worker.
+    status = run_cli(crash_settings, "status")
+    problems = status.stdout.partition("problems in the last")[2]
+    assert "redelivered" in problems and " 8  " in problems, status.stdout

@@ -15,6 +15,7 @@ from newsum.modeling.prompt import (
     PromptTemplate,
     build_prompt_ids,
     build_training_example,
+    leading_tokens,
 )
 
 pytestmark = pytest.mark.usefixtures("offline_hub")
@@ -65,6 +66,40 @@ def test_long_article_is_cut_from_its_end_and_the_summary_stays_whole(tokenizer)
     assert _encode(tokenizer, long_article)[:12] == _article_ids(prompt, fixed)
     assert "Opening" in tokenizer.decode(prompt)
     assert labels[prompt_length:] == _encode(tokenizer, SUMMARY) + [tokenizer.eos_token_id]
+
+
+@pytest.mark.parametrize("text", [
+    ARTICLE * 40,  # ordinary prose
+    "Rescue 🚒 teams ✅ — résumé naïve café; ½ ≠ ∞. " * 300,  # multi-byte characters
+    "x" * 20_000,  # one endless word
+    "short",
+])
+def test_leading_tokens_match_the_start_of_the_whole_encoding(tokenizer, text: str) -> None:  # type: ignore[no-untyped-def]
+    for count in (1, 50, 400):
+        assert leading_tokens(tokenizer, text, count) == _encode(tokenizer, text)[:count]
+
+
+def test_a_10_mb_article_is_cut_without_tokenizing_all_of_it(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    class Recording:
+        """The real tokenizer, noting how many characters it was asked to tokenize."""
+
+        def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+            self.inner, self.lengths = inner, []
+
+        def __call__(self, text: str, **kwargs):  # type: ignore[no-untyped-def]
+            self.lengths.append(len(text))
+            return self.inner(text, **kwargs)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self.inner, name)
+
+    body = "Opening fact: the bridge reopens on Friday. " + "More detail follows here. " * 400_000
+    assert len(body) > 10_000_000
+    recording = Recording(tokenizer)
+    ids = build_prompt_ids(recording, DEFAULT_TEMPLATE, "Bridge", body, 512)
+    assert len(ids) == 512
+    assert "Opening fact" in tokenizer.decode(ids)
+    assert max(recording.lengths) < 20_000  # a prefix, not 10 MB
 
 
 def _article_ids(prompt: list[int], fixed: list[int]) -> list[int]:

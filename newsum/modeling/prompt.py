@@ -98,7 +98,7 @@ def leading_tokens(tokenizer: PreTrainedTokenizerBase, text: str, count: int) ->
     yields more tokens than needed; the extra token keeps a word cut at the prefix's end
     out of the result.
     """
-    chars = max(256, count * 8)
+    chars = max(256, count * 4)
     while True:
         ids = _encode(tokenizer, text[:chars])
         if chars >= len(text) or len(ids) > count + 1:

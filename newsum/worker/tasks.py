@@ -20,7 +20,7 @@ from typing import Any
 
 import kombu.exceptions
 import redis
-from billiard.einfo import ExceptionInfo
+from billiard.einfo import ExceptionInfo, ExceptionWithTraceback
 from billiard.exceptions import TimeLimitExceeded, WorkerLostError
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import celeryd_after_setup
@@ -65,15 +65,19 @@ class SummarizeBatches(Batches):
                 request.acknowledge()
 
         def on_error(einfo: ExceptionInfo) -> None:
-            if isinstance(einfo.exception, WorkerLostError) and self.reject_on_worker_lost:
-                log.warning("worker lost mid-batch: %d message(s) requeued", len(requests))
+            exc = pool_exception(einfo)
+            if isinstance(exc, WorkerLostError) and self.reject_on_worker_lost:
+                log.warning("worker lost mid-batch: %d message(s) requeued (%s)",
+                            len(requests), exc)
                 _event(EventKind.WORKER_LOST,
-                       f"a pool process died mid-batch ({einfo.exception}); "
+                       f"a pool process died mid-batch ({exc}); "
                        f"{len(requests)} message(s) requeued", len(requests))
                 for request in requests:
                     request.reject(requeue=True)
                 return
-            if isinstance(einfo.exception, TimeLimitExceeded):
+            if isinstance(exc, TimeLimitExceeded):
+                log.error("a batch of %d passed the hard time limit (%s s); its pool process "
+                          "was killed and its articles recorded failed", len(requests), exc)
                 _record_batch_failure(serializable[0], "time limit exceeded")
                 _event(EventKind.TIME_LIMIT,
                        f"a batch of {len(requests)} passed the hard time limit and failed",
@@ -89,6 +93,17 @@ class SummarizeBatches(Batches):
             callback=on_return,
             error_callback=on_error,
         )
+
+
+def pool_exception(einfo: ExceptionInfo) -> BaseException:
+    """The exception a pool job ended with.
+
+    billiard hands error callbacks the exception wrapped in ``ExceptionWithTraceback``
+    (so that it pickles across processes); Celery unwraps it in its own requests, and a
+    check of the wrapper against ``WorkerLostError`` never matches.
+    """
+    exc = einfo.exception
+    return exc.exc if isinstance(exc, ExceptionWithTraceback) else exc
 
 
 def _parse_all(
@@ -215,6 +230,8 @@ def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int
         _retry(self, requests, exc)
         return {"retried": len(requests)}
     except SoftTimeLimitExceeded:
+        log.error("a batch of %d passed the soft time limit; its articles are recorded failed",
+                  len(requests))
         _record_batch_failure(requests, "time limit exceeded")
         _event(EventKind.TIME_LIMIT,
                f"a batch of {len(requests)} passed the soft time limit and failed",

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -103,3 +104,29 @@ def test_worker_killed_mid_batch_then_restarted_summarises_everything_once(
     status = run_cli(crash_settings, "status")
     problems = status.stdout.partition("problems in the last")[2]
     assert "redelivered" in problems and " 8  " in problems, status.stdout
+
+
+def test_pool_child_killed_mid_batch_the_same_worker_finishes_everything_once(
+    crash_engine: Engine, crash_settings: Settings, trained_adapter_dir: Path, tmp_path: Path
+) -> None:
+    """The kernel's OOM killer picks the biggest process: the pool child holding the model.
+    The worker's main process survives, forks a new child, and the killed batch is
+    requeued and summarised without a restart."""
+    version_id = served_version(crash_engine, "tiny-qlora", trained_adapter_dir)
+    worker = WorkerProcess(crash_settings, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        worker.wait_for_log(r"model loaded pid=")
+        enqueue(IDS, settings=crash_settings)
+        wait_for(lambda: done_count(crash_engine) == 8 and in_flight(crash_settings) == 8,
+                 "the second batch is in flight")
+        child = psutil.Process(worker.pid).children()[0]
+        child.kill()
+        assert_each_summarised_once(crash_engine, version_id, worker)
+        assert worker.process is not None and worker.process.poll() is None
+    finally:
+        worker.stop()
+    assert in_flight(crash_settings) == 0
+    assert "worker lost mid-batch" in worker.log()
+    problems = run_cli(crash_settings, "status").stdout.partition("problems in the last")[2]
+    assert "worker lost" in problems

@@ -1,4 +1,4 @@
-"""The backoff between retries of a batch after a transient fault."""
+"""Retry backoff after a transient fault, and how pool errors reach the worker."""
 
 from __future__ import annotations
 
@@ -18,3 +18,20 @@ def test_jitter_spreads_delays_below_the_backoff() -> None:
     delays = [retry_delay(0.5, 3, 300.0) for _ in range(500)]
     assert all(0.0 <= d <= 4.0 for d in delays)
     assert len({round(d, 3) for d in delays}) > 100  # spread out, not one value
+
+
+def test_pool_errors_are_unwrapped_as_billiard_reports_them() -> None:
+    """billiard builds the error of a job whose process died like this; the worker must
+    see a WorkerLostError (to requeue the batch), not billiard's pickling wrapper."""
+    from billiard.einfo import ExceptionInfo
+    from billiard.exceptions import TimeLimitExceeded, WorkerLostError
+
+    from newsum.worker.tasks import pool_exception
+
+    for error in (WorkerLostError("Worker exited prematurely: signal 9 (SIGKILL)"),
+                  TimeLimitExceeded(60)):
+        try:
+            raise error
+        except type(error):
+            einfo = ExceptionInfo()
+        assert pool_exception(einfo) is error

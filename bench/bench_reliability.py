@@ -310,6 +310,22 @@ def scenario_kill(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> 
         close_run(run)
 
 
+def scenario_child_kill(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
+    run = open_run("childkill", root, model_dir, pairs)
+    row = Row("pool process SIGKILL x3", "kill -9 only the worker's pool process (as the OOM "
+              "killer would) mid-backfill; no restart", len(pairs))
+    try:
+        worker = run.worker("w0").wait_ready(timeout=300)
+        backfill_in_background(run.settings)
+        for kill in range(1, 4):
+            run.wait_done_at_least(kill * len(pairs) // 5)
+            psutil.Process(worker.pid).children()[0].kill()
+            time.sleep(1.0)
+        return finish(run, row, {"worker lost": "worker lost mid-batch"}, timeout=1200)
+    finally:
+        close_run(run)
+
+
 def scenario_redis(root: Path, model_dir: Path, pairs: list[tuple[str, str]]) -> Row:
     run = open_run("redis", root, model_dir, pairs)
     row = Row("Redis restarted", "private redis-server stopped 3 s and started again",
@@ -403,7 +419,8 @@ def scenario_unreadable(root: Path, model_dir: Path, pairs: list[tuple[str, str]
 
 
 SCENARIOS: dict[str, Callable[[Path, Path, list[tuple[str, str]]], Row | list[Row]]] = {
-    "load": scenario_load, "sigkill": scenario_kill, "redis": scenario_redis,
+    "load": scenario_load, "sigkill": scenario_kill, "childkill": scenario_child_kill,
+    "redis": scenario_redis,
     "postgres": scenario_postgres, "softlimit": scenario_soft_limit,
     "unreadable": scenario_unreadable,
 }

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from newsum.db.migrate import head_revision
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,7 +32,7 @@ def test_default_setup_migrates_an_embedded_sqlite_newsroom(tmp_path: Path) -> N
     assert (tmp_path / "newsum.db").is_file()
     assert "database at revision" in result.stdout
     current = run_newsum("db", "current", cwd=tmp_path)
-    assert current.stdout.startswith("current: 0001")
+    assert current.stdout.startswith(f"current: {head_revision()} (head: {head_revision()})")
 
 
 def test_import_then_status_on_postgres(tmp_path: Path, postgres_url: str) -> None:

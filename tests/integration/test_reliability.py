@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import psutil
@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from newsum.config import Settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
-from newsum.db.models import SummaryStatus
+from newsum.db.models import Summary, SummaryStatus
 from newsum.modeling.manifest import AdapterManifest
 from newsum.worker.backfill import BackfillOptions, run_backfill
 from newsum.worker.enqueue import enqueue
@@ -67,6 +67,24 @@ def assert_exactly_once(engine: Engine, version_id: int, worker: WorkerProcess) 
     rows = wait_until_final(engine, IDS, version_id, timeout=240, worker=worker)
     assert {i for i, r in rows.items() if r.status is SummaryStatus.DONE} == IDS
     assert lost_and_duplicates(engine, IDS, version_id) == (0, 0)
+
+
+def summarise_with_solo_worker(
+    settings: Settings, engine: Engine, ids: Iterable[int], version_id: int, tmp_path: Path,
+    **env: str,
+) -> tuple[dict[int, Summary], WorkerProcess]:
+    """Enqueue ``ids`` to one solo-pool worker, wait for their final rows, stop it; the
+    worker must still be running when the rows are final."""
+    worker = WorkerProcess(settings, tmp_path / "worker.log", pool="solo", env=env).start()
+    try:
+        worker.wait_ready()
+        enqueue(sorted(ids), settings=settings)
+        rows = wait_until_final(engine, ids, version_id, worker=worker)
+        assert worker.process is not None and worker.process.poll() is None
+    finally:
+        worker.stop()
+        engine.dispose()
+    return rows, worker
 
 
 @pytest.fixture
@@ -160,15 +178,7 @@ def test_hostile_article_text_ends_done_with_a_capped_summary_and_no_crash(
     ])
     assert len(HOSTILE[5]) > 10_000_000
     cap = AdapterManifest.load(trained_adapter_dir).max_new_tokens
-    worker = WorkerProcess(settings, tmp_path / "worker.log", pool="solo").start()
-    try:
-        worker.wait_ready()
-        enqueue(list(HOSTILE), settings=settings)
-        rows = wait_until_final(engine, HOSTILE, version_id, worker=worker)
-        assert worker.process is not None and worker.process.poll() is None
-    finally:
-        worker.stop()
-        engine.dispose()
+    rows, worker = summarise_with_solo_worker(settings, engine, HOSTILE, version_id, tmp_path)
     for article_id, row in rows.items():
         assert row.status is SummaryStatus.DONE, (article_id, row.reason)
         assert row.text is not None and row.output_tokens is not None
@@ -307,16 +317,8 @@ def test_misconfigured_article_table_is_a_recorded_failure_not_stranded_ids(
     the database's own words, shows it in `newsum status`, and keeps running."""
     settings = fault_settings(settings_for, postgres_url, REDIS_SERVER, redis_prefix)
     engine, version_id = newsroom(settings, trained_adapter_dir, repeat=2)
-    worker = WorkerProcess(settings, tmp_path / "worker.log", pool="solo",
-                           env={"NEWSUM_ARTICLES__TABLE": "cms_articles_typo"}).start()
-    try:
-        worker.wait_ready()
-        enqueue(sorted(IDS), settings=settings)
-        rows = wait_until_final(engine, IDS, version_id, worker=worker)
-        assert worker.process is not None and worker.process.poll() is None
-    finally:
-        worker.stop()
-        engine.dispose()
+    rows, _ = summarise_with_solo_worker(settings, engine, IDS, version_id, tmp_path,
+                                         NEWSUM_ARTICLES__TABLE="cms_articles_typo")
     assert {r.status for r in rows.values()} == {SummaryStatus.FAILED}
     assert all("cms_articles_typo" in (r.reason or "") for r in rows.values())
     assert "internal error" in problems_in_status(settings)

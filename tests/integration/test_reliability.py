@@ -33,7 +33,12 @@ from tests.worker.faults import (
     terminate_connections,
 )
 from tests.worker.newsroom import add_version, insert_articles, served_version
-from tests.worker.processes import WorkerProcess, run_cli, wait_until_final
+from tests.worker.processes import (
+    WorkerProcess,
+    problems_in_status,
+    run_cli,
+    wait_until_final,
+)
 
 STORY = (
     "The city council approved a new tram line to the northern suburbs on Tuesday; "
@@ -217,13 +222,6 @@ def test_worker_memory_stays_flat_over_hundreds_of_articles(
         engine.dispose()
     growth = final_rss - warm_rss
     assert growth <= max(0.15 * warm_rss, 80 * 2**20), (warm_rss, final_rss)
-
-
-def problems_in_status(settings: Settings) -> str:
-    """The "problems" part of `newsum status`."""
-    status = run_cli(settings, "status")
-    assert status.returncode == 0, status.stderr
-    return status.stdout.partition("problems in the last")[2]
 
 
 def test_model_files_unreadable_at_start_fail_visibly_then_recover_once(

@@ -17,7 +17,12 @@ from newsum.db.models import Summary, SummaryStatus
 from newsum.worker.enqueue import enqueue, in_flight
 from tests.conftest import REDIS_SERVER
 from tests.worker.newsroom import insert_articles, served_version
-from tests.worker.processes import WorkerProcess, all_summaries, run_cli, wait_until_final
+from tests.worker.processes import (
+    WorkerProcess,
+    all_summaries,
+    problems_in_status,
+    wait_until_final,
+)
 
 STORY = (
     "Firefighters contained a warehouse fire near the harbour on Thursday night, and "
@@ -101,9 +106,8 @@ def test_worker_killed_mid_batch_then_restarted_summarises_everything_once(
         second.stop()
     assert in_flight(crash_settings) == 0
     # `newsum status` says the killed batch came back to a worker.
-    status = run_cli(crash_settings, "status")
-    problems = status.stdout.partition("problems in the last")[2]
-    assert "redelivered" in problems and " 8  " in problems, status.stdout
+    problems = problems_in_status(crash_settings)
+    assert "redelivered" in problems and " 8  " in problems, problems
 
 
 def test_pool_child_killed_mid_batch_the_same_worker_finishes_everything_once(
@@ -128,5 +132,4 @@ def test_pool_child_killed_mid_batch_the_same_worker_finishes_everything_once(
         worker.stop()
     assert in_flight(crash_settings) == 0
     assert "worker lost mid-batch" in worker.log()
-    problems = run_cli(crash_settings, "status").stdout.partition("problems in the last")[2]
-    assert "worker lost" in problems
+    assert "worker lost" in problems_in_status(crash_settings)

@@ -48,6 +48,13 @@ def run_cli(
     )
 
 
+def problems_in_status(settings: Settings) -> str:
+    """The "problems" part of `newsum status` (what workers recorded going wrong)."""
+    status = run_cli(settings, "status")
+    assert status.returncode == 0, status.stderr
+    return status.stdout.partition("problems in the last")[2]
+
+
 class NewsumProcess:
     """A long-running newsum subprocess in its own process group, logging to a file."""
 

@@ -29,14 +29,8 @@ import httpx
 import psutil
 from sqlalchemy import Engine, text
 
-from newsum.config import Settings
-from newsum.db.engine import make_engine
-from newsum.db.events import EventKind
-from newsum.db.migrate import upgrade
-from newsum.worker.backfill import BackfillOptions, run_backfill
-from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.worker.api_support import bearer, running_api
-from tests.worker.faults import (
+from harness.api import bearer, running_api
+from harness.faults import (
     DUPLICATE_DEFINITION,
     LOST_DEFINITION,
     PrivateRedis,
@@ -44,8 +38,14 @@ from tests.worker.faults import (
     lost_and_duplicates,
     terminate_connections,
 )
-from tests.worker.newsroom import add_version, insert_articles
-from tests.worker.processes import NewsumProcess, WorkerProcess, run_cli, wait_until_final
+from harness.newsroom import add_version, insert_articles
+from harness.postgres import create_postgres_database, drop_postgres_database
+from harness.processes import NewsumProcess, WorkerProcess, run_cli, wait_until_final
+from newsum.config import Settings
+from newsum.db.engine import make_engine
+from newsum.db.events import EventKind
+from newsum.db.migrate import upgrade
+from newsum.queue.backfill import BackfillOptions, run_backfill
 
 
 @dataclass
@@ -110,7 +110,8 @@ def bench_settings(root: Path, database_url: str, broker_url: str, **extra: obje
     values: dict[str, object] = dict(
         database_url=database_url, data_dir=root / "data", broker_url=broker_url,
         broker_key_prefix="bench:", precision="fp32", device="cpu", batch_size=8,
-        batch_flush_interval_s=0.5, visibility_timeout_s=20, task_retry_backoff_s=0.5,
+        batch_flush_interval_s=0.5, visibility_timeout_s=20, task_time_limit_s=18,
+        task_soft_time_limit_s=15, task_retry_backoff_s=0.5,
         task_retry_backoff_max_s=4.0, queue_high_water=2000,
     )
     values.update(extra)

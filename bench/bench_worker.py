@@ -94,16 +94,16 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> 
     """Articles/s from the first enqueue to the last summary written, via a real worker."""
     from sqlalchemy import func, select
 
+    from harness.processes import WorkerProcess
     from newsum.db.engine import make_engine
     from newsum.db.models import Summary, SummaryStatus
-    from tests.worker.processes import WorkerProcess
 
     env = {"OMP_NUM_THREADS": str(threads)}
     worker = WorkerProcess(settings, workdir / "worker.log", env=env).start()
     try:
         worker.wait_ready(timeout=300)
         worker.wait_for_log(r"model warmed up pid=", timeout=300)
-        from newsum.worker.enqueue import enqueue
+        from newsum.queue.enqueue import enqueue
 
         engine = make_engine(settings.database_url)
         started = time.perf_counter()
@@ -131,7 +131,7 @@ def backfill_child(n: int, workdir: Path, broker_url: str) -> None:
     from newsum.db.engine import make_engine, transaction
     from newsum.db.migrate import upgrade
     from newsum.db.registry import promote_model_version, register_model_version
-    from newsum.worker.backfill import BackfillOptions, run_backfill
+    from newsum.queue.backfill import BackfillOptions, run_backfill
 
     prefix = f"newsum-bench-{uuid.uuid4().hex[:8]}:"
     settings = Settings(

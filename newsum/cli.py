@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from newsum.config import Settings, get_settings
+from newsum.cli_params import config_parameters, settings
+from newsum.config import get_settings
 from newsum.errors import NewsumError
 
 app = typer.Typer(
@@ -45,11 +46,12 @@ def root(
         # Exported so that every process newsum starts (worker, beat) reads the same file.
         os.environ["NEWSUM_CONFIG_FILE"] = str(config)
         get_settings.cache_clear()
-
-
-def settings() -> Settings:
-    """The effective settings for this command."""
-    return get_settings()
+    # Read and validate now: a bad setting is one clear line before any work starts.
+    token = settings().hf_token
+    if token is not None:
+        # The hub library reads HF_TOKEN itself, in this process and every one it starts
+        # (worker children, beat), for gated base models such as Llama 2.
+        os.environ.setdefault("HF_TOKEN", token.get_secret_value())
 
 
 @app.command("config")
@@ -137,14 +139,17 @@ def demo_command(**options: object) -> None:
 
 
 def _register_subcommands() -> None:
-    """Attach the trainer's and the worker's commands (imported lazily by each)."""
+    """Attach each package's commands (each imports its heavy modules lazily)."""
+    from newsum.api.cli import register as register_api
     from newsum.demo import DemoConfig
+    from newsum.queue.cli import register as register_queue
     from newsum.trainer.cli import register as register_trainer
-    from newsum.trainer.commands import config_parameters
     from newsum.worker.cli import register as register_worker
 
     register_trainer(app)
     register_worker(app)
+    register_queue(app)
+    register_api(app)
     demo_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         config_parameters(DemoConfig)
     )

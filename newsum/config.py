@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 from sqlalchemy.engine import make_url
+
+from newsum.errors import SettingsInvalid, validation_problems
 
 DEFAULT_CONFIG_FILE = "newsum.toml"
 
@@ -82,50 +84,60 @@ class Settings(BaseSettings):
     )
     visibility_timeout_s: int = Field(
         3600,
-        description="Redis visibility timeout; must exceed the longest batch.",
+        gt=0, description="Redis visibility timeout; must exceed the longest batch.",
     )
-    task_soft_time_limit_s: int = Field(900, description="Soft time limit of one batch.")
-    task_time_limit_s: int = Field(1200, description="Hard time limit of one batch.")
+    task_soft_time_limit_s: int = Field(
+        900, ge=0, description="Soft time limit of one batch (0: none); below the hard limit."
+    )
+    task_time_limit_s: int = Field(
+        1200, ge=0, description="Hard time limit of one batch (0: none); below the visibility"
+        " timeout."
+    )
     worker_prefetch_multiplier: int = Field(
         2,
-        description="Batches a worker process holds (Celery's prefetch is batch_size x this);"
+        gt=0, description="Batches a worker process holds (Celery's prefetch is batch_size x this);"
         " 2 keeps the next batch ready while one generates.",
     )
-    batch_size: int = Field(16, description="Articles per generation batch (flush size).")
+    batch_size: int = Field(16, gt=0, description="Articles per generation batch (flush size).")
     batch_flush_interval_s: float = Field(
-        2.0, description="Seconds to wait for a batch to fill before generating anyway."
+        2.0, gt=0, description="Seconds to wait for a batch to fill before generating anyway."
     )
     queue_high_water: int = Field(
-        5000, description="Backfill pauses while the queue is deeper than this."
+        5000, gt=0, description="Backfill pauses while the queue is deeper than this."
     )
-    sweeper_interval_s: int = Field(300, description="Seconds between sweeper runs.")
-    sweeper_limit: int = Field(1000, description="Most articles one sweeper run enqueues.")
+    sweeper_interval_s: int = Field(300, gt=0, description="Seconds between sweeper runs.")
+    sweeper_limit: int = Field(1000, gt=0, description="Most articles one sweeper run enqueues.")
     sweeper_window_s: int = Field(
-        86400, description="The sweeper looks at articles published or updated this recently."
+        86400, gt=0, description="The sweeper looks at articles published or updated this recently."
     )
     queue_claim_timeout_s: int = Field(
         7200,
+        gt=0,
         description="A queue claim older than this counts as lost; the id may be queued again.",
     )
-    enqueue_chunk_size: int = Field(500, description="Ids claimed and sent per round trip.")
+    enqueue_chunk_size: int = Field(500, gt=0, description="Ids claimed and sent per round trip.")
     event_retention_days: int = Field(
-        30, description="The sweeper deletes recorded problems (`newsum status`) older than this."
+        30,
+        gt=0,
+        description="The sweeper deletes recorded problems (`newsum status`) older than this.",
     )
     status_window_h: float = Field(
-        24.0, description="`newsum status` shows the problems recorded within this many hours."
+        24.0,
+        gt=0,
+        description="`newsum status` shows the problems recorded within this many hours.",
     )
     broker_connect_timeout_s: float = Field(
-        3.0, description="Seconds an enqueue waits for the broker before giving up."
+        3.0, gt=0, description="Seconds an enqueue waits for the broker before giving up."
     )
     task_max_retries: int = Field(
-        5, description="Retries of a batch after a transient fault (database/broker down)."
+        5, ge=0, description="Retries of a batch after a transient fault (database/broker down)."
     )
     task_retry_backoff_s: float = Field(
-        2.0, description="First retry delay; doubles on each retry (exponential backoff)."
+        2.0, ge=0, description="First retry delay; doubles on each retry (exponential backoff)."
     )
-    task_retry_backoff_max_s: float = Field(300.0, description="Longest retry delay.")
+    task_retry_backoff_max_s: float = Field(300.0, gt=0, description="Longest retry delay.")
     model_load_timeout_s: int = Field(
-        900, description="Seconds a worker process may spend loading the model at start."
+        900, gt=0, description="Seconds a worker process may spend loading the model at start."
     )
 
     # --- model ---------------------------------------------------------------------
@@ -133,14 +145,20 @@ class Settings(BaseSettings):
         "meta-llama/Llama-2-7b-hf", description="Hub id or local path of the base model."
     )
     adapter_dir: Path | None = Field(
-        None, description="Adapter to serve; the active model version's adapter when unset."
+        None,
+        description="Adapter served in place of the active model version's own (a version"
+        " must still be promoted); unset: the active version's adapter.",
     )
     precision: Precision = Field(
         "nf4",
         description="Serving precision: nf4 (4-bit, least memory) or bf16/fp32 (adapter merged).",
     )
     device: str = Field("auto", description="'auto', 'cuda', 'cuda:N' or 'cpu'.")
-    hf_token: SecretStr | None = Field(None, description="Token for gated hub models.")
+    hf_token: SecretStr | None = Field(
+        None,
+        description="Token for gated hub models; every newsum command exports it as HF_TOKEN"
+        " for the hub library.",
+    )
 
     # --- API and monitoring ----------------------------------------------------------
     api_token: SecretStr | None = Field(
@@ -168,6 +186,33 @@ class Settings(BaseSettings):
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _limits_in_order(self) -> Settings:
+        """The relations the README states, checked once at start-up.
+
+        A batch must end (hard limit) before Redis hands its messages to another worker
+        (visibility timeout), the soft limit must come before the hard one so the batch
+        can record itself, and the backfill's high-water mark must hold a whole batch.
+        """
+        longest = self.task_time_limit_s or self.task_soft_time_limit_s
+        if longest and longest >= self.visibility_timeout_s:
+            raise ValueError(
+                f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed the longest"
+                f" batch ({longest} s, the time limit): raise NEWSUM_VISIBILITY_TIMEOUT_S"
+                " or lower NEWSUM_TASK_TIME_LIMIT_S"
+            )
+        soft, hard = self.task_soft_time_limit_s, self.task_time_limit_s
+        if soft and hard and soft >= hard:
+            raise ValueError(
+                f"task_soft_time_limit_s ({soft}) must be below task_time_limit_s ({hard})"
+            )
+        if self.queue_high_water < self.batch_size:
+            raise ValueError(
+                f"queue_high_water ({self.queue_high_water}) must hold at least one batch"
+                f" (batch_size {self.batch_size})"
+            )
+        return self
 
     def masked(self) -> dict[str, Any]:
         """The settings as plain data with every secret, and URL passwords, masked."""
@@ -218,6 +263,20 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://")
+EMBEDDED_BROKER_SCHEME = "sqla+"
+
+
+def is_redis_url(url: str) -> bool:
+    """Whether ``url`` names a Redis broker (production) rather than kombu's SQL one."""
+    return url.startswith(REDIS_SCHEMES)
+
+
+def is_embedded_broker(url: str) -> bool:
+    """Whether ``url`` names kombu's SQL transport (``sqla+...``, the demo's broker)."""
+    return url.startswith(EMBEDDED_BROKER_SCHEME)
+
+
 def mask_url(url: str) -> str:
     """Return ``url`` with its password replaced by stars (unparseable URLs are kept)."""
     try:
@@ -231,5 +290,8 @@ def mask_url(url: str) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once; raises SettingsInvalid saying what to fix."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsInvalid(f"invalid settings: {validation_problems(exc)}") from None

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class NewsumError(Exception):
     """Base of every error newsum reports to a user instead of a traceback."""
@@ -63,9 +68,30 @@ class DataSourceUnavailable(NewsumError):
     """A training data source (the dataset hub, the newsroom table) cannot be used."""
 
 
-class InvalidArticleId(NewsumError):
-    """An article id that is not a positive integer."""
+class InvalidArticleId(NewsumError, ValueError):
+    """An article id that is not a positive 64-bit integer."""
 
 
 class ApiMisconfigured(NewsumError):
     """The HTTP API or Flower cannot start safely with the current settings."""
+
+
+class ConfigInvalid(NewsumError):
+    """A training configuration with an impossible value; the message names the fix."""
+
+
+class SettingsInvalid(NewsumError):
+    """A setting (environment, config file or argument) is invalid or contradicts another."""
+
+
+def validation_problems(exc: ValidationError, root: str = "") -> str:
+    """A pydantic error as one line: ``field: message; other.field: message``.
+
+    An error of the whole object (a relation between fields) is prefixed with ``root``.
+    """
+    return "; ".join(
+        (f"{'.'.join(str(part) for part in error['loc'])}: " if error["loc"] else
+         f"{root}: " if root else "")
+        + error["msg"].removeprefix("Value error, ")
+        for error in exc.errors()
+    )

@@ -60,7 +60,7 @@ def collect_status(settings: Settings) -> StatusReport:
 def _add_queue(report: StatusReport, settings: Settings) -> None:
     """Queue depth and in-flight messages from the broker; a broker down is reported."""
     from newsum.errors import BrokerUnavailable
-    from newsum.worker.enqueue import in_flight, queue_depth
+    from newsum.queue.stats import in_flight, queue_depth
 
     try:
         report.queue_depth = queue_depth(settings)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
+from harness.postgres import create_postgres_database, drop_postgres_database
 from newsum.config import Settings, get_settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
@@ -25,9 +25,6 @@ from newsum.db.migrate import upgrade
 # Session fixtures for the tiny foundation model and a trained adapter, built once per run.
 pytest_plugins = ["tests.model_fixtures", "tests.adapter_fixtures"]
 
-POSTGRES_SERVER = os.environ.get(
-    "NEWSUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_SERVER = os.environ.get("NEWSUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -41,25 +38,6 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-def create_postgres_database() -> str:
-    """Create an empty PostgreSQL database; return its URL."""
-    name = f"newsum_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(url: str) -> None:
-    """Drop a database made by create_postgres_database, closing its sessions first."""
-    name = make_url(url).database
-    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from harness.newsroom import add_version
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind, record_event
 from newsum.db.models import SummaryStatus
 from newsum.db.queries import SummaryRecord, record_failure, upsert_summary
 from newsum.status import collect_status, format_status
-from tests.worker.newsroom import add_version
 
 
 def test_status_shows_failure_reasons_and_recorded_problems(

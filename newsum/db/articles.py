@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from sqlalchemy import Engine, MetaData, Table, select
 
 from newsum.config import ArticleSource
 from newsum.db.models import articles_table
-from newsum.errors import ImportRejected
+from newsum.errors import ImportRejected, InvalidArticleId
 
 MAX_BODY_BYTES = 2_000_000
 REQUIRED_FIELDS = ("id", "title", "body")
@@ -59,18 +59,34 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _parse_id(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("id must be an integer")
-    if isinstance(value, int):
-        article_id = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        article_id = int(value.strip())
-    else:
-        raise ValueError(f"id must be an integer, got {value!r}")
-    if not 0 < article_id < 2**63:
-        raise ValueError(f"id must be a positive 64-bit integer, got {article_id}")
-    return article_id
+MAX_ARTICLE_ID = 2**63 - 1
+"""Article ids are positive 64-bit integers (a BIGINT primary key in every database)."""
+
+
+def parse_article_id(value: object) -> int:
+    """``value`` (an int or a string of digits) as an article id; raises InvalidArticleId.
+
+    The one definition of an article id, used by the importer, ``newsum enqueue``, the
+    HTTP API and every producer.
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ARTICLE_ID:
+        raise InvalidArticleId(f"article id must be a positive integer, got {value!r}")
+    return value
+
+
+def parse_article_ids(values: Iterable[object]) -> list[int]:
+    """Every value as an article id; raises InvalidArticleId naming all the bad ones."""
+    ids, bad = [], []
+    for value in values:
+        try:
+            ids.append(parse_article_id(value))
+        except InvalidArticleId:
+            bad.append(str(value))
+    if bad:
+        raise InvalidArticleId(f"article ids must be positive integers, got {', '.join(bad)}")
+    return ids
 
 
 def _to_row(record: dict[str, Any], with_summary: bool) -> dict[str, Any]:
@@ -88,7 +104,7 @@ def _to_row(record: dict[str, Any], with_summary: bool) -> dict[str, Any]:
             f"body is {len(body.encode('utf-8')):,} bytes, over the {MAX_BODY_BYTES:,}-byte limit"
         )
     row = {
-        "id": _parse_id(record["id"]),
+        "id": parse_article_id(record["id"]),
         "title": record["title"],
         "body": body,
         "section": record.get("section") or None,

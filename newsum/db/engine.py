@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
@@ -33,8 +34,19 @@ def take_dropped() -> int:
     return count
 
 
+# An unreachable PostgreSQL server fails a connection in seconds instead of the OS's
+# TCP timeout (minutes), so the API answers 503 and a worker retries promptly.
+CONNECT_TIMEOUT_S = 3
+# A request queued behind an exhausted pool fails in seconds too (the API answers 503).
+POOL_TIMEOUT_S = 5
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine for ``url``; SQLite gets foreign keys and a busy timeout."""
+    """Create an engine for ``url``.
+
+    SQLite gets foreign keys, WAL and a busy timeout; PostgreSQL gets a connect timeout,
+    pre-ping, and a log line (and an event count) when a pooled connection was dropped.
+    """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
@@ -49,6 +61,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "invalidate")
@@ -61,6 +76,16 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             _dropped_connections += 1
 
     return engine
+
+
+@lru_cache(maxsize=8)
+def engine_for(database_url: str) -> Engine:
+    """One engine (and connection pool) per database URL and process.
+
+    Long-lived processes (workers, the sweeper, producers) share it; create it after any
+    fork, in the process that uses it.
+    """
+    return make_engine(database_url)
 
 
 def check_connection(engine: Engine) -> None:

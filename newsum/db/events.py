@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from newsum.db.engine import transaction
-from newsum.db.models import Event, utcnow
+from newsum.db.models import ServiceEvent, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def record_event(
     try:
         with transaction(engine) as session:
             session.execute(
-                insert(Event).values(
+                insert(ServiceEvent).values(
                     created_at=utcnow(), kind=kind.value, source=(source or process_source())[:200],
                     detail=detail[:2000], count=count,
                 )
@@ -96,13 +96,18 @@ class EventGroup:
 def recent_events(session: Session, since: datetime) -> list[EventGroup]:
     """Events since ``since`` grouped by kind, the most recently seen kind first."""
     groups = session.execute(
-        select(Event.kind, func.count(), func.sum(Event.count), func.max(Event.id))
-        .where(Event.created_at >= since)
-        .group_by(Event.kind)
+        select(
+            ServiceEvent.kind, func.count(), func.sum(ServiceEvent.count),
+            func.max(ServiceEvent.id),
+        )
+        .where(ServiceEvent.created_at >= since)
+        .group_by(ServiceEvent.kind)
     ).all()
     latest = {
         event.id: event
-        for event in session.scalars(select(Event).where(Event.id.in_([g[3] for g in groups])))
+        for event in session.scalars(
+            select(ServiceEvent).where(ServiceEvent.id.in_([g[3] for g in groups]))
+        )
     }
     result = [
         EventGroup(kind, int(events), int(total or 0), latest[last_id].created_at,
@@ -115,5 +120,7 @@ def recent_events(session: Session, since: datetime) -> list[EventGroup]:
 def prune_events(engine: Engine, older_than: timedelta) -> int:
     """Delete events older than ``older_than``; returns how many went."""
     with transaction(engine) as session:
-        result = session.execute(delete(Event).where(Event.created_at < utcnow() - older_than))
+        result = session.execute(
+            delete(ServiceEvent).where(ServiceEvent.created_at < utcnow() - older_than)
+        )
     return int(result.rowcount or 0)

@@ -119,7 +119,7 @@ class Summary(Base):
     model_version: Mapped[ModelVersion] = relationship(back_populates="summaries")
 
 
-class Event(Base):
+class ServiceEvent(Base):
     """Something that went wrong in a worker, the sweeper or the queue, for ``newsum status``.
 
     Logs say the same at the moment it happens; events outlive the log lines of a

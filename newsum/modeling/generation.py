@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from billiard.exceptions import SoftTimeLimitExceeded
 from transformers import GenerationConfig
 
 from newsum.modeling.loading import LoadedModel
@@ -63,11 +62,14 @@ def summarize_batch(
     articles: Sequence[tuple[str | None, str]],
     *,
     batch_size: int,
+    stop_on: tuple[type[BaseException], ...] = (),
 ) -> list[GeneratedSummary | Exception]:
     """Summaries of ``(title, body)`` pairs, one result per input in input order.
 
     An article that cannot be summarised (prompt too long for the budget, out of memory
-    alone, ...) yields its Exception in its slot.
+    alone, ...) yields its Exception in its slot. An exception of a ``stop_on`` type (a
+    caller's signal that its time is up, such as a worker's soft time limit) is never
+    recorded per article and never retried: it ends the whole call.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -79,6 +81,8 @@ def summarize_batch(
             prompts[index] = build_prompt_ids(
                 loaded.tokenizer, manifest.prompt, title, body, manifest.max_input_tokens
             )
+        except stop_on:
+            raise
         except Exception as exc:  # recorded as this article's result
             results[index] = exc
     # Longest first: similar lengths share a batch, and an OOM shows on the first batch.
@@ -87,18 +91,22 @@ def summarize_batch(
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         for index, result in zip(
-            chunk, _generate_safely(loaded, config, [prompts[i] for i in chunk]), strict=True
+            chunk, _generate_safely(loaded, config, [prompts[i] for i in chunk], stop_on),
+            strict=True,
         ):
             results[index] = result
     return [r if r is not None else RuntimeError("no result") for r in results]
 
 
 def _generate_safely(
-    loaded: LoadedModel, config: GenerationConfig, prompts: list[list[int]]
+    loaded: LoadedModel,
+    config: GenerationConfig,
+    prompts: list[list[int]],
+    stop_on: tuple[type[BaseException], ...],
 ) -> list[GeneratedSummary | Exception]:
     """Generate for ``prompts``; split on OOM, isolate any other failure per prompt."""
     try:
-        return _generate(loaded, config, prompts)
+        return _generate_once(loaded, config, prompts)
     except torch.OutOfMemoryError as exc:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -106,20 +114,20 @@ def _generate_safely(
             return [exc]
         half = len(prompts) // 2
         log.warning("out of memory on a batch of %d: retrying halves", len(prompts))
-        return _generate_safely(loaded, config, prompts[:half]) + _generate_safely(
-            loaded, config, prompts[half:]
+        return _generate_safely(loaded, config, prompts[:half], stop_on) + _generate_safely(
+            loaded, config, prompts[half:], stop_on
         )
-    except SoftTimeLimitExceeded:
-        # The batch's time is up: stop now (the task records it), do not retry one by one.
+    except stop_on:
+        # The caller's time is up: stop now (it records the batch), do not retry one by one.
         raise
     except Exception as exc:  # one article's fault must not fail its neighbours
         if len(prompts) == 1:
             return [exc]
         log.warning("batch of %d failed (%s): retrying one by one", len(prompts), exc)
-        return [r for p in prompts for r in _generate_safely(loaded, config, [p])]
+        return [r for p in prompts for r in _generate_safely(loaded, config, [p], stop_on)]
 
 
-def _generate(
+def _generate_once(
     loaded: LoadedModel, config: GenerationConfig, prompts: list[list[int]]
 ) -> list[GeneratedSummary | Exception]:
     """One ``generate`` call over left-padded prompts."""

@@ -9,6 +9,7 @@ merged sum back to 4 bits loses what the adapter learned.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from dataclasses import dataclass
@@ -239,3 +240,10 @@ def load_for_inference(
     if precision != "nf4":
         model = model.merge_and_unload()
     return LoadedModel(model.eval(), tokenizer, manifest, precision, adapter_dir)
+
+
+def release_memory() -> None:
+    """Free what a dropped model held: Python garbage, and CUDA's cached blocks."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

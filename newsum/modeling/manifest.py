@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from newsum.errors import ManifestError
+from newsum.errors import ManifestError, validation_problems
 from newsum.modeling.prompt import DEFAULT_TEMPLATE, PromptTemplate
 
 MANIFEST_FILE = "manifest.json"
@@ -102,10 +102,7 @@ class AdapterManifest(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, err['loc'])) or '(root)'}: {err['msg']}"
-                for err in exc.errors()
-            )
+            problems = validation_problems(exc, root="(root)")
             raise ManifestError(f"{path} is invalid: {problems}") from exc
 
     def save(self, adapter_dir: Path | str) -> Path:

@@ -44,7 +44,7 @@ def data_prepare(
         article=article_column, summary=summary_column, id=id_column, title=title_column
     )
     if from_db:
-        from newsum.cli import settings
+        from newsum.cli_params import settings
 
         pairs, label = sources.load_pairs_from_database(settings()), "newsroom database"
     elif source is None:

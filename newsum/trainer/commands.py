@@ -6,38 +6,17 @@ generated from the dataclass, so the config's defaults and help lines are the on
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 
+from newsum.cli_params import config_parameters
 from newsum.config import Precision
 from newsum.trainer.config import TrainConfig
 
 adapters_app = typer.Typer(help="Registered adapters (model versions).", no_args_is_help=True)
-
-
-def config_parameters(cls: type) -> list[inspect.Parameter]:
-    """One typer option per dataclass field, with the field's default and help."""
-    hints = typing.get_type_hints(cls)
-    parameters = []
-    for item in dataclasses.fields(cls):
-        annotation = hints[item.name]
-        default = item.default
-        if default is dataclasses.MISSING:
-            default = item.default_factory()  # type: ignore[misc]
-        parameters.append(
-            inspect.Parameter(
-                item.name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=default,
-                annotation=Annotated[annotation, typer.Option(help=item.metadata["help"])],
-            )
-        )
-    return parameters
 
 
 def train_command(**options: Any) -> None:
@@ -165,10 +144,10 @@ def adapters_promote(
 
 def _session() -> Any:
     """A transaction on the configured database (committed on success)."""
-    from newsum.config import get_settings
+    from newsum.cli_params import settings
     from newsum.db.engine import check_connection, make_engine, transaction
 
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(settings().database_url)
     check_connection(engine)
     return transaction(engine)
 

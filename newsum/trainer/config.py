@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from newsum.errors import ConfigInvalid
+
 LLAMA_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -68,10 +70,54 @@ class TrainConfig:
     device: str = _opt("auto", "auto, cpu, cuda or cuda:N (accelerate launch sets one per rank).")
     merge: bool = _opt(False, "Also write merged full weights (bf16/fp32) to OUTPUT_DIR/merged.")
 
+    def __post_init__(self) -> None:
+        """Refuse impossible values with a message that names the fix (TRL's habit)."""
+        problems = _problems(self)
+        if problems:
+            raise ConfigInvalid("invalid training config: " + "; ".join(problems))
+
     @property
     def checkpoint_dir(self) -> Path:
         """Where the Trainer writes its checkpoints."""
         return self.output_dir / "checkpoints"
+
+
+def _problems(config: TrainConfig) -> list[str]:
+    from transformers import SchedulerType
+
+    problems = [
+        f"{name} must be at least 1, got {getattr(config, name)}"
+        for name in ("lora_r", "lora_alpha", "batch_size", "grad_accumulation",
+                     "generation_batch_size", "logging_steps", "save_steps", "max_input_tokens")
+        if getattr(config, name) < 1
+    ]
+    if config.max_summary_tokens < 2:
+        problems.append("max_summary_tokens must be at least 2 (a token and EOS)")
+    for name in ("lora_dropout", "warmup_ratio"):
+        if not 0 <= getattr(config, name) < 1:
+            problems.append(f"{name} must be in [0, 1), got {getattr(config, name)}")
+    if config.learning_rate <= 0:
+        problems.append(f"learning_rate must be positive, got {config.learning_rate}")
+    if config.weight_decay < 0:
+        problems.append(f"weight_decay must not be negative, got {config.weight_decay}")
+    if config.max_steps == 0 or config.max_steps < -1:
+        problems.append(f"max_steps must be positive or -1 (use epochs), got {config.max_steps}")
+    if config.max_steps == -1 and config.epochs <= 0:
+        problems.append(f"epochs must be positive, got {config.epochs}")
+    if config.eval_steps < 0:
+        problems.append(f"eval_steps must be 0 (off) or positive, got {config.eval_steps}")
+    for name in ("max_train_examples", "eval_max_articles"):
+        value = getattr(config, name)
+        if value is not None and value < 1:
+            problems.append(f"{name} must be at least 1 or unset, got {value}")
+    schedulers = sorted(kind.value for kind in SchedulerType)
+    if config.lr_scheduler not in schedulers:
+        problems.append(
+            f"lr_scheduler {config.lr_scheduler!r} is not one of {', '.join(schedulers)}"
+        )
+    if not config.target_modules:
+        problems.append("target_modules must name at least one layer")
+    return problems
 
 
 def tiny_model_config(

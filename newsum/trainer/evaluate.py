@@ -21,7 +21,7 @@ import torch
 from rouge_score import rouge_scorer
 
 from newsum.modeling.generation import GeneratedSummary, summarize_batch
-from newsum.modeling.loading import LoadedModel, Precision, load_for_inference
+from newsum.modeling.loading import LoadedModel, Precision, load_for_inference, release_memory
 from newsum.modeling.manifest import AdapterManifest
 from newsum.trainer.data import Pair
 
@@ -165,13 +165,13 @@ def evaluate_systems(
     base.manifest = manifest
     outputs["base"], failures["base"] = generate(base, pairs, batch_size)
     del base
-    _release()
+    release_memory()
     adapter = load_for_inference(
         adapter_dir, base_model=base_model, precision=precision, device=device
     )
     outputs["adapter"], failures["adapter"] = generate(adapter, pairs, batch_size)
     del adapter
-    _release()
+    release_memory()
     systems = [score_system(name, texts, pairs, failures[name]) for name, texts in outputs.items()]
     examples = [
         Example(

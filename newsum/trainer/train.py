@@ -12,7 +12,6 @@ process's device and the Trainer (through accelerate) handles the rest, so
 from __future__ import annotations
 
 import copy
-import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -35,12 +34,13 @@ from newsum.modeling.loading import (
     load_config,
     load_tokenizer,
     quantization_settings,
+    release_memory,
     resolve_device,
 )
 from newsum.modeling.manifest import AdapterManifest
 from newsum.modeling.prompt import DEFAULT_TEMPLATE, build_training_example
 from newsum.trainer.config import TrainConfig
-from newsum.trainer.data import Pair, load_split
+from newsum.trainer.data import SPLITS, Pair, load_split
 from newsum.trainer.evaluate import EvalReport, evaluate_systems, write_report
 from newsum.trainer.export import data_fingerprint, merge_adapter, save_adapter, write_model_card
 from newsum.trainer.plots import plot_loss_curve
@@ -95,7 +95,7 @@ def train(config: TrainConfig) -> TrainResult:
     save_adapter(trainer.model, tokenizer, manifest, config.output_dir)
     plot_loss_curve(trainer.state.log_history, config.output_dir / "loss_curve.png")
     del trainer, model
-    _release_memory()
+    release_memory()  # free the training model before evaluation loads its own copies
 
     # 4. evaluate the adapter as saved, with the generation code the workers run.
     report = None
@@ -131,9 +131,6 @@ def _result(
         peak_gpu_memory_bytes=torch.cuda.max_memory_allocated() if on_gpu else None,
         report=report,
     )
-
-
-SPLITS = ("train", "validation", "test")
 
 
 def load_splits(data_dir: Path) -> dict[str, list[Pair]]:
@@ -325,8 +322,3 @@ def _stable_name(base_model: str) -> str:
     return str(path.resolve()) if path.exists() else base_model
 
 
-def _release_memory() -> None:
-    """Free the training model before evaluation loads its own copies."""
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()

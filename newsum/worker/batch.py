@@ -5,7 +5,8 @@ model version named in the batch: the articles are read in one query; an unknown
 empty text is recorded as ``skipped`` with its reason; an article that already has a
 ``done`` summary of the same text by the same version is left as it is (unless forced);
 the rest is generated in one :func:`~newsum.modeling.generation.summarize_batch` call
-(shortest first) and each result is upserted, a failure as that article's ``failed`` row.
+(which groups similar lengths itself) and each result is upserted, a failure as that
+article's ``failed`` row.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 from sqlalchemy import Engine, Table, select
 
@@ -29,7 +31,7 @@ from newsum.db.queries import (
     release_claims,
     upsert_summary,
 )
-from newsum.errors import NewsumError
+from newsum.errors import NewsumError, validation_problems
 from newsum.worker.runtime import ModelRuntime, ServedVersion, version_by_id
 
 if TYPE_CHECKING:
@@ -37,11 +39,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The worker's own stop signals: generation ends the batch on them instead of recording
+# them per article or retrying article by article (the task records the batch).
+STOP_EXCEPTIONS: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
+
 UNKNOWN_ARTICLE = "unknown article id"
 EMPTY_TEXT = "empty article text"
 
 
-class SummarizeRequest(BaseModel):
+class SummarizeMessage(BaseModel):
     """The payload of one ``newsum.summarize`` message."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -51,15 +57,12 @@ class SummarizeRequest(BaseModel):
     force: StrictBool = False
 
 
-def parse_request(kwargs: Any) -> SummarizeRequest:
+def parse_request(kwargs: Any) -> SummarizeMessage:
     """Validate a message's kwargs; raises ValueError saying what is wrong."""
     try:
-        return SummarizeRequest.model_validate(kwargs)
+        return SummarizeMessage.model_validate(kwargs)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'payload'}: {error['msg']}"
-            for error in exc.errors()
-        )
+        problems = validation_problems(exc, root="payload")
         raise ValueError(f"invalid summarize message {kwargs!r}: {problems}") from None
 
 
@@ -84,7 +87,7 @@ class BatchOutcome:
 
 
 def summarize_requests(
-    requests: Sequence[SummarizeRequest],
+    requests: Sequence[SummarizeMessage],
     *,
     engine: Engine,
     articles: Table,
@@ -97,7 +100,7 @@ def summarize_requests(
     ends as a recorded state of the article it concerns.
     """
     outcome = BatchOutcome()
-    by_version: dict[int, list[SummarizeRequest]] = {}
+    by_version: dict[int, list[SummarizeMessage]] = {}
     for request in requests:
         by_version.setdefault(request.model_version_id, []).append(request)
     for version_id, group in by_version.items():
@@ -120,7 +123,7 @@ class _Plan:
 
 
 def _plan(
-    group: Sequence[SummarizeRequest], version: ServedVersion, engine: Engine, articles: Table
+    group: Sequence[SummarizeMessage], version: ServedVersion, engine: Engine, articles: Table
 ) -> _Plan:
     """Sort a version's requests into skipped, already current and to generate."""
     forced = {r.article_id for r in group if r.force}
@@ -148,7 +151,6 @@ def _plan(
             plan.current.append(article_id)
         else:
             plan.generate.append(article)
-    plan.generate.sort(key=lambda a: len(a.body or ""))
     return plan
 
 
@@ -188,7 +190,7 @@ def _result_record(
     )
 
 
-def _generate(
+def _generate_for_plan(
     plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings,
     engine: Engine,
 ) -> list[GeneratedSummary | Exception]:
@@ -204,11 +206,13 @@ def _generate(
         failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
         return [failure] * len(plan.generate)
     pairs = [(article.title, article.body or "") for article in plan.generate]
-    return summarize_batch(loaded, pairs, batch_size=settings.batch_size)
+    return summarize_batch(
+        loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS
+    )
 
 
 def _summarize_version(
-    group: Sequence[SummarizeRequest],
+    group: Sequence[SummarizeMessage],
     version: ServedVersion,
     engine: Engine,
     articles: Table,
@@ -216,7 +220,7 @@ def _summarize_version(
     settings: Settings,
 ) -> BatchOutcome:
     plan = _plan(group, version, engine, articles)
-    results = _generate(plan, version, runtime, settings, engine) if plan.generate else []
+    results = _generate_for_plan(plan, version, runtime, settings, engine) if plan.generate else []
     records = plan.records + [
         _result_record(article, version.id, result)
         for article, result in zip(plan.generate, results, strict=True)

@@ -15,16 +15,11 @@ from typing import Any
 
 from celery import Celery
 
-from newsum.config import Settings, get_settings
+from newsum.config import Settings, get_settings, is_redis_url
 
 TASK_SUMMARIZE = "newsum.summarize"
 TASK_SWEEP = "newsum.sweep"
-TASK_MODULES = ["newsum.worker.tasks", "newsum.worker.sweeper"]
-
-
-def is_redis_url(url: str) -> bool:
-    """Whether ``url`` names a Redis broker (production) rather than the embedded one."""
-    return url.startswith(("redis://", "rediss://", "redis+socket://"))
+TASK_MODULES = ["newsum.worker.tasks", "newsum.queue.sweeper"]
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:

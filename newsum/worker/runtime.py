@@ -85,11 +85,6 @@ class ModelRuntime:
         self._version: ServedVersion | None = None
         self._loaded: LoadedModel | None = None
 
-    @property
-    def version(self) -> ServedVersion | None:
-        """The version in memory, if any."""
-        return self._version
-
     def model_for(self, version: ServedVersion) -> LoadedModel:
         """The model of ``version``, loading it (and dropping another) when needed."""
         if self._loaded is None or self._version != version:
@@ -166,8 +161,8 @@ def warm_up(settings: Settings, engine: Engine) -> None:
 @worker_process_init.connect
 def _load_in_child(**_: Any) -> None:
     """A prefork child loads the model before it takes its first batch."""
+    from newsum.db.engine import engine_for
     from newsum.worker.celery_app import app, app_settings
-    from newsum.worker.enqueue import engine_for
 
     settings = app_settings(app)
     # The parent's pooled connections must not be shared with the child.

@@ -27,13 +27,12 @@ from celery.signals import celeryd_after_setup
 from celery_batches import Batches, SimpleRequest
 from sqlalchemy import exc as sa_exc
 
-from newsum.db.engine import take_dropped, transaction
+from newsum.db.engine import engine_for, take_dropped, transaction
 from newsum.db.events import EventKind, record_event, set_node_name
 from newsum.db.models import SummaryStatus, articles_table
 from newsum.db.queries import record_failure
-from newsum.worker.batch import BatchOutcome, SummarizeRequest, parse_request, summarize_requests
+from newsum.worker.batch import BatchOutcome, SummarizeMessage, parse_request, summarize_requests
 from newsum.worker.celery_app import TASK_SUMMARIZE, app, app_settings
-from newsum.worker.enqueue import engine_for
 from newsum.worker.runtime import process_runtime
 
 log = logging.getLogger(__name__)
@@ -108,9 +107,9 @@ def pool_exception(einfo: ExceptionInfo) -> BaseException:
 
 def _parse_all(
     requests: Sequence[SimpleRequest], *, report: bool = True
-) -> tuple[list[SummarizeRequest], int]:
+) -> tuple[list[SummarizeMessage], int]:
     """The valid payloads of a batch; invalid ones are logged and dropped (acknowledged)."""
-    valid: list[SummarizeRequest] = []
+    valid: list[SummarizeMessage] = []
     rejected = 0
     for request in requests:
         try:

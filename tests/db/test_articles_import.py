@@ -62,7 +62,10 @@ def test_import_reads_csv(engine: Engine, tmp_path: Path) -> None:
         (b'{"id": 1, "title": "x"}\n', "line 1: missing field(s): body"),
         (b'{"id": 1, "title": "x", "body": "y"}\n{"id": 2, "title": \n', "line 2: malformed JSON"),
         (b'{"id": 1, "title": "x", "body": "caf\xe9"}\n', "line 1: not valid UTF-8"),
-        (b'{"id": "abc", "title": "x", "body": "y"}\n', "line 1: id must be an integer"),
+        (
+            b'{"id": "abc", "title": "x", "body": "y"}\n',
+            "line 1: article id must be a positive integer, got 'abc'",
+        ),
         (
             b'{"id": 5, "title": "x", "body": "y"}\n{"id": 5, "title": "z", "body": "w"}\n',
             "line 2: duplicate id 5 (first seen on line 1)",

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select, update
 
 from newsum.db.engine import make_engine, session_factory, transaction
 from newsum.db.events import EventKind, prune_events, recent_events, record_event
-from newsum.db.models import Event, utcnow
+from newsum.db.models import ServiceEvent, utcnow
 
 
 def test_events_are_grouped_by_kind_with_the_latest_detail_first(engine: Engine) -> None:
@@ -32,7 +32,7 @@ def test_old_events_leave_the_window_and_are_pruned(engine: Engine) -> None:
     record_event(engine, EventKind.STALE_CLAIMS, "old", count=3)
     record_event(engine, EventKind.REDELIVERED, "new", count=1)
     with transaction(engine) as session:
-        session.execute(update(Event).where(Event.detail == "old")
+        session.execute(update(ServiceEvent).where(ServiceEvent.detail == "old")
                         .values(created_at=utcnow() - timedelta(days=40)))
 
     with session_factory(engine)() as session:
@@ -41,7 +41,7 @@ def test_old_events_leave_the_window_and_are_pruned(engine: Engine) -> None:
 
     assert prune_events(engine, timedelta(days=30)) == 1
     with session_factory(engine)() as session:
-        assert session.scalar(select(func.count()).select_from(Event)) == 1
+        assert session.scalar(select(func.count()).select_from(ServiceEvent)) == 1
 
 
 def test_recording_is_best_effort_when_the_database_is_down() -> None:
@@ -54,5 +54,5 @@ def test_recording_is_best_effort_when_the_database_is_down() -> None:
 def test_long_details_are_clipped_not_refused(engine: Engine) -> None:
     assert record_event(engine, EventKind.BAD_MESSAGE, "x" * 50_000, source="s" * 500)
     with session_factory(engine)() as session:
-        event = session.scalars(select(Event)).one()
+        event = session.scalars(select(ServiceEvent)).one()
     assert (len(event.detail), len(event.source)) == (2000, 200)

@@ -10,11 +10,11 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
+from harness.api import bearer, running_api, signed
+from harness.newsroom import add_version, insert_articles
+from harness.processes import WorkerProcess, all_summaries, wait_until_final
 from newsum.config import Settings
 from newsum.db.models import SummaryStatus
-from tests.worker.api_support import bearer, running_api, signed
-from tests.worker.newsroom import add_version, insert_articles
-from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
 
 STORY = (
     "The city library will open on Sundays from {n} March, the council said, after "

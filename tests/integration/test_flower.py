@@ -11,11 +11,12 @@ import psutil
 import pytest
 from sqlalchemy import Engine
 
+from harness.api import free_port, wait_for_http
+from harness.newsroom import add_version, insert_articles
+from harness.processes import REPO, process_env, run_cli
 from newsum.config import Settings
-from newsum.worker.enqueue import enqueue, queue_depth
-from tests.worker.api_support import free_port, wait_for_http
-from tests.worker.newsroom import add_version, insert_articles
-from tests.worker.processes import REPO, process_env, run_cli
+from newsum.queue.enqueue import enqueue
+from newsum.queue.stats import queue_depth
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 PASSWORD = "flower-pass-for-tests"

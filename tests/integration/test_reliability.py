@@ -17,28 +17,28 @@ import psutil
 import pytest
 from sqlalchemy import Engine
 
-from newsum.config import Settings
-from newsum.db.engine import make_engine
-from newsum.db.migrate import upgrade
-from newsum.db.models import Summary, SummaryStatus
-from newsum.modeling.manifest import AdapterManifest
-from newsum.worker.backfill import BackfillOptions, run_backfill
-from newsum.worker.enqueue import enqueue
-from tests.conftest import REDIS_SERVER
-from tests.integration.test_worker_crash import done_count, wait_for
-from tests.worker.faults import (
+from harness.faults import (
     PrivateRedis,
     install_write_audit,
     lost_and_duplicates,
     terminate_connections,
 )
-from tests.worker.newsroom import add_version, insert_articles, served_version
-from tests.worker.processes import (
+from harness.newsroom import add_version, insert_articles, served_version
+from harness.processes import (
     WorkerProcess,
     problems_in_status,
     run_cli,
     wait_until_final,
 )
+from newsum.config import Settings
+from newsum.db.engine import make_engine
+from newsum.db.migrate import upgrade
+from newsum.db.models import Summary, SummaryStatus
+from newsum.modeling.manifest import AdapterManifest
+from newsum.queue.backfill import BackfillOptions, run_backfill
+from newsum.queue.enqueue import enqueue
+from tests.conftest import REDIS_SERVER
+from tests.integration.test_worker_crash import done_count, wait_for
 
 STORY = (
     "The city council approved a new tram line to the northern suburbs on Tuesday; "
@@ -51,7 +51,8 @@ def fault_settings(settings_for: Callable[..., Settings], url: str, broker: str,
                    prefix: str, **extra: object) -> Settings:
     values: dict[str, object] = dict(
         broker_url=broker, broker_key_prefix=prefix, precision="fp32", device="cpu",
-        batch_size=6, batch_flush_interval_s=0.3, visibility_timeout_s=10,
+        batch_size=6, batch_flush_interval_s=0.3, visibility_timeout_s=12, task_time_limit_s=11,
+        task_soft_time_limit_s=10,
         task_retry_backoff_s=0.5, task_retry_backoff_max_s=2.0,
     )
     return settings_for(url, **{**values, **extra})

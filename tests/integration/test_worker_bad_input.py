@@ -11,16 +11,16 @@ from pathlib import Path
 import redis
 from sqlalchemy import Engine
 
+from harness.newsroom import insert_articles, served_version
+from harness.processes import WorkerProcess, all_summaries, wait_until_final
 from newsum.config import Settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
 from newsum.db.models import SummaryStatus
+from newsum.queue.enqueue import enqueue
 from newsum.worker.batch import EMPTY_TEXT, UNKNOWN_ARTICLE
 from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
-from newsum.worker.enqueue import enqueue
 from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import insert_articles, served_version
-from tests.worker.processes import WorkerProcess, all_summaries, wait_until_final
 
 PARAGRAPH = (
     "Rescue teams reached the flooded valley on Sunday and moved two hundred families to "

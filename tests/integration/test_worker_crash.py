@@ -10,19 +10,20 @@ import psutil
 import pytest
 from sqlalchemy import Engine, func, select
 
-from newsum.config import Settings
-from newsum.db.engine import make_engine, transaction
-from newsum.db.migrate import upgrade
-from newsum.db.models import Summary, SummaryStatus
-from newsum.worker.enqueue import enqueue, in_flight
-from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import insert_articles, served_version
-from tests.worker.processes import (
+from harness.newsroom import insert_articles, served_version
+from harness.processes import (
     WorkerProcess,
     all_summaries,
     problems_in_status,
     wait_until_final,
 )
+from newsum.config import Settings
+from newsum.db.engine import make_engine, transaction
+from newsum.db.migrate import upgrade
+from newsum.db.models import Summary, SummaryStatus
+from newsum.queue.enqueue import enqueue
+from newsum.queue.stats import in_flight
+from tests.conftest import REDIS_SERVER
 
 STORY = (
     "Firefighters contained a warehouse fire near the harbour on Thursday night, and "
@@ -42,7 +43,7 @@ def crash_settings(
     return settings_for(
         postgres_url, broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix,
         precision="fp32", device="cpu", batch_size=8, batch_flush_interval_s=0.3,
-        visibility_timeout_s=15,
+        visibility_timeout_s=15, task_time_limit_s=12, task_soft_time_limit_s=10,
     )
 
 

@@ -8,18 +8,18 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from newsum.config import Settings
-from newsum.db.models import SummaryStatus
-from newsum.worker.celery_app import TASK_SWEEP, celery_app_for
-from newsum.worker.enqueue import queue_depth
-from tests.worker.newsroom import insert_articles, served_version
-from tests.worker.processes import (
+from harness.newsroom import insert_articles, served_version
+from harness.processes import (
     LOADED,
     WorkerProcess,
     all_summaries,
     run_cli,
     wait_until_final,
 )
+from newsum.config import Settings
+from newsum.db.models import SummaryStatus
+from newsum.queue.stats import queue_depth
+from newsum.worker.celery_app import TASK_SWEEP, celery_app_for
 
 ARTICLE = (
     "The regional transport authority said on Monday that {n} new electric buses will "

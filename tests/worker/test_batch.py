@@ -8,20 +8,20 @@ import pytest
 import torch
 from sqlalchemy import Engine, select, update
 
+from harness.newsroom import add_version, insert_articles
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import Summary, SummaryStatus, articles_table
 from newsum.db.queries import content_hash
+from newsum.queue.enqueue import enqueue
 from newsum.worker.batch import (
     EMPTY_TEXT,
     UNKNOWN_ARTICLE,
-    SummarizeRequest,
+    SummarizeMessage,
     parse_request,
     summarize_requests,
 )
-from newsum.worker.enqueue import enqueue
 from newsum.worker.runtime import ModelRuntime
-from tests.worker.newsroom import add_version, insert_articles
 
 BODY = (
     "The city council approved a new budget on Tuesday after a long debate. "
@@ -38,7 +38,7 @@ def runtime() -> ModelRuntime:
 
 def run(engine: Engine, settings: Settings, runtime: ModelRuntime, version_id: int,
         ids: list[int], force: bool = False):  # type: ignore[no-untyped-def]
-    requests = [SummarizeRequest(article_id=i, model_version_id=version_id, force=force)
+    requests = [SummarizeMessage(article_id=i, model_version_id=version_id, force=force)
                 for i in ids]
     return summarize_requests(
         requests, engine=engine, articles=articles_table(settings.articles),
@@ -149,5 +149,5 @@ def test_an_invalid_payload_is_refused_with_a_reason(payload: object) -> None:
 
 def test_a_valid_payload_parses() -> None:
     assert parse_request({"article_id": 4, "model_version_id": 2, "force": True}) == (
-        SummarizeRequest(article_id=4, model_version_id=2, force=True)
+        SummarizeMessage(article_id=4, model_version_id=2, force=True)
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from harness.processes import NewsumProcess
 from newsum.config import Settings
-from newsum.worker.enqueue import queue_depth
-from tests.worker.processes import NewsumProcess
-from tests.worker.test_enqueue import queued_messages
+from newsum.queue.stats import queue_depth
+from tests.queue.test_enqueue import queued_messages
 
 
 def test_beat_sends_the_sweep_task_every_interval(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from harness.newsroom import add_version
+from harness.processes import run_cli
 from newsum.config import Settings
+from newsum.queue.stats import queue_depth
 from newsum.worker.celery_app import celery_config, make_celery, worker_argv
-from newsum.worker.enqueue import queue_depth
-from tests.worker.newsroom import add_version
-from tests.worker.processes import run_cli
 
 
 def test_config_is_json_only_late_ack_and_isolated_by_prefix() -> None:

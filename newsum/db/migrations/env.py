@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+from newsum.db.migrate import VERSION_TABLE
 from newsum.db.models import Base
-
-VERSION_TABLE = "newsum_alembic_version"
 
 config = context.config
 target_metadata = Base.metadata

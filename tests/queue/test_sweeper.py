@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 
+from harness.newsroom import add_version, insert_articles
 from newsum.config import Settings
 from newsum.db.articles import create_articles_table
 from newsum.db.engine import transaction
 from newsum.db.models import Summary
-from newsum.worker.enqueue import enqueue, queue_depth
-from newsum.worker.sweeper import sweep
-from tests.worker.newsroom import add_version, insert_articles
+from newsum.queue.enqueue import enqueue
+from newsum.queue.stats import queue_depth
+from newsum.queue.sweeper import sweep
 
 
 def test_sweep_queues_recent_articles_lacking_a_summary_up_to_the_limit(

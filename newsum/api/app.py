@@ -1,6 +1,6 @@
 """The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics.
 
-Every route but ``/healthz`` needs the shared secret (see :mod:`newsum.worker.api_auth`);
+Every route but ``/healthz`` needs the shared secret (see :mod:`newsum.api.auth`);
 without one configured the app refuses to be built. An article id the CMS's table does not
 hold is answered 404 at once, instead of being queued only to end ``skipped`` (an article
 deleted after that check still ends ``skipped: unknown article id`` through the worker).
@@ -26,7 +26,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsum import __version__
-from newsum.config import Settings
+from newsum.api.auth import RequestAuthenticator, redis_client, seen_signatures_for
+from newsum.api.guard import MAX_BODY_BYTES, RequestGuard
+from newsum.api.metrics import NewsumCollector, metrics_registry, render
+from newsum.config import Settings, is_redis_url
+from newsum.db.articles import MAX_ARTICLE_ID
 from newsum.db.engine import check_connection, make_engine, session_factory
 from newsum.db.models import ModelVersion, articles_table
 from newsum.db.queries import get_summary
@@ -38,23 +42,20 @@ from newsum.errors import (
     NoActiveModelVersion,
     UnknownModelVersion,
 )
-from newsum.worker.api_auth import RequestAuthenticator, redis_client, seen_signatures_for
-from newsum.worker.api_guard import MAX_BODY_BYTES, RequestGuard
-from newsum.worker.api_metrics import NewsumCollector, metrics_registry, render
-from newsum.worker.enqueue import enqueue
+from newsum.queue.enqueue import enqueue
 
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_S = 2.0
 
-ArticleId = Annotated[int, Path(gt=0, le=2**63 - 1, description="The CMS's article id.")]
+ArticleId = Annotated[int, Path(gt=0, le=MAX_ARTICLE_ID, description="The CMS's article id.")]
 VersionName = Annotated[
     str | None,
     Query(max_length=200, description="A model version name; the active one when omitted."),
 ]
 
 
-class SummarizeRequest(BaseModel):
+class SummarizeBody(BaseModel):
     """Optional JSON body of a summarize request (the query string works as well)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -99,7 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings.api_token,
         seen_signatures_for(settings.broker_url, settings.broker_key_prefix),
     )
-    engine = make_engine(settings.database_url, **_quick_connect(settings.database_url))
+    engine = make_engine(settings.database_url)
     state = ApiState(settings, engine, session_factory(engine), articles_table(settings.articles))
 
     @asynccontextmanager
@@ -118,13 +119,6 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _quick_connect(database_url: str) -> dict[str, Any]:
-    """Engine options that make an unreachable database fail in seconds, not minutes."""
-    if database_url.startswith("postgresql"):
-        return {"connect_args": {"connect_timeout": 3}, "pool_timeout": 5}
-    return {}
-
-
 def _state(request: Request) -> ApiState:
     return request.app.state.newsum
 
@@ -141,10 +135,10 @@ def summarize_article(
     state: State,
     force: Annotated[bool, Query(description="Summarise again even if current.")] = False,
     model_version: VersionName = None,
-    body: Annotated[SummarizeRequest | None, Body()] = None,
+    body: Annotated[SummarizeBody | None, Body()] = None,
 ) -> SummarizeAccepted:
     """Queue one article for summarising (202); 404 when the CMS has no such article."""
-    body = body or SummarizeRequest()
+    body = body or SummarizeBody()
     with state.sessions() as session:
         version = _model_version(session, body.model_version or model_version)
         _require_article(session, state.articles, article_id)
@@ -226,7 +220,7 @@ def _reachable(check: Callable[[], None]) -> bool:
 
 
 def _ping_broker(broker_url: str) -> None:
-    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_url(broker_url):
         client = redis_client(broker_url, HEALTH_TIMEOUT_S)
         try:
             client.ping()

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from harness.api import TOKEN, signed
+from harness.newsroom import add_version, insert_articles
+from newsum.api.app import create_app
 from newsum.config import Settings
-from newsum.worker.api import create_app
-from tests.worker.api_support import TOKEN, signed
-from tests.worker.newsroom import add_version, insert_articles
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

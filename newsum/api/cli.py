@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from newsum.config import get_settings
+from newsum.cli_params import settings
 
 
-def register_api(app: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     """Attach ``newsum api`` and ``newsum flower`` to the root app."""
 
     @app.command("api")
@@ -26,23 +26,23 @@ def register_api(app: typer.Typer) -> None:
         """Serve the authenticated HTTP API the CMS calls."""
         import uvicorn
 
-        from newsum.worker.api import create_app
+        from newsum.api.app import create_app
 
-        settings = get_settings()
+        config = settings()
         uvicorn.run(
-            create_app(settings),
-            host=host or settings.api_host,
-            port=port or settings.api_port,
-            log_level=settings.log_level.lower(),
+            create_app(config),
+            host=host or config.api_host,
+            port=port or config.api_port,
+            log_level=config.log_level.lower(),
             server_header=False,
         )
 
     @app.command("flower")
     def flower() -> None:
         """Start Flower (basic auth) on the broker, showing the summarize queue."""
-        from newsum.worker.flower_server import flower_launch
+        from newsum.api.flower import flower_launch
 
-        launch = flower_launch(get_settings(), os.environ)
+        launch = flower_launch(settings(), os.environ)
         sys.stdout.flush()
         sys.stderr.flush()
         # Replace this process, so that signals reach Flower directly.

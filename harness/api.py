@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from harness.processes import REPO, process_env
+from newsum.api.auth import sign
 from newsum.config import Settings
-from newsum.worker.api_auth import sign
-from tests.worker.processes import REPO, process_env
 
 TOKEN = "cms-shared-secret-for-tests-0123456789"
 

@@ -12,22 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
 from itertools import islice
 
 import kombu.exceptions
 import redis
-import sqlalchemy.exc
 from celery import Celery
-from kombu.transport.redis import PRIORITY_STEPS, Channel
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from newsum.config import Settings
-from newsum.db.engine import make_engine, transaction
+from newsum.db.articles import parse_article_id
+from newsum.db.engine import engine_for, transaction
 from newsum.db.models import ModelVersion
 from newsum.db.queries import claim_for_queue, release_claims
 from newsum.db.registry import active_model_version, find_model_version
-from newsum.errors import BrokerUnavailable, InvalidArticleId, UnknownModelVersion
+from newsum.errors import BrokerUnavailable, UnknownModelVersion
 from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
 
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
@@ -47,12 +45,6 @@ class EnqueueResult:
     already_queued: list[int] = field(default_factory=list)
 
 
-@lru_cache(maxsize=8)
-def engine_for(database_url: str) -> Engine:
-    """One engine (and connection pool) per database URL and process."""
-    return make_engine(database_url)
-
-
 def resolve_model_version_id(engine: Engine, model_version: str | int | None) -> int:
     """The id of a version given by name (str) or id (int), or of the active one.
 
@@ -67,17 +59,6 @@ def resolve_model_version_id(engine: Engine, model_version: str | int | None) ->
                 raise UnknownModelVersion(f"no model version with id {model_version}")
             return version.id
         return find_model_version(session, model_version).id
-
-
-def parse_article_id(value: object) -> int:
-    """``value`` as a positive integer id; raises InvalidArticleId otherwise."""
-    if isinstance(value, bool):
-        raise InvalidArticleId(f"article id must be an integer, got {value!r}")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or not 0 < value < 2**63:
-        raise InvalidArticleId(f"article id must be a positive integer, got {value!r}")
-    return value
 
 
 def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -107,10 +88,10 @@ def check_broker(celery: Celery, settings: Settings) -> None:
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=settings.broker_connect_timeout_s)
     except BROKER_ERRORS as exc:
-        raise _broker_unavailable(settings, exc) from exc
+        raise broker_unavailable(settings, exc) from exc
 
 
-def _broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavailable:
+def broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavailable:
     from newsum.config import mask_url
 
     return BrokerUnavailable(
@@ -173,7 +154,7 @@ def enqueue(
             with transaction(engine) as session:
                 release_claims(session, to_send, version_id)
             if isinstance(exc, BROKER_ERRORS):
-                raise _broker_unavailable(settings, exc) from exc
+                raise broker_unavailable(settings, exc) from exc
             raise
         result.queued += to_send
         # Ids not claimed, and repeats of an id within the chunk, were queued before.
@@ -181,76 +162,3 @@ def enqueue(
         result.already_queued += [article_id for article_id in unique if article_id not in claimed]
         result.already_queued += _repeats(ids)
     return result
-
-
-def _queue_keys(settings: Settings) -> list[str]:
-    """The Redis lists kombu keeps for the queue: one per priority step."""
-    keys = []
-    for priority in PRIORITY_STEPS:
-        name = settings.queue_name if not priority else (
-            f"{settings.queue_name}{Channel.sep}{priority}"
-        )
-        keys.append(settings.broker_key_prefix + name)
-    return keys
-
-
-def _redis(settings: Settings) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.broker_url,
-        socket_connect_timeout=settings.broker_connect_timeout_s,
-        socket_timeout=settings.broker_connect_timeout_s,
-    )
-
-
-def _embedded_broker_counts(settings: Settings) -> tuple[int, int]:
-    """(waiting, taken) messages of the queue on kombu's SQL transport (the demo's broker).
-
-    That transport keeps messages in ``kombu_message``: ``visible`` until a worker takes
-    one, deleted on acknowledgement.
-    """
-    engine = engine_for(settings.broker_url.removeprefix("sqla+"))
-    query = text(
-        "SELECT m.visible, COUNT(*) FROM kombu_message m JOIN kombu_queue q"
-        " ON q.id = m.queue_id WHERE q.name = :queue GROUP BY m.visible"
-    )
-    try:
-        with engine.connect() as connection:
-            counts = dict(connection.execute(query, {"queue": settings.queue_name}).all())
-    except sqlalchemy.exc.OperationalError:  # no message sent yet: no tables yet
-        return 0, 0
-    return int(counts.get(True, 0) + counts.get(1, 0)), int(
-        counts.get(False, 0) + counts.get(0, 0)
-    )
-
-
-def _is_embedded_broker(settings: Settings) -> bool:
-    return settings.broker_url.startswith("sqla+")
-
-
-def queue_depth(settings: Settings) -> int:
-    """Messages waiting in the ``summarize`` queue (taken by no worker yet)."""
-    if _is_embedded_broker(settings):
-        return _embedded_broker_counts(settings)[0]
-    client = _redis(settings)
-    try:
-        with client.pipeline(transaction=False) as pipe:
-            for key in _queue_keys(settings):
-                pipe.llen(key)
-            return int(sum(pipe.execute()))
-    except BROKER_ERRORS as exc:
-        raise _broker_unavailable(settings, exc) from exc
-    finally:
-        client.close()
-
-
-def in_flight(settings: Settings) -> int:
-    """Messages workers hold without having acknowledged them (batches being made)."""
-    if _is_embedded_broker(settings):
-        return _embedded_broker_counts(settings)[1]
-    client = _redis(settings)
-    try:
-        return int(client.hlen(settings.broker_key_prefix + Channel.unacked_key))
-    except BROKER_ERRORS as exc:
-        raise _broker_unavailable(settings, exc) from exc
-    finally:
-        client.close()

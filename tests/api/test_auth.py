@@ -6,16 +6,16 @@ import pytest
 import redis
 from pydantic import SecretStr
 
-from newsum.errors import ApiMisconfigured, BrokerUnavailable
-from newsum.worker.api_auth import (
+from harness.api import TOKEN, bearer, closed_port, signed
+from newsum.api.auth import (
     AuthFailed,
     MemorySeenSignatures,
     RedisSeenSignatures,
     RequestAuthenticator,
     redis_client,
 )
+from newsum.errors import ApiMisconfigured, BrokerUnavailable
 from tests.conftest import REDIS_SERVER
-from tests.worker.api_support import TOKEN, bearer, closed_port, signed
 
 NOW = 1_800_000_000
 TARGET = b"/articles/7/summarize?force=true"

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 import redis
 from sqlalchemy import Engine
 
+from harness.newsroom import add_version, insert_articles
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import SummaryStatus
 from newsum.db.queries import SummaryRecord, upsert_summary
-from newsum.worker.backfill import BackfillOptions, run_backfill
-from newsum.worker.enqueue import queue_depth
+from newsum.queue.backfill import BackfillOptions, run_backfill
+from newsum.queue.stats import queue_depth
 from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import add_version, insert_articles
 
 JAN = datetime(2024, 1, 15, tzinfo=UTC)
 

@@ -13,14 +13,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from harness.api import TOKEN, bearer, closed_port, signed
+from harness.newsroom import add_version, insert_articles
+from newsum.api.app import create_app
+from newsum.api.guard import MAX_BODY_BYTES
 from newsum.config import Settings
 from newsum.errors import ApiMisconfigured
-from newsum.worker.api import create_app
-from newsum.worker.api_guard import MAX_BODY_BYTES
 from newsum.worker.celery_app import celery_app_for
 from tests.conftest import REDIS_SERVER
-from tests.worker.api_support import TOKEN, bearer, closed_port, signed
-from tests.worker.newsroom import add_version, insert_articles
 
 # Tests of the HTTP surface alone run on SQLite only; the flows touching queries run on both.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

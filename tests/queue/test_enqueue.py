@@ -11,14 +11,15 @@ import pytest
 import redis
 from sqlalchemy import Engine, select
 
+from harness.newsroom import add_version
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import Summary
 from newsum.db.queries import counts_by_status
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
-from newsum.worker.enqueue import enqueue, in_flight, queue_depth
+from newsum.queue.enqueue import enqueue
+from newsum.queue.stats import in_flight, queue_depth
 from tests.conftest import REDIS_SERVER
-from tests.worker.newsroom import add_version
 
 
 def queued_messages(settings: Settings) -> list[dict]:

@@ -13,8 +13,8 @@ from anyio import to_thread
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsum.api.auth import AuthFailed, RequestAuthenticator
 from newsum.errors import BrokerUnavailable
-from newsum.worker.api_auth import AuthFailed, RequestAuthenticator
 
 MAX_BODY_BYTES = 64 * 1024
 

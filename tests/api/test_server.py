@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from harness.api import bearer, free_port, running_api, signed
+from harness.newsroom import add_version, insert_articles
+from harness.processes import REPO, process_env
 from newsum.config import Settings
-from tests.worker.api_support import bearer, free_port, running_api, signed
-from tests.worker.newsroom import add_version, insert_articles
-from tests.worker.processes import REPO, process_env
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

@@ -17,13 +17,13 @@ from itertools import chain, islice
 from sqlalchemy import Engine, select
 
 from newsum.config import Settings
-from newsum.db.engine import transaction
+from newsum.db.engine import engine_for, transaction
 from newsum.db.events import EventKind, prune_events, record_event
 from newsum.db.models import Summary, articles_table, utcnow
 from newsum.db.queries import stream_unsummarized_ids
 from newsum.errors import NoActiveModelVersion
+from newsum.queue.enqueue import enqueue, resolve_model_version_id
 from newsum.worker.celery_app import TASK_SWEEP, app, app_settings
-from newsum.worker.enqueue import engine_for, enqueue, resolve_model_version_id
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from newsum.config import is_redis_url
 from newsum.errors import ApiMisconfigured, BrokerUnavailable
 
 REPLAY_WINDOW_S = 300
@@ -102,7 +103,8 @@ class MemorySeenSignatures:
 def redis_client(url: str, timeout_s: float = 1.0) -> redis.Redis:
     """A Redis client that fails within ``timeout_s`` instead of retrying or hanging."""
     return redis.Redis.from_url(
-        url,
+        # redis-py spells kombu's redis+socket:// as unix://
+        url.replace("redis+socket://", "unix://", 1),
         socket_connect_timeout=timeout_s,
         socket_timeout=timeout_s,
         retry=Retry(NoBackoff(), 0),
@@ -111,7 +113,7 @@ def redis_client(url: str, timeout_s: float = 1.0) -> redis.Redis:
 
 def seen_signatures_for(broker_url: str, key_prefix: str) -> SeenSignatures:
     """Redis when the broker is Redis (shared by all API processes), else in memory."""
-    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_url(broker_url):
         return RedisSeenSignatures(redis_client(broker_url), key_prefix)
     return MemorySeenSignatures()
 

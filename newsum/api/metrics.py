@@ -22,7 +22,7 @@ from newsum.config import Settings
 from newsum.db.engine import session_factory
 from newsum.db.queries import counts_by_status
 from newsum.errors import NewsumError
-from newsum.worker.enqueue import in_flight, queue_depth
+from newsum.queue.stats import in_flight, queue_depth
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,62 @@
+"""The producers' subcommands of ``newsum``: enqueue, backfill."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from newsum.cli_params import settings
+
+
+def enqueue_command(
+    article_ids: Annotated[list[str], typer.Argument(help="Article ids to summarise.")],
+    model_version: Annotated[
+        str | None, typer.Option(help="Model version name (default: the active one).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Summarise even if already current.")] = False,
+) -> None:
+    """Queue articles for summarisation (an id already queued is not queued twice)."""
+    from newsum.db.articles import parse_article_ids
+    from newsum.queue.enqueue import enqueue
+
+    ids = parse_article_ids(article_ids)
+    result = enqueue(ids, settings=settings(), model_version=model_version, force=force)
+    typer.echo(f"queued {len(result.queued)}, already queued {len(result.already_queued)}")
+
+
+def backfill_command(
+    since: Annotated[
+        datetime | None, typer.Option(help="Only articles published at or after this time.")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(help="Only articles published before this time.")
+    ] = None,
+    section: Annotated[str | None, typer.Option(help="Only articles of this section.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Queue at most this many ids.")] = None,
+    model_version: Annotated[
+        str | None, typer.Option(help="Model version name (default: the active one).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Re-summarise articles that already have a current summary.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="Count what would be queued; queue nothing.")] = (
+        False
+    ),
+) -> None:
+    """Queue every article lacking a current summary; re-run it to finish what remains."""
+    from newsum.queue.backfill import BackfillOptions, run_backfill
+
+    options = BackfillOptions(
+        since=since, until=until, section=section, limit=limit, model_version=model_version,
+        force=force, dry_run=dry_run,
+    )
+    report = run_backfill(settings(), options, progress=True)
+    typer.echo(report.summary_line())
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the producers' commands to the root newsum app."""
+    app.command("enqueue")(enqueue_command)
+    app.command("backfill")(backfill_command)

@@ -8,12 +8,14 @@ the summary a model is trained on is never cut by a library's right-side truncat
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from transformers import PreTrainedTokenizerBase
 
 from newsum.errors import PromptTooLong
+
+if TYPE_CHECKING:  # the template alone is needed without transformers (the summary check)
+    from transformers import PreTrainedTokenizerBase
 
 IGNORE_INDEX = -100
 """Label of a token that carries no loss (transformers' and PyTorch's convention)."""

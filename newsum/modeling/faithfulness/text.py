@@ -1,0 +1,121 @@
+"""Text as the checks see it: folded words, sentence starts, and the stop words.
+
+Folding (case and accents removed) lets "Sao Paulo" match "São Paulo" and "SILVA"
+match "Silva"; a possessive ("Silva's") is cut back to the name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+STOP_WORDS: dict[str, frozenset[str]] = {
+    # Function words, titles and common sentence starters, folded. A capitalised word
+    # from this list at the start of a name ("The", "Em", "Mayor", "Officials") is not
+    # part of the name; words found in only one list also decide en vs pt.
+    "en": _word_set(
+        """a an the this that these those it its he she they them his her their we our
+        you your i in on at to of for from by with without about after before during over
+        under into onto and but or nor so yet if as than then when while where which who
+        whom whose what why how is are was were be been being has have had do does did will
+        would can could should may might must not no also all both each every some many
+        most more other such there here however meanwhile moreover yesterday today tomorrow
+        earlier later now still according following despite among between since until
+        although though because once instead overall thus therefore nevertheless also
+        additionally furthermore separately amid unlike like nearly around only just even
+        several few fewer local new last next its one two both either neither
+        officials authorities residents police critics experts analysts fans voters
+        organisers organizers researchers scientists farmers households families workers
+        mr mrs ms dr prof sir mayor president minister governor senator judge coach chief
+        director captain professor"""
+    ),
+    "pt": _word_set(
+        """o a os as um uma uns umas de do da dos das em no na nos nas ao aos por pelo pela
+        pelos pelas para pra com sem sobre entre ate desde apos ante e ou mas que se como
+        quando onde porque pois este esta estes estas esse essa esses essas isso isto
+        aquele aquela ele ela eles elas seu sua seus suas nosso nossa e foi foram era eram
+        estao sera serao tem teve ha nao tambem ja ainda mais menos muito muitos muitas
+        todos todas cada segundo conforme alem depois antes durante hoje ontem amanha agora
+        nesta neste nessa nesse desta deste dessa desse apesar embora enquanto porem
+        contudo entretanto assim entao cerca quase apenas somente so outro outra outros
+        outras varios varias alguns algumas novo nova mesmo mesma contra sob perto
+        moradores autoridades especialistas criticos analistas torcedores eleitores
+        organizadores pesquisadores cientistas produtores familias trabalhadores
+        sr sra dr dra prefeito prefeita presidente ministro
+        ministra governador governadora senador senadora deputado deputada vereador
+        vereadora juiz juiza tecnico diretor diretora"""
+    ),
+}
+ALL_STOP_WORDS = STOP_WORDS["en"] | STOP_WORDS["pt"]
+
+_TOKEN = re.compile(
+    r"(?P<currency>R\$|US\$)"  # not the name "US"
+    r"|(?P<word>[^\W\d_]+(?:['’\-][^\W\d_]+)*)"
+    r"|(?P<number>\d+(?:[.,]\d+)*)"
+    r"|(?P<stop>[.!?…:;]+|[\"“”«»„(\[\n])"
+    r"|(?P<other>\S)"
+)
+_POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-cased, accents removed, typographic apostrophes made plain."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@lru_cache(maxsize=65536)  # a language has far fewer words; articles repeat them
+def fold_word(word: str) -> str:
+    """A word folded, a possessive ("Silva's") cut back to the name."""
+    if "'" in word or "’" in word:
+        word = _POSSESSIVE.sub("", word) or word
+    return word.lower() if word.isascii() else fold(word)
+
+
+def squash_spaces(text: str) -> str:
+    """Runs of whitespace as one space, ends stripped."""
+    return _SPACE.sub(" ", text).strip()
+
+
+class Token(NamedTuple):
+    """A word, number or punctuation mark, with what the checks need to know of it."""
+
+    raw: str
+    folded: str
+    kind: str  # word, number, currency, stop (ends a sentence, opens a quote) or other
+    sentence_initial: bool = False
+    capitalised: bool = False  # a word whose first letter is upper case
+
+    @property
+    def is_word(self) -> bool:
+        return self.kind == "word"
+
+
+def tokens(text: str) -> list[Token]:
+    """The text's tokens in order; a word after . ! ? : or an opening quote starts a sentence."""
+    result: list[Token] = []
+    append = result.append  # the loop runs once per token of a long article
+    initial = True
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        raw = match.group()
+        if kind == "word":
+            append(Token(raw, fold_word(raw), kind, initial, raw[0].isupper()))
+            initial = False
+        else:
+            append(Token(raw, raw, kind))
+            initial = kind == "stop" or (initial and kind == "other")
+    return result
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated tokens that hold a letter or a digit."""
+    return sum(1 for part in text.split() if any(c.isalnum() for c in part))

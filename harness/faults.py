@@ -18,15 +18,17 @@ import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-# "Duplicate" below means: a (article, model version) whose summary text was written
-# with status done more than once. The trigger counts each write of a done summary
-# (insert, or an update that bumps ``attempts``); a queue claim on a done row is no write.
+# "Duplicate" below means: a (article, model version) whose generated summary (done, or
+# held in needs_review by the faithfulness check) was written more than once. The trigger
+# counts each such write (insert, or an update that bumps ``attempts``); a queue claim on
+# a generated row is no write.
 AUDIT_SQL = [
     "CREATE TABLE IF NOT EXISTS newsum_done_writes ("
     " article_id BIGINT NOT NULL, model_version_id INTEGER NOT NULL,"
     " written_at TIMESTAMPTZ NOT NULL DEFAULT now())",
     "CREATE OR REPLACE FUNCTION newsum_audit_done() RETURNS trigger AS $$ BEGIN"
-    " IF NEW.status = 'done' AND (TG_OP = 'INSERT' OR NEW.attempts IS DISTINCT FROM OLD.attempts)"
+    " IF NEW.status IN ('done', 'needs_review')"
+    " AND (TG_OP = 'INSERT' OR NEW.attempts IS DISTINCT FROM OLD.attempts)"
     " THEN INSERT INTO newsum_done_writes(article_id, model_version_id)"
     " VALUES (NEW.article_id, NEW.model_version_id); END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
     "DROP TRIGGER IF EXISTS newsum_audit_done ON newsum_summaries",
@@ -35,9 +37,11 @@ AUDIT_SQL = [
 ]
 DUPLICATE_DEFINITION = (
     "duplicates = (article, version) pairs with more than one summary row, plus pairs "
-    "whose done summary text was written more than once (counted by a database trigger)"
+    "whose generated summary was written more than once (counted by a database trigger)"
 )
-LOST_DEFINITION = "lost = article ids with no done summary row at the end"
+LOST_DEFINITION = (
+    "lost = article ids with no generated summary (done or needs_review) at the end"
+)
 
 
 def free_port() -> int:
@@ -104,14 +108,14 @@ def terminate_connections(database_url: str) -> int:
 
 
 def install_write_audit(engine: Engine) -> None:
-    """Count every write of a done summary in ``newsum_done_writes`` (PostgreSQL)."""
+    """Count every write of a generated summary in ``newsum_done_writes`` (PostgreSQL)."""
     with engine.begin() as connection:
         for statement in AUDIT_SQL:
             connection.execute(text(statement))
 
 
 def done_writes(engine: Engine) -> Counter[int]:
-    """How many times each article's done summary was written (any version)."""
+    """How many times each article's generated summary was written (any version)."""
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT article_id FROM newsum_done_writes")).scalars()
         return Counter(int(r) for r in rows)
@@ -125,7 +129,7 @@ def lost_and_duplicates(engine: Engine, article_ids: set[int], version_id: int) 
             {"v": version_id},
         ).all()
     per_article = Counter(int(a) for a, _ in rows)
-    done = {int(a) for a, status in rows if status == "done"}
+    done = {int(a) for a, status in rows if status in ("done", "needs_review")}
     writes = done_writes(engine)
     lost = len(article_ids - done)
     duplicates = sum(1 for a in article_ids if per_article[a] > 1 or writes[a] > 1)

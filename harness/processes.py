@@ -20,8 +20,9 @@ from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import Summary, SummaryStatus
 
-REPO = Path(__file__).resolve().parents[2]
-FINAL = (SummaryStatus.DONE, SummaryStatus.FAILED, SummaryStatus.SKIPPED)
+REPO = Path(__file__).resolve().parents[1]
+FINAL = (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.FAILED,
+         SummaryStatus.SKIPPED)
 LOADED = re.compile(r"model loaded pid=(\d+) version=(\S+)")
 
 

@@ -27,6 +27,8 @@ DEFAULT_CONFIG_FILE = "newsum.toml"
 
 # How a base model is held in memory: 4-bit NormalFloat, or bf16/fp32 weights.
 Precision = Literal["nf4", "bf16", "fp32"]
+# Which checked summaries are published as done (the rest wait in needs_review).
+FaithfulnessPolicy = Literal["strict", "lenient"]
 
 
 class ArticleSource(BaseSettings):
@@ -154,6 +156,11 @@ class Settings(BaseSettings):
         description="Serving precision: nf4 (4-bit, least memory) or bf16/fp32 (adapter merged).",
     )
     device: str = Field("auto", description="'auto', 'cuda', 'cuda:N' or 'cpu'.")
+    faithfulness_policy: FaithfulnessPolicy = Field(
+        "strict",
+        description="strict: a summary with any faithfulness finding waits in needs_review;"
+        " lenient: length findings alone do not hold it (unsupported facts always do).",
+    )
     hf_token: SecretStr | None = Field(
         None,
         description="Token for gated hub models; every newsum command exports it as HF_TOKEN"

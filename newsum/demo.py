@@ -10,7 +10,6 @@ Artefacts are cached under ``--workdir``, so a second run skips what is already 
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 import time
@@ -30,8 +29,11 @@ from newsum.db.migrate import upgrade
 from newsum.db.models import Summary, SummaryStatus, articles_table
 from newsum.db.registry import promote_model_version, register_model_version
 from newsum.errors import NewsumError
+from newsum.modeling.manifest import AdapterManifest
 
-FINAL_STATES = (SummaryStatus.DONE, SummaryStatus.FAILED, SummaryStatus.SKIPPED)
+FINAL_STATES = (
+    SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.FAILED, SummaryStatus.SKIPPED
+)
 
 
 @dataclass
@@ -93,10 +95,11 @@ def run_demo(config: DemoConfig) -> None:
 
     step("4/6 registry")
     with transaction(engine) as session:
-        manifest = json.loads((adapter_dir / "manifest.json").read_text())
+        manifest = AdapterManifest.load(adapter_dir)
         version = register_model_version(
             session, name=f"demo-{adapter_dir.name}", adapter_path=str(adapter_dir.resolve()),
-            base_model=base_model, manifest=manifest, metrics=manifest.get("metrics") or {},
+            base_model=base_model, manifest=manifest.model_dump(mode="json"),
+            metrics=manifest.metrics,
         )
         promote_model_version(session, version.name)
         version_id, version_name = version.id, version.name
@@ -287,14 +290,16 @@ def show_summaries(engine: Engine, settings: Settings, ids: list[int], version_i
     table = articles_table(settings.articles)
     with session_factory(engine)() as session:
         rows = session.execute(
-            select(table.c.title, Summary.status, Summary.text, Summary.reason)
+            select(table.c.title, Summary.status, Summary.text, Summary.reason, Summary.findings)
             .join(Summary, Summary.article_id == table.c.id)
             .where(Summary.model_version_id == version_id, table.c.id.in_(ids))
             .order_by(table.c.published_at.desc())
         ).all()
     states = Counter(str(row.status) for row in rows)
-    for title, status, text, reason in rows[:6]:
+    for title, status, text, reason, findings in rows[:6]:
         echo(f"\n# {title}\n  [{status}] {text or reason}")
+        if findings:
+            echo("  findings: " + "; ".join(f"{f['kind']} {f['value']!r}" for f in findings))
     echo("\n" + ", ".join(f"{state}: {count}" for state, count in sorted(states.items())))
 
 

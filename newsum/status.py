@@ -10,10 +10,12 @@ from newsum.db.engine import check_connection, make_engine, session_factory
 from newsum.db.events import EventGroup, recent_events
 from newsum.db.models import utcnow
 from newsum.db.queries import (
+    FindingCount,
     ReasonCount,
     StatusCount,
     counts_by_status,
     failure_reasons,
+    finding_kinds,
     recent_throughput,
 )
 
@@ -29,6 +31,7 @@ class StatusReport:
     in_flight: int | None = None
     broker_error: str | None = None
     reasons: list[ReasonCount] = field(default_factory=list)
+    findings: list[FindingCount] = field(default_factory=list)
     events: list[EventGroup] = field(default_factory=list)
     window_h: float = 24.0
 
@@ -45,6 +48,7 @@ def collect_status(settings: Settings) -> StatusReport:
             counts=counts_by_status(session),
             throughput_per_s=recent_throughput(session),
             reasons=failure_reasons(session),
+            findings=finding_kinds(session),
             events=recent_events(session, utcnow() - timedelta(hours=settings.status_window_h)),
             window_h=settings.status_window_h,
         )
@@ -84,9 +88,9 @@ def format_status(report: StatusReport) -> str:
     if not report.counts:
         lines.append("no summaries yet")
     else:
-        lines.append(f"{'model version':<32} {'state':<10} {'count':>8}")
+        lines.append(f"{'model version':<32} {'state':<12} {'count':>8}")
         for row in report.counts:
-            lines.append(f"{row.model_version:<32} {row.status:<10} {row.count:>8}")
+            lines.append(f"{row.model_version:<32} {row.status:<12} {row.count:>8}")
     lines.append(f"throughput (last 5 min): {report.throughput_per_s * 60:.1f} summaries/min")
     if report.reasons:
         lines.append("")
@@ -94,6 +98,11 @@ def format_status(report: StatusReport) -> str:
         for reason in report.reasons:
             lines.append(f"  {reason.count:>7}  {reason.status:<8} {reason.model_version}: "
                          f"{_clip(reason.reason, 100)}")
+    if report.findings:
+        lines.append("")
+        lines.append("why summaries wait in needs_review (summaries per finding kind):")
+        for finding in report.findings[:10]:
+            lines.append(f"  {finding.count:>7}  {finding.model_version}: {finding.kind}")
     lines.append("")
     if not report.events:
         lines.append(f"problems in the last {report.window_h:g} h: none recorded")

@@ -32,7 +32,7 @@ from newsum.api.metrics import NewsumCollector, metrics_registry, render
 from newsum.config import Settings, is_redis_url
 from newsum.db.articles import MAX_ARTICLE_ID
 from newsum.db.engine import check_connection, make_engine, session_factory
-from newsum.db.models import ModelVersion, articles_table
+from newsum.db.models import PUBLISHABLE, ModelVersion, articles_table
 from newsum.db.queries import get_summary
 from newsum.db.registry import active_model_version, find_model_version
 from newsum.errors import (
@@ -72,13 +72,28 @@ class SummarizeAccepted(BaseModel):
     queued: bool = Field(description="False when the id was already queued or in flight.")
 
 
+class FindingView(BaseModel):
+    """Something the faithfulness check found in a summary."""
+
+    kind: str = Field(description="e.g. unsupported_name, unsupported_number, wrong_language.")
+    value: str = Field(description="The name, figure or text concerned.")
+
+
 class SummaryView(BaseModel):
-    """One article's summary by one model version, and where it stands."""
+    """One article's summary by one model version, and where it stands.
+
+    The CMS shows readers ``text`` only when ``publishable`` is true (status ``done``): a
+    ``needs_review`` summary did not pass the faithfulness check and waits for an editor.
+    """
 
     article_id: int
     model_version: str
-    status: str = Field(description="queued, done, failed or skipped.")
+    status: str = Field(description="queued, done, needs_review, failed or skipped.")
+    publishable: bool = Field(description="True only for a summary readers may see (done).")
     text: str | None
+    findings: list[FindingView] = Field(
+        description="Why a summary needs review: what its article does not support."
+    )
     reason: str | None = Field(description="Why it failed or was skipped.")
     in_queue: bool = Field(description="True while the id waits in the queue or is in flight.")
     updated_at: datetime
@@ -169,7 +184,9 @@ def read_summary(
         article_id=article_id,
         model_version=version.name,
         status=str(row.status),
+        publishable=row.status in PUBLISHABLE,
         text=row.text,
+        findings=[FindingView(**finding) for finding in row.findings or []],
         reason=row.reason,
         in_queue=row.queued_at is not None,
         updated_at=row.updated_at,

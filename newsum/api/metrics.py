@@ -20,13 +20,14 @@ from sqlalchemy.exc import DBAPIError
 
 from newsum.config import Settings
 from newsum.db.engine import session_factory
-from newsum.db.queries import counts_by_status
+from newsum.db.queries import counts_by_status, finding_kinds
 from newsum.errors import NewsumError
 from newsum.queue.stats import in_flight, queue_depth
 
 log = logging.getLogger(__name__)
 
 IN_QUEUE = "in queue"  # the pseudo-status counts_by_status gives claimed ids
+DatabaseCounts = tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]
 
 
 class NewsumCollector(Collector):
@@ -63,7 +64,15 @@ class NewsumCollector(Collector):
         yield database_up
         if counts is None:
             return
-        yield from _summary_metrics(counts)
+        yield from _summary_metrics(counts[0])
+        findings = GaugeMetricFamily(
+            "newsum_review_findings",
+            "Summaries waiting in needs_review with at least one finding of this kind.",
+            labels=["model_version", "kind"],
+        )
+        for version, kind, count in counts[1]:
+            findings.add_metric([version, kind], count)
+        yield findings
 
     def _read_broker(self) -> tuple[int, int] | None:
         """(queue depth, in flight), or None when the broker does not answer."""
@@ -73,10 +82,14 @@ class NewsumCollector(Collector):
             log.warning("metrics: broker unavailable: %s", exc)
             return None
 
-    def _read_counts(self) -> list[tuple[str, str, int]] | None:
+    def _read_counts(self) -> DatabaseCounts | None:
+        """(summaries by version and state, needs_review findings by version and kind)."""
         try:
             with session_factory(self._engine)() as session:
-                return [(c.model_version, c.status, c.count) for c in counts_by_status(session)]
+                return (
+                    [(c.model_version, c.status, c.count) for c in counts_by_status(session)],
+                    [(f.model_version, f.kind, f.count) for f in finding_kinds(session)],
+                )
         except (DBAPIError, NewsumError) as exc:
             log.warning("metrics: database unavailable: %s", type(exc).__name__)
             return None
@@ -85,7 +98,7 @@ class NewsumCollector(Collector):
 def _summary_metrics(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
     summaries = GaugeMetricFamily(
         "newsum_summaries",
-        "Summaries by model version and final state (done, failed, skipped) or queued.",
+        "Summaries by model version and state (queued, done, needs_review, failed, skipped).",
         labels=["model_version", "status"],
     )
     claimed = GaugeMetricFamily(

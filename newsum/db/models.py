@@ -54,14 +54,30 @@ class SummaryStatus(enum.StrEnum):
     """Where an enqueued article stands for one model version.
 
     ``queued`` is set when the id is put on the queue, and every queued id ends in one
-    of the three final states. ``skipped`` is permanent for the current article text
-    (unknown id, empty body); ``failed`` is retried by the next sweep or backfill.
+    of the final states. ``done`` is a generated summary that passed the faithfulness
+    check: publishable. ``needs_review`` is a generated summary that did not pass it: it
+    keeps its text and findings for an editor and is never published as it stands.
+    ``skipped`` is permanent for the current article text (unknown id, empty body);
+    ``failed`` is retried by the next sweep or backfill.
     """
 
     QUEUED = "queued"
     DONE = "done"
+    NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+PUBLISHABLE = frozenset({SummaryStatus.DONE})
+"""The states whose text the CMS may show readers."""
+
+GENERATED_STATES = frozenset({SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW})
+"""A generated summary, published or held for review: one made from the same article text
+by the same version is not generated again unless someone forces it."""
+
+CURRENT_STATES = frozenset({SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.SKIPPED})
+"""States that, made from the article as it is now, need no new generation: a summary
+waiting for an editor is not generated again (greedy decoding would write it again)."""
 
 
 class ModelVersion(Base):
@@ -103,6 +119,8 @@ class Summary(Base):
     )
     text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    # What the faithfulness check found in ``text``: [{"kind": ..., "value": ...}, ...].
+    findings: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # The article's updated_at when it was summarised: a later edit makes the summary stale.
     article_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

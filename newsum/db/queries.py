@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from newsum.db.models import ModelVersion, Summary, SummaryStatus, utcnow
+from newsum.db.models import CURRENT_STATES, ModelVersion, Summary, SummaryStatus, utcnow
 
 
 def content_hash(title: str | None, body: str | None) -> str:
@@ -51,6 +51,7 @@ class SummaryRecord:
     status: SummaryStatus
     text: str | None = None
     reason: str | None = None
+    findings: list[dict[str, str]] | None = None
     content_hash: str | None = None
     article_updated_at: datetime | None = None
     input_tokens: int | None = None
@@ -90,10 +91,11 @@ def stream_unsummarized_ids(
 ) -> Iterator[int]:
     """Yield, in id order, ids of articles lacking a current summary for a model version.
 
-    A summary is current when it is ``done`` or ``skipped`` and was made from the
-    article as last updated. Pages are fetched by keyset (``id > last``), each in its
-    own short transaction, so memory stays constant and no long transaction holds the
-    table. ``include_current`` yields every matching article (a forced re-run).
+    A summary is current when it is in one of :data:`CURRENT_STATES` (done, waiting for
+    review, skipped) and was made from the article as last updated. Pages are fetched by
+    keyset (``id > last``), each in its own short transaction, so memory stays constant and
+    no long transaction holds the table. ``include_current`` yields every matching article
+    (a forced re-run).
     """
     conditions = _unsummarized_conditions(
         articles, model_version_id, since=since, until=until, section=section,
@@ -150,7 +152,7 @@ def _unsummarized_conditions(
     current = and_(
         summary.c.article_id == articles.c.id,
         summary.c.model_version_id == model_version_id,
-        summary.c.status.in_([SummaryStatus.DONE.value, SummaryStatus.SKIPPED.value]),
+        summary.c.status.in_([state.value for state in CURRENT_STATES]),
         or_(
             articles.c.updated_at.is_(None),
             summary.c.article_updated_at >= articles.c.updated_at,
@@ -185,7 +187,7 @@ _CONFLICT_KEYS = ["article_id", "model_version_id"]
 def upsert_summary(session: Session, record: SummaryRecord) -> None:
     """Write the final state of one (article, model version); one row whatever the retries.
 
-    A failure keeps the text of an earlier successful summary (nothing is lost); any
+    A failure keeps the text of an earlier generated summary (nothing is lost); any
     final state clears the queue claim.
     """
     insert = _insert(session)
@@ -196,6 +198,7 @@ def upsert_summary(session: Session, record: SummaryRecord) -> None:
         "status": record.status.value,
         "text": record.text,
         "reason": record.reason,
+        "findings": record.findings,
         "content_hash": record.content_hash,
         "article_updated_at": record.article_updated_at,
         "input_tokens": record.input_tokens,
@@ -215,8 +218,8 @@ def upsert_summary(session: Session, record: SummaryRecord) -> None:
         "queued_at": None,
         "updated_at": now,
     }
-    if record.status is SummaryStatus.DONE:
-        for name in ("text", "content_hash", "article_updated_at", "input_tokens",
+    if record.status in (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW):
+        for name in ("text", "findings", "content_hash", "article_updated_at", "input_tokens",
                      "output_tokens", "latency_ms"):
             update[name] = excluded[name]
     elif record.status is SummaryStatus.SKIPPED:
@@ -362,6 +365,36 @@ def failure_reasons(session: Session, limit: int = 8) -> list[ReasonCount]:
     ).all()
     return [ReasonCount(name, str(status), reason or "(no reason)", int(n))
             for name, status, reason, n in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingCount:
+    """How many summaries of one model version waiting for review have one finding kind."""
+
+    model_version: str
+    kind: str
+    count: int
+
+
+def finding_kinds(session: Session) -> list[FindingCount]:
+    """Finding kinds of the summaries now ``needs_review``, per version, most common first.
+
+    Each summary counts once per kind it has, however many values of that kind.
+    """
+    table = Summary.__table__
+    versions = ModelVersion.__table__
+    rows = session.execute(
+        select(versions.c.name, table.c.findings)
+        .join(versions, versions.c.id == table.c.model_version_id)
+        .where(table.c.status == SummaryStatus.NEEDS_REVIEW.value)
+        .execution_options(yield_per=1000)
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for name, findings in rows:
+        for kind in {str(finding.get("kind")) for finding in findings or []}:
+            counts[name, kind] = counts.get((name, kind), 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [FindingCount(name, kind, count) for (name, kind), count in ordered]
 
 
 def get_summary(session: Session, article_id: int, model_version_id: int) -> Summary | None:

@@ -206,10 +206,13 @@ def load_for_inference(
     base_model: str | None = None,
     precision: Precision = "nf4",
     device: str = "auto",
+    manifest: AdapterManifest | None = None,
 ) -> LoadedModel:
     """Base model + adapter in eval mode, with the adapter's tokenizer and manifest.
 
-    With no adapter, the base model alone (``base_model`` required) and a default manifest.
+    ``manifest`` stands in for the directory's ``manifest.json`` (the trainer evaluates an
+    adapter before it writes the file, with metrics, once). With no adapter, the base
+    model alone (``base_model`` required) and a default manifest.
     ``base_model`` overrides the manifest's only with the same model stored elsewhere;
     raises BaseModelMismatch, ManifestError, UnsafeAdapterWeights or ModelNotFound.
     """
@@ -228,7 +231,7 @@ def load_for_inference(
     from peft import PeftModel
 
     adapter_dir = Path(adapter_dir)
-    manifest = AdapterManifest.load(adapter_dir)
+    manifest = manifest or AdapterManifest.load(adapter_dir)
     check_adapter_weights(adapter_dir)
     base = str(base_model) if base_model is not None else manifest.base_model
     _check_same_base(manifest, base)

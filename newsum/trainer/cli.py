@@ -26,6 +26,14 @@ def data_prepare(
     summary_column: Annotated[str, typer.Option(help="Column holding the summary.")] = "summary",
     id_column: Annotated[str, typer.Option(help="Column holding the article id.")] = "id",
     title_column: Annotated[str, typer.Option(help="Column holding the headline.")] = "title",
+    language_column: Annotated[
+        str, typer.Option(help="Column holding the language code, when there is one.")
+    ] = "language",
+    keep_unsupported: Annotated[
+        bool,
+        typer.Option(help="Keep (and only count) pairs whose reference names what the"
+                     " article lacks; by default they are dropped."),
+    ] = False,
     hf_config: Annotated[
         str | None, typer.Option(help="Hub dataset configuration, e.g. 3.0.0.")
     ] = None,
@@ -41,7 +49,8 @@ def data_prepare(
 
     fractions = SplitFractions(train=train, validation=validation, test=test)
     mapping = sources.ColumnMapping(
-        article=article_column, summary=summary_column, id=id_column, title=title_column
+        article=article_column, summary=summary_column, id=id_column, title=title_column,
+        language=language_column,
     )
     if from_db:
         from newsum.cli_params import settings
@@ -54,14 +63,18 @@ def data_prepare(
     else:
         pairs = sources.load_pairs_from_hub(source, mapping, config=hf_config, split=hf_split)
         label = source
-    prepared = prepare(pairs, out, source=label, fractions=fractions)
+    prepared = prepare(
+        pairs, out, source=label, fractions=fractions, drop_unsupported=not keep_unsupported
+    )
     cleaning = prepared.cleaning
     typer.echo(
         f"{out}: train {prepared.sizes['train']}, validation {prepared.sizes['validation']},"
         f" test {prepared.sizes['test']} (read {cleaning['total']}, dropped"
         f" {cleaning['dropped']}: empty {cleaning['empty']}, duplicate {cleaning['duplicate']},"
         f" duplicate id {cleaning['duplicate_id']},"
-        f" summary not shorter {cleaning['summary_not_shorter']})"
+        f" summary not shorter {cleaning['summary_not_shorter']});"
+        f" {cleaning['unsupported_reference']} reference(s) name what their article lacks"
+        f" ({'kept' if keep_unsupported else 'dropped'})"
     )
 
 

@@ -1,8 +1,13 @@
 """Training data: article/summary pairs, cleaned and split by a hash of the article id.
 
 ``newsum data prepare`` writes ``train.jsonl``, ``validation.jsonl`` and ``test.jsonl``
-(fields id, title, article, summary) plus ``data_report.json``; training reads a split
-back with :func:`load_split`. Cleaning and splitting are pure functions.
+(fields id, title, article, summary, language) plus ``data_report.json``; training reads
+a split back with :func:`load_split`. Cleaning and splitting are pure functions.
+
+Cleaning drops a pair whose reference summary names a person, place, figure, date or
+quotation its article does not contain (the faithfulness check's own rules): a model
+trained on such pairs learns to invent (Nan et al. 2021, "Entity-level Factual
+Consistency of Abstractive Text Summarization").
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsum.errors import DataInvalid
 
+if TYPE_CHECKING:
+    from newsum.modeling.faithfulness import Finding
+
 SPLITS = ("train", "validation", "test")
 REPORT_FILE = "data_report.json"
+# Findings that mean "the reference states what the article does not"; a reference's
+# length or form is no reason to drop a pair.
+UNSUPPORTED_FACT_KINDS = frozenset(
+    {"unsupported_name", "unsupported_number", "unsupported_date", "unsupported_quote"}
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,7 @@ class Pair:
     title: str
     article: str
     summary: str
+    language: str | None = None  # "en", "pt-BR", ...; None when the source does not say
 
 
 @dataclass
@@ -42,6 +56,7 @@ class CleaningReport:
     duplicate: int = 0
     duplicate_id: int = 0
     summary_not_shorter: int = 0
+    unsupported_reference: int = 0  # dropped, or only counted when they are kept
 
     @property
     def dropped(self) -> int:
@@ -78,11 +93,23 @@ def clean_text(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def clean_pairs(pairs: Iterable[Pair]) -> tuple[list[Pair], CleaningReport]:
+def unsupported_in_reference(pair: Pair) -> list[Finding]:
+    """What the pair's reference summary states that its article does not support."""
+    from newsum.modeling.faithfulness import ArticleText, check_summary
+
+    verdict = check_summary(ArticleText(pair.title, pair.article, pair.language), pair.summary)
+    return [f for f in verdict.findings if f.kind in UNSUPPORTED_FACT_KINDS]
+
+
+def clean_pairs(
+    pairs: Iterable[Pair], *, drop_unsupported: bool = True
+) -> tuple[list[Pair], CleaningReport]:
     """Clean every field; drop empty, duplicate and not-shorter-summary pairs, counting why.
 
     A later pair with an id already seen (and different text) is dropped as duplicate_id,
-    so that an id always means one article.
+    so that an id always means one article. A pair whose reference names what its article
+    lacks is counted as unsupported_reference, and dropped unless ``drop_unsupported`` is
+    false.
     """
     report = CleaningReport()
     kept: list[Pair] = []
@@ -95,6 +122,7 @@ def clean_pairs(pairs: Iterable[Pair]) -> tuple[list[Pair], CleaningReport]:
             title=clean_text(pair.title),
             article=clean_text(pair.article),
             summary=clean_text(pair.summary),
+            language=(pair.language or "").strip() or None,
         )
         if not cleaned.article or not cleaned.summary or not cleaned.id:
             report.empty += 1
@@ -105,6 +133,10 @@ def clean_pairs(pairs: Iterable[Pair]) -> tuple[list[Pair], CleaningReport]:
         elif len(cleaned.summary) >= len(cleaned.article):
             report.summary_not_shorter += 1
         else:
+            unsupported = bool(unsupported_in_reference(cleaned))
+            report.unsupported_reference += unsupported
+            if unsupported and drop_unsupported:
+                continue
             seen_texts.add((cleaned.article, cleaned.summary))
             seen_ids.add(cleaned.id)
             kept.append(cleaned)
@@ -144,20 +176,25 @@ class PreparedData:
 
 
 def write_split(pairs: Sequence[Pair], path: Path) -> None:
-    """Write pairs as JSONL with fields id, title, article, summary."""
+    """Write pairs as JSONL with fields id, title, article, summary, language."""
     with path.open("w", encoding="utf-8") as out:
         for pair in pairs:
             out.write(json.dumps(asdict(pair), ensure_ascii=False) + "\n")
 
 
 def prepare(
-    pairs: Iterable[Pair], out_dir: Path, *, source: str, fractions: SplitFractions
+    pairs: Iterable[Pair],
+    out_dir: Path,
+    *,
+    source: str,
+    fractions: SplitFractions,
+    drop_unsupported: bool = True,
 ) -> PreparedData:
     """Clean and split ``pairs``; write the three split files and ``data_report.json``.
 
     Raises DataInvalid when no pair survives cleaning.
     """
-    kept, cleaning = clean_pairs(pairs)
+    kept, cleaning = clean_pairs(pairs, drop_unsupported=drop_unsupported)
     if not kept:
         raise DataInvalid(f"{source}: no usable article/summary pair after cleaning ({cleaning})")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -195,8 +232,12 @@ def load_split(path: Path) -> list[Pair]:
                 continue
             try:
                 record: dict[str, Any] = json.loads(line)
-                pairs.append(Pair(**{name: str(record[name]) for name in Pair.__annotations__}))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                language = record.get("language")  # absent from files of older versions
+                pairs.append(Pair(
+                    **{name: str(record[name]) for name in ("id", "title", "article", "summary")},
+                    language=None if language is None else str(language),
+                ))
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 raise DataInvalid(f"{path}: line {number}: not a prepared pair ({exc})") from exc
     return pairs
 

@@ -33,6 +33,7 @@ class ColumnMapping:
     summary: str = "summary"
     id: str = "id"
     title: str = "title"
+    language: str = "language"
 
 
 def _pair(record: Mapping[str, Any], mapping: ColumnMapping) -> Pair:
@@ -44,11 +45,13 @@ def _pair(record: Mapping[str, Any], mapping: ColumnMapping) -> Pair:
     if raw_id is None or raw_id == "":
         raw_id = hashlib.sha256(article.encode("utf-8")).hexdigest()[:16]
     title = record.get(mapping.title)
+    language = record.get(mapping.language)
     return Pair(
         id=str(raw_id),
         title="" if title is None else str(title),
         article=article,
         summary="" if summary is None else str(summary),
+        language=None if language in (None, "") else str(language),
     )
 
 
@@ -187,7 +190,9 @@ def load_pairs_from_database(settings: Settings) -> list[Pair]:
                 f"the article table {source.table!r} does not exist in the database"
             )
         table = articles_table(source)
-        query = select(table.c.id, table.c.title, table.c.body, table.c.editor_summary).where(
+        query = select(
+            table.c.id, table.c.title, table.c.body, table.c.language, table.c.editor_summary
+        ).where(
             table.c.editor_summary.is_not(None)
         ).order_by(table.c.id)
         with engine.connect() as connection:
@@ -196,6 +201,6 @@ def load_pairs_from_database(settings: Settings) -> list[Pair]:
         engine.dispose()
     return [
         Pair(id=str(row.id), title=row.title or "", article=row.body or "",
-             summary=row.editor_summary or "")
+             summary=row.editor_summary or "", language=row.language)
         for row in rows
     ]

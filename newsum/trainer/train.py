@@ -42,7 +42,7 @@ from newsum.modeling.prompt import DEFAULT_TEMPLATE, build_training_example
 from newsum.trainer.config import TrainConfig
 from newsum.trainer.data import SPLITS, Pair, load_split
 from newsum.trainer.evaluate import EvalReport, evaluate_systems, write_report
-from newsum.trainer.export import data_fingerprint, merge_adapter, save_adapter, write_model_card
+from newsum.trainer.export import data_fingerprint, merge_adapter, save_adapter, write_metadata
 from newsum.trainer.plots import plot_loss_curve
 
 log = logging.getLogger(__name__)
@@ -92,27 +92,29 @@ def train(config: TrainConfig) -> TrainResult:
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 exports alone
         return _result(config, outcome, seconds, tokens, report=None)
     manifest = build_manifest(config, splits["train"])
-    save_adapter(trainer.model, tokenizer, manifest, config.output_dir)
+    save_adapter(trainer.model, tokenizer, config.output_dir)
     plot_loss_curve(trainer.state.log_history, config.output_dir / "loss_curve.png")
     del trainer, model
     release_memory()  # free the training model before evaluation loads its own copies
 
-    # 4. evaluate the adapter as saved, with the generation code the workers run.
+    # 4. evaluate the adapter as saved, with the generation and check the workers run.
     report = None
-    if config.evaluate:
-        report = evaluate_systems(
-            splits["test"][: config.eval_max_articles],
-            adapter_dir=config.output_dir,
-            precision=training_precision(config),
-            batch_size=config.generation_batch_size,
-            device=config.device,
-        )
-        write_report(report, config.output_dir / "eval")
-        manifest.metrics = report.metrics()
-
-    # 5. export: manifest with metrics, model card, merged weights on request.
-    manifest.save(config.output_dir)
-    write_model_card(manifest, config.output_dir)
+    try:
+        if config.evaluate:
+            report = evaluate_systems(
+                splits["test"][: config.eval_max_articles],
+                adapter_dir=config.output_dir,
+                precision=training_precision(config),
+                batch_size=config.generation_batch_size,
+                device=config.device,
+                manifest=manifest,
+            )
+            write_report(report, config.output_dir / "eval")
+            manifest.metrics = report.metrics()
+    finally:
+        # 5. export: the manifest (with metrics when evaluated) and the model card, once;
+        # written even when evaluation fails, so the trained adapter stays servable.
+        write_metadata(manifest, config.output_dir)
     if config.merge:
         merge_adapter(config.output_dir, config.output_dir / "merged", device=config.device)
     return _result(config, outcome, seconds, tokens, report)

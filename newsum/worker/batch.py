@@ -20,10 +20,10 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 from sqlalchemy import Engine, Table, select
 
-from newsum.config import Settings
+from newsum.config import FaithfulnessPolicy, Settings
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind, record_event
-from newsum.db.models import Summary, SummaryStatus
+from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus
 from newsum.db.queries import (
     ArticleRow,
     SummaryRecord,
@@ -32,16 +32,28 @@ from newsum.db.queries import (
     upsert_summary,
 )
 from newsum.errors import NewsumError, validation_problems
+from newsum.modeling.faithfulness import (
+    ArticleText,
+    FaithfulnessChecker,
+    FindingKind,
+    LengthBounds,
+    RuleChecker,
+    Verdict,
+)
 from newsum.worker.runtime import ModelRuntime, ServedVersion, version_by_id
 
 if TYPE_CHECKING:
     from newsum.modeling.generation import GeneratedSummary
+    from newsum.modeling.loading import LoadedModel
 
 log = logging.getLogger(__name__)
 
 # The worker's own stop signals: generation ends the batch on them instead of recording
 # them per article or retrying article by article (the task records the batch).
 STOP_EXCEPTIONS: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
+
+# What the lenient policy publishes despite: a summary of an odd length, facts intact.
+LENIENT_TOLERATES = frozenset({FindingKind.TOO_SHORT.value, FindingKind.TOO_LONG.value})
 
 UNKNOWN_ARTICLE = "unknown article id"
 EMPTY_TEXT = "empty article text"
@@ -71,6 +83,7 @@ class BatchOutcome:
     """What one batch did, counted by final state."""
 
     done: int = 0
+    needs_review: int = 0
     failed: int = 0
     skipped: int = 0
     current: int = 0
@@ -79,6 +92,7 @@ class BatchOutcome:
 
     def add(self, other: BatchOutcome) -> None:
         self.done += other.done
+        self.needs_review += other.needs_review
         self.failed += other.failed
         self.skipped += other.skipped
         self.current += other.current
@@ -136,7 +150,7 @@ def _plan(
                 select(table.c.article_id, table.c.content_hash).where(
                     table.c.model_version_id == version.id,
                     table.c.article_id.in_(ids),
-                    table.c.status == SummaryStatus.DONE.value,
+                    table.c.status.in_([state.value for state in GENERATED_STATES]),
                 )
             ).all()
         )
@@ -168,8 +182,13 @@ def _skipped(
 
 
 def _result_record(
-    article: ArticleRow, version_id: int, result: GeneratedSummary | Exception
+    article: ArticleRow,
+    version_id: int,
+    result: GeneratedSummary | Exception,
+    checker: FaithfulnessChecker,
+    policy: FaithfulnessPolicy,
 ) -> SummaryRecord:
+    """The row for one generation result: failed, or checked and then done or held."""
     if isinstance(result, Exception):
         reason = f"{type(result).__name__}: {result}"[:2000]
         return SummaryRecord(
@@ -177,11 +196,15 @@ def _result_record(
             reason=reason, content_hash=article.content_hash,
             article_updated_at=article.updated_at,
         )
+    verdict = checker.check(
+        ArticleText(article.title or "", article.body or "", article.language), result.text
+    )
     return SummaryRecord(
         article_id=article.id,
         model_version_id=version_id,
-        status=SummaryStatus.DONE,
+        status=SummaryStatus.DONE if publishable(verdict, policy) else SummaryStatus.NEEDS_REVIEW,
         text=result.text,
+        findings=[finding.as_dict() for finding in verdict.findings] or None,
         content_hash=article.content_hash,
         article_updated_at=article.updated_at,
         input_tokens=result.input_tokens,
@@ -190,11 +213,31 @@ def _result_record(
     )
 
 
+def publishable(verdict: Verdict, policy: FaithfulnessPolicy) -> bool:
+    """Whether a checked summary may be published as ``done`` under ``policy``.
+
+    ``strict``: only a summary with no finding at all. ``lenient``: length findings are
+    tolerated (kept on the row); any unsupported fact, wrong language, echo, injection or
+    repetition still holds the summary for review.
+    """
+    tolerated = LENIENT_TOLERATES if policy == "lenient" else frozenset()
+    return all(finding.kind in tolerated for finding in verdict.findings)
+
+
+def _checker(loaded: LoadedModel) -> FaithfulnessChecker:
+    """The check for summaries of ``loaded``: its manifest's length budget and prompt."""
+    manifest = loaded.manifest
+    return RuleChecker(
+        bounds=LengthBounds.from_max_tokens(manifest.max_new_tokens), template=manifest.prompt
+    )
+
+
 def _generate_for_plan(
     plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings,
     engine: Engine,
-) -> list[GeneratedSummary | Exception]:
-    """Results for ``plan.generate``; a model that cannot load fails each article."""
+) -> tuple[list[GeneratedSummary | Exception], FaithfulnessChecker]:
+    """Results for ``plan.generate`` and the check they must pass; a model that cannot
+    load fails each article."""
     from newsum.modeling.generation import summarize_batch
 
     try:
@@ -204,11 +247,12 @@ def _generate_for_plan(
         record_event(engine, EventKind.MODEL_LOAD_FAILED, f"{version.name}: {exc}",
                      count=len(plan.generate))
         failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
-        return [failure] * len(plan.generate)
+        return [failure] * len(plan.generate), RuleChecker()
     pairs = [(article.title, article.body or "") for article in plan.generate]
-    return summarize_batch(
+    results = summarize_batch(
         loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS
     )
+    return results, _checker(loaded)
 
 
 def _summarize_version(
@@ -220,11 +264,13 @@ def _summarize_version(
     settings: Settings,
 ) -> BatchOutcome:
     plan = _plan(group, version, engine, articles)
-    results = _generate_for_plan(plan, version, runtime, settings, engine) if plan.generate else []
-    records = plan.records + [
-        _result_record(article, version.id, result)
-        for article, result in zip(plan.generate, results, strict=True)
-    ]
+    records = list(plan.records)
+    if plan.generate:
+        results, checker = _generate_for_plan(plan, version, runtime, settings, engine)
+        records += [
+            _result_record(article, version.id, result, checker, settings.faithfulness_policy)
+            for article, result in zip(plan.generate, results, strict=True)
+        ]
     with transaction(engine) as session:
         for record in records:
             upsert_summary(session, record)
@@ -235,6 +281,8 @@ def _summarize_version(
     for record in records:
         if record.status is SummaryStatus.DONE:
             outcome.done += 1
+        elif record.status is SummaryStatus.NEEDS_REVIEW:
+            outcome.needs_review += 1
         elif record.status is SummaryStatus.FAILED:
             outcome.failed += 1
             outcome.reasons.append(f"{record.article_id}: {record.reason}")

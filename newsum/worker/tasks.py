@@ -250,10 +250,12 @@ def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int
             _event(EventKind.DATABASE_DROPPED,
                    f"{dropped} pooled connection(s) found dead and replaced", dropped)
     log.info(
-        "batch messages=%d done=%d failed=%d skipped=%d current=%d rejected=%d seconds=%.2f",
-        len(requests), outcome.done, outcome.failed, outcome.skipped, outcome.current,
-        outcome.rejected, time.perf_counter() - started,
+        "batch messages=%d done=%d needs_review=%d failed=%d skipped=%d current=%d rejected=%d"
+        " seconds=%.2f",
+        len(requests), outcome.done, outcome.needs_review, outcome.failed, outcome.skipped,
+        outcome.current, outcome.rejected, time.perf_counter() - started,
     )
     for reason in outcome.reasons[:5]:
         log.warning("failed article %s", reason)
-    return {"done": outcome.done, "failed": outcome.failed, "skipped": outcome.skipped}
+    return {"done": outcome.done, "needs_review": outcome.needs_review,
+            "failed": outcome.failed, "skipped": outcome.skipped}

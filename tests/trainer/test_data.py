@@ -40,7 +40,8 @@ CMS_MAPPING = ColumnMapping(article="body", summary="summary", id="id", title="t
 
 
 def newsroom_records(items: list[NewsItem]) -> list[dict[str, object]]:
-    return [{"id": i.id, "title": i.title, "body": i.body, "summary": i.summary} for i in items]
+    return [{"id": i.id, "title": i.title, "body": i.body, "summary": i.summary,
+             "language": i.language} for i in items]
 
 
 def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -65,7 +66,7 @@ def test_jsonl_csv_and_parquet_load_the_same_pairs_through_a_mapping(tmp_path: P
               for name in (jsonl.name, "a.csv", "a.parquet")]
     assert loaded[0] == loaded[1] == loaded[2]
     assert loaded[0][3] == Pair(id="4", title=items[3].title, article=items[3].body,
-                                summary=items[3].summary)
+                                summary=items[3].summary, language=items[3].language)
 
 
 def test_missing_id_column_gives_stable_ids_from_the_article_text(tmp_path: Path) -> None:
@@ -129,7 +130,7 @@ def test_pairs_come_from_newsroom_articles_that_have_a_summary(
     pairs = load_pairs_from_database(settings)
     assert [p.id for p in pairs] == [str(i.id) for i in items if i.id != 3]
     assert pairs[0] == Pair(id="1", title=items[0].title, article=items[0].body,
-                            summary=items[0].summary)
+                            summary=items[0].summary, language=items[0].language)
 
 
 def test_database_without_a_summary_column_setting_is_a_clear_error(sqlite_url: str) -> None:
@@ -159,7 +160,7 @@ def test_cleaning_drops_bad_pairs_and_counts_each_reason() -> None:
         Pair("4", "t", f"<i>{article}</i>", "Budget  approved."),  # same text once cleaned
         Pair("1", "t", "Another article entirely, long enough.", "Other."),
         Pair("5", "t", "Short.", "A summary longer than its article."),
-        Pair("6", "t", "An article &amp; more text here.", "Summary."),
+        Pair("6", "t", "An article &amp; more text here.", "More text."),
     ]
     kept, report = clean_pairs(pairs)
     assert [p.id for p in kept] == ["1", "6"]
@@ -167,6 +168,26 @@ def test_cleaning_drops_bad_pairs_and_counts_each_reason() -> None:
     assert (report.total, report.kept, report.dropped) == (7, 2, 5)
     assert (report.empty, report.duplicate, report.duplicate_id,
             report.summary_not_shorter) == (2, 1, 1, 1)
+
+
+def test_pairs_whose_reference_names_what_the_article_lacks_are_dropped_or_counted() -> None:
+    article = (
+        "The council of Riverton approved the budget on Monday. It adds 1,500 places in"
+        " schools, the mayor Ana Costa said."
+    )
+    faithful = Pair("1", "Budget", article, "Riverton approved a budget that adds 1500 places.")
+    invented = [
+        Pair("2", "Budget", article, "Kingsbury approved a budget that adds 1500 places."),
+        Pair("3", "Budget", article, "Riverton approved a budget that adds 2,500 places."),
+        Pair("4", "Budget", article, "Riverton approved the budget on Friday."),
+    ]
+    kept, report = clean_pairs([faithful, *invented])
+    assert [p.id for p in kept] == ["1"]
+    assert (report.unsupported_reference, report.dropped) == (3, 3)
+
+    kept, report = clean_pairs([faithful, *invented], drop_unsupported=False)
+    assert [p.id for p in kept] == ["1", "2", "3", "4"]
+    assert (report.unsupported_reference, report.dropped) == (3, 0)
 
 
 def test_split_is_deterministic_and_no_article_is_in_two_splits() -> None:

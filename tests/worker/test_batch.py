@@ -11,18 +11,23 @@ from sqlalchemy import Engine, select, update
 from harness.newsroom import add_version, insert_articles
 from newsum.config import Settings
 from newsum.db.engine import transaction
-from newsum.db.models import Summary, SummaryStatus, articles_table
+from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus, articles_table
 from newsum.db.queries import content_hash
+from newsum.modeling.faithfulness import ArticleText, Finding, LengthBounds, Verdict, check_summary
+from newsum.modeling.manifest import AdapterManifest
 from newsum.queue.enqueue import enqueue
 from newsum.worker.batch import (
     EMPTY_TEXT,
     UNKNOWN_ARTICLE,
     SummarizeMessage,
     parse_request,
+    publishable,
     summarize_requests,
 )
 from newsum.worker.runtime import ModelRuntime
 
+# The bare base model is served with a default manifest: its summary budget bounds them.
+BOUNDS = LengthBounds.from_max_tokens(AdapterManifest(base_model="tiny").max_new_tokens)
 BODY = (
     "The city council approved a new budget on Tuesday after a long debate. "
     "The plan adds money for schools and buses, and the mayor said work starts in May."
@@ -64,11 +69,15 @@ def test_a_batch_summarises_articles_and_records_why_others_were_skipped(
 
     outcome = run(engine, worker_settings, runtime, version_id, [1, 2, 3, 99, 1])
 
-    assert (outcome.done, outcome.skipped, outcome.failed) == (1, 3, 0)
+    assert (outcome.done + outcome.needs_review, outcome.skipped, outcome.failed) == (1, 3, 0)
     found = rows(engine)
     assert set(found) == {1, 2, 3, 99}
     done = found[1]
-    assert done.status is SummaryStatus.DONE and done.text is not None
+    assert done.status in GENERATED_STATES and done.text is not None
+    # Published or held for review exactly as the faithfulness check judges the text.
+    verdict = check_summary(ArticleText("Budget approved", BODY), done.text, bounds=BOUNDS)
+    assert done.status is (SummaryStatus.DONE if verdict.passed else SummaryStatus.NEEDS_REVIEW)
+    assert (done.findings or []) == [finding.as_dict() for finding in verdict.findings]
     assert done.content_hash == content_hash("Budget approved", BODY)
     assert done.input_tokens > 0 and done.output_tokens >= 0 and done.latency_ms > 0
     assert done.article_updated_at is not None and done.attempts == 1
@@ -90,18 +99,18 @@ def test_the_same_text_is_not_summarised_twice_unless_forced_and_an_edit_is(
     enqueue([5], settings=worker_settings)
     again = run(engine, worker_settings, runtime, version_id, [5])
     kept = rows(engine)[5]
-    assert (again.done, again.current) == (0, 1)
-    assert (kept.status, kept.attempts, kept.text) == (SummaryStatus.DONE, 1, first.text)
+    assert (again.done, again.needs_review, again.current) == (0, 0, 1)
+    assert (kept.status, kept.attempts, kept.text) == (first.status, 1, first.text)
     assert kept.queued_at is None
 
     forced = run(engine, worker_settings, runtime, version_id, [5], force=True)
-    assert forced.done == 1 and rows(engine)[5].attempts == 2
+    assert forced.done + forced.needs_review == 1 and rows(engine)[5].attempts == 2
 
     table = articles_table(worker_settings.articles)
     with engine.begin() as connection:
         connection.execute(update(table).where(table.c.id == 5).values(body=BODY + " Updated."))
     edited = run(engine, worker_settings, runtime, version_id, [5])
-    assert edited.done == 1
+    assert edited.done + edited.needs_review == 1
     assert rows(engine)[5].content_hash == content_hash("Budget", BODY + " Updated.")
 
 
@@ -117,8 +126,8 @@ def test_one_failing_article_does_not_fail_its_neighbours(
     outcome = run(engine, worker_settings, runtime, version_id, [1, 2])
 
     found = rows(engine)
-    assert (outcome.done, outcome.failed) == (1, 1)
-    assert found[1].status is SummaryStatus.DONE
+    assert (outcome.done + outcome.needs_review, outcome.failed) == (1, 1)
+    assert found[1].status in GENERATED_STATES
     assert found[2].status is SummaryStatus.FAILED and "PromptTooLong" in found[2].reason
 
 
@@ -151,3 +160,45 @@ def test_a_valid_payload_parses() -> None:
     assert parse_request({"article_id": 4, "model_version_id": 2, "force": True}) == (
         SummarizeMessage(article_id=4, model_version_id=2, force=True)
     )
+
+
+def test_only_a_summary_without_findings_is_published_under_the_strict_policy() -> None:
+    clean = Verdict.of([])
+    too_long = Verdict.of([Finding("too_long", "80 words")])
+    invented = Verdict.of([Finding("unsupported_name", "Kingsbury")])
+    both = Verdict.of([Finding("too_long", "80 words"), Finding("unsupported_number", "110")])
+    assert [publishable(v, "strict") for v in (clean, too_long, invented, both)] == [
+        True, False, False, False
+    ]
+    # Lenient forgives an odd length, never an unsupported fact.
+    assert [publishable(v, "lenient") for v in (clean, too_long, invented, both)] == [
+        True, True, False, False
+    ]
+
+
+def test_the_trained_adapter_publishes_what_passes_and_holds_the_rest(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime, trained_adapter_dir: Path
+) -> None:
+    from harness.newsroom import served_version
+    from newsum.trainer.corpus import generate_corpus
+
+    version_id = served_version(engine, "adapter", trained_adapter_dir)
+    items = generate_corpus(6, seed=77)
+    insert_articles(engine, worker_settings, [
+        {"id": i.id, "title": i.title, "body": i.body, "language": i.language} for i in items
+    ])
+    # A seventh article offers nothing the model could name: whatever names or figures it
+    # writes for it are unsupported.
+    insert_articles(engine, worker_settings, [{"id": 99, "title": "Rain", "body": "It rained."}])
+    outcome = run(engine, worker_settings, runtime, version_id, [i.id for i in items] + [99])
+
+    bounds = LengthBounds.from_max_tokens(AdapterManifest.load(trained_adapter_dir).max_new_tokens)
+    found = rows(engine)
+    articles = {i.id: ArticleText(i.title, i.body, i.language) for i in items}
+    articles[99] = ArticleText("Rain", "It rained.")
+    for article_id, article in articles.items():
+        row = found[article_id]
+        verdict = check_summary(article, row.text or "", bounds=bounds)
+        assert row.status is (SummaryStatus.DONE if verdict.passed else SummaryStatus.NEEDS_REVIEW)
+    assert outcome.done + outcome.needs_review == 7
+    assert outcome.done >= 4, [(r.status, r.text, r.findings) for r in found.values()]

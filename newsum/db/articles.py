@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from sqlalchemy import Engine, MetaData, Table, select
 from newsum.config import ArticleSource
 from newsum.db.models import articles_table
 from newsum.errors import ImportRejected, InvalidArticleId
+from newsum.record_files import UnreadableFile, json_lines, read_utf8
 
 MAX_BODY_BYTES = 2_000_000
 REQUIRED_FIELDS = ("id", "title", "body")
@@ -122,14 +122,10 @@ def _to_row(record: dict[str, Any], with_summary: bool) -> dict[str, Any]:
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, record) from a JSONL or CSV file; raise ValueError per bad line."""
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportRejected(f"{path}: line {line}: not valid UTF-8 (byte {exc.start})") from exc
-    if not text.strip():
-        raise ImportRejected(f"{path}: the file is empty")
+        text = read_utf8(path)
+    except UnreadableFile as exc:
+        raise ImportRejected(f"{path}: {exc}") from exc
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
         missing = [name for name in REQUIRED_FIELDS if name not in (reader.fieldnames or [])]
@@ -138,17 +134,8 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for record in reader:
             yield reader.line_num, record
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, {"__error__": f"malformed JSON: {exc.msg} (column {exc.colno})"}
-            continue
-        if not isinstance(record, dict):
-            record = {"__error__": "each line must be a JSON object"}
-        yield number, record
+    for number, record in json_lines(text):
+        yield number, record if isinstance(record, dict) else {"__error__": record}
 
 
 def import_articles(

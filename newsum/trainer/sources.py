@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy import inspect, select
 
 from newsum.config import Settings
 from newsum.errors import DataInvalid, DataSourceUnavailable
+from newsum.record_files import UnreadableFile, json_lines, read_utf8
 from newsum.trainer.data import Pair
 
 FILE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
@@ -65,29 +65,17 @@ def _require_columns(path: Path, columns: list[str], mapping: ColumnMapping) -> 
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataInvalid(
-            f"{path}: line {line}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
-        ) from exc
-    if not text.strip():
-        raise DataInvalid(f"{path}: the file is empty")
-    return text
+        return read_utf8(path)
+    except UnreadableFile as exc:
+        hint = "; re-save the file as UTF-8" if "UTF-8" in str(exc) else ""
+        raise DataInvalid(f"{path}: {exc}{hint}") from exc
 
 
 def _jsonl_records(path: Path, text: str, mapping: ColumnMapping) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataInvalid(f"{path}: line {number}: malformed JSON: {exc.msg}") from exc
-        if not isinstance(record, dict):
-            raise DataInvalid(f"{path}: line {number}: each line must be a JSON object")
+    for number, record in json_lines(text):
+        if isinstance(record, str):
+            raise DataInvalid(f"{path}: line {number}: {record}")
         missing = [c for c in (mapping.article, mapping.summary) if c not in record]
         if missing:
             raise DataInvalid(

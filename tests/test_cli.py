@@ -83,3 +83,45 @@ def test_config_prints_effective_settings_with_secrets_masked(tmp_path: Path) ->
     assert shown["articles"]["body_column"] == "story_text"
     assert "tok-123" not in result.stdout and "pw-456" not in result.stdout
     assert shown["api_token"] == "**********"
+
+
+def test_settings_that_contradict_each_other_stop_every_command_with_one_line(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        # A batch may run 1200 s, but Redis would hand its messages out again after 600 s.
+        "NEWSUM_VISIBILITY_TIMEOUT_S": ("600", "visibility_timeout_s (600) must exceed"),
+        "NEWSUM_TASK_SOFT_TIME_LIMIT_S": ("1500", "must be below task_time_limit_s (1200)"),
+        "NEWSUM_QUEUE_HIGH_WATER": ("8", "queue_high_water (8) must hold at least one batch"),
+        "NEWSUM_BATCH_SIZE": ("0", "batch_size: Input should be greater than 0"),
+    }
+    for name, (value, expected) in cases.items():
+        for command in (["status"], ["worker"], ["config"]):
+            result = run_newsum(*command, cwd=tmp_path, env={name: value})
+            assert result.returncode == 1, (name, command, result.stdout)
+            assert result.stderr.startswith("error: invalid settings: "), result.stderr
+            assert expected in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_hub_token_setting_reaches_the_hub_library_of_every_command(tmp_path: Path) -> None:
+    env = {"NEWSUM_HF_TOKEN": "hf-secret-1", "NEWSUM_DATABASE_URL": f"sqlite:///{tmp_path}/n.db"}
+    # `newsum config` runs the root callback like every command; the token stays masked.
+    result = run_newsum("config", cwd=tmp_path, env=env)
+    assert result.returncode == 0 and "hf-secret-1" not in result.stdout
+    from typer.testing import CliRunner
+
+    from newsum.cli import app
+
+    seen = {}
+
+    @app.command("probe-hub-token", hidden=True)
+    def probe() -> None:
+        seen["token"] = os.environ.get("HF_TOKEN")
+
+    os.environ.pop("HF_TOKEN", None)
+    try:
+        outcome = CliRunner().invoke(app, ["probe-hub-token"], env=env)
+        assert outcome.exit_code == 0, outcome.output
+        assert seen["token"] == "hf-secret-1"
+    finally:
+        os.environ.pop("HF_TOKEN", None)

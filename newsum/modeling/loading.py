@@ -184,7 +184,7 @@ def check_adapter_weights(adapter_dir: Path) -> None:
     raise ModelNotFound(f"{adapter_dir} has no {ADAPTER_WEIGHTS}: not an adapter directory")
 
 
-def _check_same_base(manifest: AdapterManifest, requested: str) -> None:
+def check_same_base(manifest: AdapterManifest, requested: str) -> None:
     """Raise BaseModelMismatch unless ``requested`` is the manifest's base model (or a copy)."""
     if requested == manifest.base_model:
         return
@@ -234,7 +234,7 @@ def load_for_inference(
     manifest = manifest or AdapterManifest.load(adapter_dir)
     check_adapter_weights(adapter_dir)
     base = str(base_model) if base_model is not None else manifest.base_model
-    _check_same_base(manifest, base)
+    check_same_base(manifest, base)
     has_tokenizer = (adapter_dir / "tokenizer_config.json").is_file()
     tokenizer = load_tokenizer(adapter_dir if has_tokenizer else base)
     model = load_base_model(base, precision=precision, device=device)

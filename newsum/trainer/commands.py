@@ -23,6 +23,8 @@ def train_command(**options: Any) -> None:
     """Fine-tune a base model with QLoRA on prepared pairs; write an evaluated adapter."""
     from newsum.trainer.train import train
 
+    if options.get("init_adapter"):
+        options["init_adapter"] = str(adapter_location(options["init_adapter"]))
     result = train(TrainConfig(**options))
     typer.echo(
         f"{result.adapter_dir}: {result.steps} steps in {result.seconds:.0f}s,"
@@ -37,6 +39,17 @@ def train_command(**options: Any) -> None:
 train_command.__signature__ = inspect.Signature(config_parameters(TrainConfig))  # type: ignore[attr-defined]
 
 
+def adapter_location(name_or_path: str) -> Path:
+    """An adapter directory as given, or the one of the registered version of that name."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    from newsum.db.registry import find_model_version
+
+    with _session() as session:
+        return Path(find_model_version(session, name_or_path).adapter_path)
+
+
 def eval_command(
     adapter: Annotated[Path, typer.Argument(help="Adapter directory to evaluate.")],
     data_dir: Annotated[Path, typer.Option(help="Folder holding test.jsonl.")] = Path("data"),
@@ -49,8 +62,14 @@ def eval_command(
     batch_size: Annotated[int, typer.Option(help="Articles per generation batch.")] = 8,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
     out: Annotated[Path | None, typer.Option(help="Report folder (default ADAPTER/eval).")] = None,
+    previous: Annotated[
+        str | None,
+        typer.Option(help="Score this version (directory or registered name) in the base"
+                     " model's place: N against N+1, e.g. on editors' feedback pairs."),
+    ] = None,
 ) -> None:
-    """ROUGE of lead-3, the base model zero-shot and the adapter, side by side."""
+    """ROUGE and faithfulness of lead-3, the base model (or a previous version) and the
+    adapter, side by side."""
     from newsum.errors import DataInvalid
     from newsum.modeling.manifest import AdapterManifest
     from newsum.trainer.data import load_split
@@ -68,6 +87,7 @@ def eval_command(
         precision=precision,
         batch_size=batch_size,
         device=device,
+        previous_adapter=adapter_location(previous) if previous else None,
     )
     folder = write_report(report, out or adapter / "eval")
     typer.echo(report.table())

@@ -32,6 +32,17 @@ class TrainConfig:
     output_dir: Path = _opt(
         Path(".newsum/adapters/latest"), "Adapter directory to write (checkpoints inside)."
     )
+    init_adapter: str | None = _opt(
+        None,
+        "Continue training this adapter (a directory or a registered version name, e.g. the"
+        " active one) instead of new LoRA weights; its LoRA shape is kept.",
+    )
+    mix_data_dir: Path | None = _opt(
+        None,
+        "Also train on the train split of this prepared folder (e.g. the original pairs when"
+        " DATA_DIR holds editors' feedback), so that the model does not forget.",
+    )
+    mix_ratio: float = _opt(1.0, "Pairs from MIX_DATA_DIR per training pair of DATA_DIR.")
     # --- model and LoRA ------------------------------------------------------------------
     quantization: Literal["nf4", "none"] = _opt(
         "nf4", "nf4: QLoRA on a 4-bit base; none: LoRA on a bf16 (GPU) / fp32 (CPU) base."
@@ -96,6 +107,8 @@ def _problems(config: TrainConfig) -> list[str]:
     for name in ("lora_dropout", "warmup_ratio"):
         if not 0 <= getattr(config, name) < 1:
             problems.append(f"{name} must be in [0, 1), got {getattr(config, name)}")
+    if config.mix_ratio <= 0:
+        problems.append(f"mix_ratio must be positive, got {config.mix_ratio}")
     if config.learning_rate <= 0:
         problems.append(f"learning_rate must be positive, got {config.learning_rate}")
     if config.weight_decay < 0:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,18 @@ def generate(
     return texts, {i for i, r in enumerate(results) if not isinstance(r, GeneratedSummary)}
 
 
+def _generate_with(
+    load: Callable[[], LoadedModel], pairs: Sequence[Pair], batch_size: int
+) -> tuple[list[str], set[int]]:
+    """:func:`generate` with the model ``load`` gives, freed before the next one loads."""
+    loaded = load()
+    try:
+        return generate(loaded, pairs, batch_size)
+    finally:
+        del loaded
+        release_memory()
+
+
 def evaluate_systems(
     pairs: Sequence[Pair],
     *,
@@ -219,30 +231,42 @@ def evaluate_systems(
     device: str = "auto",
     n_examples: int = 5,
     manifest: AdapterManifest | None = None,
+    previous_adapter: Path | None = None,
 ) -> EvalReport:
     """Score lead-3, the base model zero-shot and the adapter on ``pairs``.
 
     The base model gets the adapter's prompt, token budgets and decoding settings, so
-    that the adapter is the only difference. The models are loaded one after the other.
-    ``manifest`` stands in for ``adapter_dir/manifest.json`` when it is not written yet.
+    that the adapter is the only difference. With ``previous_adapter`` (the version this
+    one was trained from), that version takes the base model's place: version N against
+    N+1, on the same pairs. The models are loaded one after the other. ``manifest``
+    stands in for ``adapter_dir/manifest.json`` when it is not written yet.
     """
     manifest = manifest or AdapterManifest.load(adapter_dir)
     outputs: dict[str, list[str]] = {"lead-3": [lead3(p.article) for p in pairs]}
     failed: dict[str, set[int]] = {"lead-3": set()}
-    base = load_for_inference(
-        None, base_model=base_model or manifest.base_model, precision=precision, device=device
+
+    def base() -> LoadedModel:
+        loaded = load_for_inference(
+            None, base_model=base_model or manifest.base_model, precision=precision,
+            device=device,
+        )
+        loaded.manifest = manifest  # the adapter's prompt, budgets and decoding
+        return loaded
+
+    def adapter(folder: Path, own: AdapterManifest | None = None) -> Callable[[], LoadedModel]:
+        return lambda: load_for_inference(
+            folder, base_model=base_model, precision=precision, device=device, manifest=own
+        )
+
+    if previous_adapter is None:
+        outputs["base"], failed["base"] = _generate_with(base, pairs, batch_size)
+    else:
+        outputs["previous"], failed["previous"] = _generate_with(
+            adapter(previous_adapter), pairs, batch_size
+        )
+    outputs["adapter"], failed["adapter"] = _generate_with(
+        adapter(adapter_dir, manifest), pairs, batch_size
     )
-    base.manifest = manifest
-    outputs["base"], failed["base"] = generate(base, pairs, batch_size)
-    del base
-    release_memory()
-    adapter = load_for_inference(
-        adapter_dir, base_model=base_model, precision=precision, device=device,
-        manifest=manifest,
-    )
-    outputs["adapter"], failed["adapter"] = generate(adapter, pairs, batch_size)
-    del adapter
-    release_memory()
     bounds = LengthBounds.from_max_tokens(manifest.max_new_tokens)
     systems = [
         score_system(name, texts, pairs, len(failed[name]), bounds=bounds)

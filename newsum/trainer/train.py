@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from newsum.modeling.loading import (
     Precision,
     base_model_fingerprint,
     base_model_revision,
+    check_same_base,
     fit_embeddings,
     load_base_model,
     load_config,
@@ -68,8 +70,9 @@ def train(config: TrainConfig) -> TrainResult:
     resume_from = resolve_checkpoint(config.resume)
     check_target_modules(config.base_model, config.target_modules)
     splits = load_splits(config.data_dir)
+    train_pairs = mixed_train_pairs(splits["train"][: config.max_train_examples], config)
     tokenizer = load_tokenizer(config.base_model)
-    train_set = tokenize_pairs(splits["train"][: config.max_train_examples], tokenizer, config)
+    train_set = tokenize_pairs(train_pairs, tokenizer, config)
     eval_set = (
         tokenize_pairs(splits["validation"], tokenizer, config) if config.eval_steps else None
     )
@@ -91,7 +94,7 @@ def train(config: TrainConfig) -> TrainResult:
     tokens = trainer.state.num_input_tokens_seen
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 exports alone
         return _result(config, outcome, seconds, tokens, report=None)
-    manifest = build_manifest(config, splits["train"])
+    manifest = build_manifest(config, train_pairs, lora=lora_settings(trainer.model))
     save_adapter(trainer.model, tokenizer, config.output_dir)
     plot_loss_curve(trainer.state.log_history, config.output_dir / "loss_curve.png")
     del trainer, model
@@ -108,6 +111,7 @@ def train(config: TrainConfig) -> TrainResult:
                 batch_size=config.generation_batch_size,
                 device=config.device,
                 manifest=manifest,
+                previous_adapter=Path(config.init_adapter) if config.init_adapter else None,
             )
             write_report(report, config.output_dir / "eval")
             manifest.metrics = report.metrics()
@@ -222,9 +226,25 @@ def right_padded(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
     return trainer_tokenizer
 
 
+def mixed_train_pairs(pairs: list[Pair], config: TrainConfig) -> list[Pair]:
+    """``pairs``, plus ``mix_ratio`` pairs from ``mix_data_dir``'s train split for each.
+
+    Replaying the original data beside editors' feedback keeps the model from forgetting
+    what the feedback does not show. The sample is the same for the same seed; ids already
+    in ``pairs`` are not taken twice.
+    """
+    if config.mix_data_dir is None:
+        return pairs
+    own = {pair.id for pair in pairs}
+    pool = [p for p in load_splits(config.mix_data_dir)["train"] if p.id not in own]
+    wanted = min(len(pool), round(len(pairs) * config.mix_ratio))
+    return pairs + random.Random(config.seed).sample(pool, wanted)
+
+
 def load_trainable_model(config: TrainConfig, tokenizer: PreTrainedTokenizerBase) -> Any:
-    """The base model prepared for (Q)LoRA training, wrapped by peft."""
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    """The base model prepared for (Q)LoRA training, wrapped by peft: new LoRA weights, or
+    those of ``config.init_adapter`` to train further."""
+    from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 
     model = load_base_model(
         config.base_model, precision=training_precision(config), device=config.device
@@ -243,6 +263,9 @@ def load_trainable_model(config: TrainConfig, tokenizer: PreTrainedTokenizerBase
     elif config.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
+    if config.init_adapter is not None:
+        check_same_base(AdapterManifest.load(config.init_adapter), config.base_model)
+        return PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
@@ -297,7 +320,20 @@ def training_arguments(config: TrainConfig, *, has_eval: bool) -> HFTrainingArgu
     )
 
 
-def build_manifest(config: TrainConfig, train_pairs: list[Pair]) -> AdapterManifest:
+def lora_settings(model: Any) -> dict[str, Any]:
+    """r, alpha, dropout and target modules of the LoRA weights ``model`` trains."""
+    lora = model.peft_config["default"]
+    return {
+        "r": lora.r,
+        "alpha": lora.lora_alpha,
+        "dropout": lora.lora_dropout,
+        "target_modules": sorted(lora.target_modules),
+    }
+
+
+def build_manifest(
+    config: TrainConfig, train_pairs: list[Pair], *, lora: dict[str, Any]
+) -> AdapterManifest:
     """The manifest of the adapter this run produces (metrics are added after evaluation)."""
     precision = training_precision(config)
     return AdapterManifest(
@@ -308,12 +344,7 @@ def build_manifest(config: TrainConfig, train_pairs: list[Pair]) -> AdapterManif
         prompt=DEFAULT_TEMPLATE,
         max_input_tokens=config.max_input_tokens,
         max_summary_tokens=config.max_summary_tokens,
-        lora={
-            "r": config.lora_r,
-            "alpha": config.lora_alpha,
-            "dropout": config.lora_dropout,
-            "target_modules": list(config.target_modules),
-        },
+        lora=lora,
         data_fingerprint=data_fingerprint(train_pairs),
     )
 

@@ -22,6 +22,14 @@ def data_prepare(
     from_db: Annotated[
         bool, typer.Option("--from-db", help="Read the newsroom's articles with a summary.")
     ] = False,
+    from_feedback: Annotated[
+        bool,
+        typer.Option("--from-feedback",
+                     help="Read editors' approved and edited summaries (the review queue)."),
+    ] = False,
+    model_version: Annotated[
+        str | None, typer.Option(help="With --from-feedback: only this version's reviews.")
+    ] = None,
     article_column: Annotated[str, typer.Option(help="Column holding the article.")] = "article",
     summary_column: Annotated[str, typer.Option(help="Column holding the summary.")] = "summary",
     id_column: Annotated[str, typer.Option(help="Column holding the article id.")] = "id",
@@ -42,7 +50,11 @@ def data_prepare(
     validation: Annotated[float, typer.Option(help="Share for validation.")] = 0.1,
     test: Annotated[float, typer.Option(help="Share for the test split.")] = 0.1,
 ) -> None:
-    """Load, clean and split article/summary pairs into train/validation/test JSONL."""
+    """Load, clean and split article/summary pairs into train/validation/test JSONL.
+
+    Splits go by a hash of the article id, so an article is in the same split whatever
+    the source: editors' feedback on a test article stays out of training.
+    """
     from newsum.errors import DataInvalid
     from newsum.trainer import sources
     from newsum.trainer.data import SplitFractions, prepare
@@ -52,7 +64,12 @@ def data_prepare(
         article=article_column, summary=summary_column, id=id_column, title=title_column,
         language=language_column,
     )
-    if from_db:
+    if from_feedback:
+        from newsum.cli_params import settings
+
+        pairs = sources.load_pairs_from_feedback(settings(), model_version)
+        label = "editors' feedback"
+    elif from_db:
         from newsum.cli_params import settings
 
         pairs, label = sources.load_pairs_from_database(settings()), "newsroom database"
@@ -76,6 +93,9 @@ def data_prepare(
         f" {cleaning['unsupported_reference']} reference(s) name what their article lacks"
         f" ({'kept' if keep_unsupported else 'dropped'})"
     )
+    if from_feedback:
+        edited = sum(pair.feedback == "edited" for pair in pairs)
+        typer.echo(f"editors' feedback: {edited} edited, {len(pairs) - edited} approved as written")
 
 
 @data_app.command("report")

@@ -1,7 +1,8 @@
 """Training data: article/summary pairs, cleaned and split by a hash of the article id.
 
 ``newsum data prepare`` writes ``train.jsonl``, ``validation.jsonl`` and ``test.jsonl``
-(fields id, title, article, summary, language) plus ``data_report.json``; training reads
+(fields id, title, article, summary, language, feedback) plus ``data_report.json``;
+training reads
 a split back with :func:`load_split`. Cleaning and splitting are pure functions.
 
 Cleaning drops a pair whose reference summary names a person, place, figure, date or
@@ -44,6 +45,7 @@ class Pair:
     article: str
     summary: str
     language: str | None = None  # "en", "pt-BR", ...; None when the source does not say
+    feedback: str | None = None  # "approved" or "edited" for an editor's summary
 
 
 @dataclass
@@ -123,6 +125,7 @@ def clean_pairs(
             article=clean_text(pair.article),
             summary=clean_text(pair.summary),
             language=(pair.language or "").strip() or None,
+            feedback=pair.feedback,
         )
         if not cleaned.article or not cleaned.summary or not cleaned.id:
             report.empty += 1
@@ -176,7 +179,7 @@ class PreparedData:
 
 
 def write_split(pairs: Sequence[Pair], path: Path) -> None:
-    """Write pairs as JSONL with fields id, title, article, summary, language."""
+    """Write pairs as JSONL with fields id, title, article, summary, language, feedback."""
     with path.open("w", encoding="utf-8") as out:
         for pair in pairs:
             out.write(json.dumps(asdict(pair), ensure_ascii=False) + "\n")
@@ -232,10 +235,13 @@ def load_split(path: Path) -> list[Pair]:
                 continue
             try:
                 record: dict[str, Any] = json.loads(line)
-                language = record.get("language")  # absent from files of older versions
+                optional = {  # absent from the files of older versions
+                    name: None if record.get(name) is None else str(record[name])
+                    for name in ("language", "feedback")
+                }
                 pairs.append(Pair(
                     **{name: str(record[name]) for name in ("id", "title", "article", "summary")},
-                    language=None if language is None else str(language),
+                    **optional,
                 ))
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 raise DataInvalid(f"{path}: line {number}: not a prepared pair ({exc})") from exc

@@ -192,3 +192,50 @@ def load_pairs_from_database(settings: Settings) -> list[Pair]:
              summary=row.editor_summary or "", language=row.language)
         for row in rows
     ]
+
+
+# Summaries an editor vouched for: approved as written, or rewritten (edited).
+FEEDBACK_STATES = ("approved", "edited")
+
+
+def load_pairs_from_feedback(settings: Settings, model_version: str | None = None) -> list[Pair]:
+    """Editors' approved and edited summaries as training pairs, ``feedback`` marking which.
+
+    One pair per article: its latest reviewed summary (of ``model_version`` only, when
+    given), with the article's current title, body and language. Raises
+    DataSourceUnavailable when nothing was reviewed yet.
+    """
+    from newsum.db.engine import check_connection, make_engine
+    from newsum.db.models import ModelVersion, Summary, articles_table
+
+    engine = make_engine(settings.database_url)
+    table = articles_table(settings.articles)
+    summaries = Summary.__table__
+    query = (
+        select(table.c.id, table.c.title, table.c.body, table.c.language, summaries.c.text,
+               summaries.c.status)
+        .join(summaries, summaries.c.article_id == table.c.id)
+        .where(summaries.c.status.in_(FEEDBACK_STATES), summaries.c.text.is_not(None))
+        .order_by(table.c.id, summaries.c.updated_at)
+    )
+    if model_version is not None:
+        versions = ModelVersion.__table__
+        query = query.join(versions, versions.c.id == summaries.c.model_version_id).where(
+            versions.c.name == model_version
+        )
+    try:
+        check_connection(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+    finally:
+        engine.dispose()
+    latest = {row.id: row for row in rows}  # ordered by time: the last one wins
+    if not latest:
+        raise DataSourceUnavailable(
+            "no approved or edited summary yet: editors review summaries at /review"
+        )
+    return [
+        Pair(id=str(row.id), title=row.title or "", article=row.body or "",
+             summary=row.text, language=row.language, feedback=str(row.status))
+        for row in latest.values()
+    ]

@@ -6,7 +6,8 @@ from newsum.db.engine import make_engine
 from newsum.db.migrate import current_revision, downgrade, head_revision, upgrade
 
 OWN_TABLES = {
-    "newsum_model_versions", "newsum_summaries", "newsum_events", "newsum_alembic_version"
+    "newsum_model_versions", "newsum_summaries", "newsum_events", "newsum_editors",
+    "newsum_review_records", "newsum_alembic_version",
 }
 
 

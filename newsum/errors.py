@@ -92,6 +92,10 @@ class SummaryNotFound(NewsumError):
     """No summary row for that article and model version."""
 
 
+class ReviewInvalid(NewsumError, ValueError):
+    """A review action that cannot be applied as asked (no text for an edit...)."""
+
+
 class ReviewConflict(NewsumError):
     """A review action that does not apply to the summary as it stands now."""
 

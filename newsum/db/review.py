@@ -161,7 +161,7 @@ def apply_review(session: Session, summary: Summary, change: ReviewChange) -> Re
     before = SummaryStatus(summary.status)
     if before not in ACTION_APPLIES_TO[change.action]:
         raise ReviewConflict(f"cannot {change.action} a summary that is {before}")
-    if change.expected_text is not None and change.expected_text != (summary.text or ""):
+    if change.expected_text is not None and change.expected_text != (summary.text or "").strip():
         raise ReviewConflict("the summary changed since it was shown; reload and review again")
     record = ReviewRecord(
         editor_id=change.editor.id, article_id=summary.article_id,

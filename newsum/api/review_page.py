@@ -89,10 +89,10 @@ def review_app(state: ApiState) -> ASGIApp:
     return app
 
 
-def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     nonce = secrets.token_urlsafe(16)
     response = templates.TemplateResponse(
-        request, name, {"nonce": nonce, "csrf_token": csrf_token(request), "prefix": PREFIX,
+        request, template, {"nonce": nonce, "csrf_token": csrf_token(request), "prefix": PREFIX,
                         **context},
         status_code=status_code,
     )

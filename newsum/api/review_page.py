@@ -157,12 +157,9 @@ class QueueView:
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
 
-def _queue_view(
-    status: Annotated[SummaryStatus, Query()] = SummaryStatus.NEEDS_REVIEW,
-    section: Annotated[str | None, Query(max_length=100)] = None,
-    language: Annotated[str | None, Query(max_length=16)] = None,
-    model_version: Annotated[str | None, Query(max_length=200)] = None,
-) -> QueueView:
+def _queue_view(status: SummaryStatus, section: str | None, language: str | None,
+                model_version: str | None) -> QueueView:
+    """The filters, an empty field of the filter form meaning no filter."""
     return QueueView(status, section or None, language or None, model_version or None)
 
 

@@ -106,8 +106,7 @@ def test_a_failed_login_is_slow_and_the_same_for_an_unknown_name_and_a_wrong_pas
     bodies = {re.sub(r'(nonce|value)="[^"]*"', "", a.text) for a in answers}
     assert len(bodies) == 1
     assert "Unknown name or wrong password." in answers[0].text
-    assert all("set-cookie" not in a.headers or "editor" not in a.headers["set-cookie"]
-               for a in answers)
+    assert client.get("/review/").status_code == 303  # still signed out
 
 
 def test_login_sets_a_strict_http_only_cookie_and_opens_the_queue(

@@ -47,3 +47,41 @@ def served_version(engine: Engine, name: str, adapter_dir: Path) -> int:
 
     manifest = AdapterManifest.load(adapter_dir)
     return add_version(engine, name, adapter_path=str(adapter_dir), base_model=manifest.base_model)
+
+
+def hold_for_review(engine: Engine, settings: Settings, version_id: int,
+                    summaries: dict[int, tuple[str, list[dict[str, str]]]]) -> None:
+    """Store generated summaries that wait in needs_review: {article id: (text, findings)}.
+
+    Each is recorded as made from its article as it is now (content hash, updated_at).
+    """
+    from sqlalchemy import select
+
+    from newsum.db.models import SummaryStatus, articles_table
+    from newsum.db.queries import SummaryRecord, content_hash, upsert_summary
+
+    table = articles_table(settings.articles)
+    with transaction(engine) as session:
+        articles = {
+            row.id: row for row in session.execute(
+                select(table.c.id, table.c.title, table.c.body, table.c.updated_at)
+                .where(table.c.id.in_(list(summaries)))
+            )
+        }
+        for article_id, (text, findings) in summaries.items():
+            article = articles[article_id]
+            upsert_summary(session, SummaryRecord(
+                article_id=article_id, model_version_id=version_id,
+                status=SummaryStatus.NEEDS_REVIEW, text=text, findings=findings,
+                content_hash=content_hash(article.title, article.body),
+                article_updated_at=article.updated_at,
+            ))
+
+
+def add_editor_account(engine: Engine, name: str, password: str) -> int:
+    """An active editor account (what `newsum editors add` makes); returns its id."""
+    from newsum.api.logins import hash_password
+    from newsum.db.editors import add_editor
+
+    with transaction(engine) as session:
+        return add_editor(session, name, hash_password(password)).id

@@ -40,12 +40,13 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    settings: Settings, *args: str, timeout: float = 180
+    settings: Settings, *args: str, timeout: float = 180, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m newsum ARGS`` to completion."""
+    """Run ``python -m newsum ARGS`` to completion (``input`` on its standard input)."""
     return subprocess.run(
         [sys.executable, "-m", "newsum", *args], env=process_env(settings), cwd=REPO,
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
     )
 
 

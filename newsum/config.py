@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from newsum.errors import SettingsInvalid, validation_problems
 
 DEFAULT_CONFIG_FILE = "newsum.toml"
+MIN_SECRET_KEY_LENGTH = 32
 
 # How a base model is held in memory: 4-bit NormalFloat, or bf16/fp32 weights.
 Precision = Literal["nf4", "bf16", "fp32"]
@@ -179,6 +180,27 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Log level of every newsum process.")
     flower_host: str = Field("127.0.0.1", description="Address Flower binds.")
 
+    # --- review page -----------------------------------------------------------------
+    review_secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs editors' session cookies on /review (at least 32"
+        " characters); without it the API serves no review page.",
+    )
+    review_secure_cookie: bool = Field(
+        True,
+        description="Send the review session cookie over HTTPS only; false for plain-HTTP"
+        " local use.",
+    )
+    review_session_hours: float = Field(
+        12.0, gt=0, description="An editor's login lasts this many hours."
+    )
+    review_login_delay_s: float = Field(
+        0.75,
+        ge=0,
+        description="Minimum seconds every login attempt takes (slows password guessing; a"
+        " failure takes as long for an unknown name as for a wrong password).",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -193,6 +215,18 @@ class Settings(BaseSettings):
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    @field_validator("review_secret_key")
+    @classmethod
+    def _long_secret_key(cls, key: SecretStr | None) -> SecretStr | None:
+        """A short session key can be guessed offline from one cookie: refuse it."""
+        if key is not None and len(key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"must hold at least {MIN_SECRET_KEY_LENGTH} characters: set"
+                " NEWSUM_REVIEW_SECRET_KEY to a long random string"
+                " (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return key
 
     @model_validator(mode="after")
     def _limits_in_order(self) -> Settings:

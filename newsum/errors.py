@@ -76,6 +76,30 @@ class ApiMisconfigured(NewsumError):
     """The HTTP API or Flower cannot start safely with the current settings."""
 
 
+class UnknownEditor(NewsumError):
+    """An editor name with no active account (`newsum editors list` shows them)."""
+
+
+class EditorExists(NewsumError):
+    """An editor account of that name exists already."""
+
+
+class EditorNameInvalid(NewsumError, ValueError):
+    """An editor name newsum does not accept."""
+
+
+class SummaryNotFound(NewsumError):
+    """No summary row for that article and model version."""
+
+
+class ReviewInvalid(NewsumError, ValueError):
+    """A review action that cannot be applied as asked (no text for an edit...)."""
+
+
+class ReviewConflict(NewsumError):
+    """A review action that does not apply to the summary as it stands now."""
+
+
 class ConfigInvalid(NewsumError):
     """A training configuration with an impossible value; the message names the fix."""
 

@@ -1,9 +1,12 @@
-"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics.
+"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics;
+the review API (:mod:`newsum.api.review_api`) and the editors' page at ``/review``
+(:mod:`newsum.api.review_page`, signed in with editors' own accounts) ride along.
 
-Every route but ``/healthz`` needs the shared secret (see :mod:`newsum.api.auth`);
-without one configured the app refuses to be built. An article id the CMS's table does not
-hold is answered 404 at once, instead of being queued only to end ``skipped`` (an article
-deleted after that check still ends ``skipped: unknown article id`` through the worker).
+Every route but ``/healthz`` and the review page needs the shared secret (see
+:mod:`newsum.api.auth`); without one configured the app refuses to be built. An article
+id the CMS's table does not hold is answered 404 at once, instead of being queued only to
+end ``skipped`` (an article deleted after that check still ends ``skipped: unknown article
+id`` through the worker).
 Routes are plain ``def``: they do blocking database and broker I/O, which FastAPI runs in
 its thread pool; the broker client fails within seconds when Redis is down, giving 503.
 """
@@ -13,22 +16,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from newsum import __version__
 from newsum.api.auth import RequestAuthenticator, redis_client, seen_signatures_for
 from newsum.api.guard import MAX_BODY_BYTES, RequestGuard
 from newsum.api.metrics import NewsumCollector, metrics_registry, render
+from newsum.api.review_api import router as review_router
+from newsum.api.review_page import PREFIX as REVIEW_PREFIX
+from newsum.api.review_page import review_app
+from newsum.api.state import ApiState, State
 from newsum.config import Settings, is_redis_url
 from newsum.db.articles import MAX_ARTICLE_ID
 from newsum.db.engine import check_connection, make_engine, session_factory
@@ -40,6 +46,10 @@ from newsum.errors import (
     DatabaseUnavailable,
     NewsumError,
     NoActiveModelVersion,
+    ReviewConflict,
+    ReviewInvalid,
+    SummaryNotFound,
+    UnknownEditor,
     UnknownModelVersion,
 )
 from newsum.queue.enqueue import enqueue
@@ -82,14 +92,21 @@ class FindingView(BaseModel):
 class SummaryView(BaseModel):
     """One article's summary by one model version, and where it stands.
 
-    The CMS shows readers ``text`` only when ``publishable`` is true (status ``done``): a
-    ``needs_review`` summary did not pass the faithfulness check and waits for an editor.
+    The CMS shows readers ``text`` only when ``publishable`` is true (status ``done``,
+    ``approved`` or ``edited``): a ``needs_review`` summary did not pass the faithfulness
+    check and waits for an editor; ``approved`` is that text passed by an editor as
+    written, ``edited`` the editor's own text (its ``findings`` are the check's on it,
+    kept for the record); ``rejected`` means no summary from this version.
     """
 
     article_id: int
     model_version: str
-    status: str = Field(description="queued, done, needs_review, failed or skipped.")
-    publishable: bool = Field(description="True only for a summary readers may see (done).")
+    status: str = Field(
+        description="queued, done, needs_review, approved, edited, rejected, failed or skipped."
+    )
+    publishable: bool = Field(
+        description="True only for a summary readers may see (done, approved, edited)."
+    )
     text: str | None
     findings: list[FindingView] = Field(
         description="Why a summary needs review: what its article does not support."
@@ -97,16 +114,6 @@ class SummaryView(BaseModel):
     reason: str | None = Field(description="Why it failed or was skipped.")
     in_queue: bool = Field(description="True while the id waits in the queue or is in flight.")
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class ApiState:
-    """What the routes share: settings, the database, the CMS's article table."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    articles: Table
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -127,18 +134,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.newsum = state
     app.state.metrics = metrics_registry(NewsumCollector(settings, engine))
     app.add_middleware(
-        RequestGuard, authenticator=authenticator, max_body_bytes=MAX_BODY_BYTES
+        RequestGuard, authenticator=authenticator, max_body_bytes=MAX_BODY_BYTES,
+        session_prefixes=(REVIEW_PREFIX,),
     )
     app.include_router(router)
+    app.include_router(review_router)
+    app.mount(REVIEW_PREFIX, review_app(state))
     _add_error_handlers(app)
     return app
 
 
-def _state(request: Request) -> ApiState:
-    return request.app.state.newsum
-
-
-State = Annotated[ApiState, Depends(_state)]
 router = APIRouter()
 
 
@@ -290,6 +295,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(NoActiveModelVersion, handler(409))
     app.add_exception_handler(UnknownModelVersion, handler(404))
+    app.add_exception_handler(UnknownEditor, handler(403))
+    app.add_exception_handler(SummaryNotFound, handler(404))
+    app.add_exception_handler(ReviewConflict, handler(409))
+    app.add_exception_handler(ReviewInvalid, handler(422))
     app.add_exception_handler(
         BrokerUnavailable,
         handler(503, "the queue broker is unreachable; nothing was queued, retry later", True),

@@ -1,22 +1,111 @@
-"""``newsum api`` and ``newsum flower``: the two servers that face people and the CMS.
+"""``newsum api`` and ``newsum flower``: the two servers that face people and the CMS, and
+``newsum editors``: the accounts that sign in to the review page.
 
-Neither is ever served without authentication: the API refuses to start without
-``NEWSUM_API_TOKEN`` and Flower without ``NEWSUM_FLOWER_PASSWORD``.
+Neither server is ever served without authentication: the API refuses to start without
+``NEWSUM_API_TOKEN`` and Flower without ``NEWSUM_FLOWER_PASSWORD``; the review page is off
+without ``NEWSUM_REVIEW_SECRET_KEY``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from newsum.cli_params import settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+editors_app = typer.Typer(help="Editor accounts for the review page.", no_args_is_help=True)
+
+
+def _read_password() -> str:
+    """Prompted twice on a terminal; the first line of standard input otherwise (scripts)."""
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@editors_app.command("add")
+def editors_add(
+    name: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -).")],
+) -> None:
+    """Create an editor; the password is prompted (or read from standard input)."""
+    from newsum.api.logins import hash_password
+    from newsum.db.editors import add_editor, check_editor_name
+
+    check_editor_name(name)
+    password_hash = hash_password(_read_password())
+    with _transaction() as session:
+        add_editor(session, name, password_hash)
+    typer.echo(f"editor {name} added")
+
+
+@editors_app.command("password")
+def editors_password(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Set a new password for an editor (prompted, or read from standard input)."""
+    from newsum.api.logins import hash_password
+    from newsum.db.editors import set_editor_password
+
+    password_hash = hash_password(_read_password())
+    with _transaction() as session:
+        set_editor_password(session, name, password_hash)
+    typer.echo(f"password of {name} changed")
+
+
+@editors_app.command("list")
+def editors_list() -> None:
+    """Every editor account and whether it may sign in."""
+    from newsum.db.editors import list_editors
+
+    with _transaction() as session:
+        for editor in list_editors(session):
+            state = "active" if editor.is_active else "disabled"
+            typer.echo(f"{editor.name:<40} {state:<9} since {editor.created_at:%Y-%m-%d}")
+
+
+@editors_app.command("disable")
+def editors_disable(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Stop an editor from signing in (their sessions end; their audit records stay)."""
+    _set_active(name, False)
+
+
+@editors_app.command("enable")
+def editors_enable(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Let a disabled editor sign in again."""
+    _set_active(name, True)
+
+
+def _set_active(name: str, active: bool) -> None:
+    from newsum.db.editors import set_editor_active
+
+    with _transaction() as session:
+        set_editor_active(session, name, active)
+    typer.echo(f"editor {name} {'enabled' if active else 'disabled'}")
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    from newsum.db.engine import check_connection, make_engine, transaction
+
+    engine = make_engine(settings().database_url)
+    check_connection(engine)
+    try:
+        with transaction(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
 
 def register(app: typer.Typer) -> None:
-    """Attach ``newsum api`` and ``newsum flower`` to the root app."""
+    """Attach ``newsum api``, ``newsum flower`` and ``newsum editors`` to the root app."""
+    app.add_typer(editors_app, name="editors")
 
     @app.command("api")
     def api(

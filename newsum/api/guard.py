@@ -2,7 +2,10 @@
 
 It is ASGI middleware rather than a route dependency so that the default is closed: every
 path (the OpenAPI schema and docs included) needs credentials except the few named public,
-and nothing parses a body before its size is bounded and its sender authenticated.
+and nothing parses a body before its size is bounded and its sender authenticated. The
+one exception is the editors' review page (``/review`` and below), which people reach
+with a browser and their own accounts: it is passed on to its own cookie sessions, still
+with the body cap.
 """
 
 from __future__ import annotations
@@ -37,11 +40,14 @@ class RequestGuard:
         authenticator: RequestAuthenticator,
         max_body_bytes: int = MAX_BODY_BYTES,
         public_paths: Iterable[str] = ("/healthz",),
+        session_prefixes: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.max_body_bytes = max_body_bytes
         self.public_paths = frozenset(public_paths)
+        # A prefix covers itself and what lies below it, never a longer name ("/reviews").
+        self.session_prefixes = tuple(p.rstrip("/") for p in session_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,12 +71,19 @@ class RequestGuard:
             return
         except _ClientGone:
             return
-        if scope["path"] not in self.public_paths:
+        if not self._passes_without_token(scope["path"]):
             refusal = await self._refusal(scope, headers, body)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, _replaying(body, receive), send)
+
+    def _passes_without_token(self, path: str) -> bool:
+        """Public paths, and the paths whose app authenticates people by session."""
+        if path in self.public_paths:
+            return True
+        return any(path == prefix or path.startswith(prefix + "/")
+                   for prefix in self.session_prefixes)
 
     async def _read_body(self, receive: Receive) -> bytes:
         """The whole body; _BodyTooLarge once it passes the cap, _ClientGone on disconnect."""

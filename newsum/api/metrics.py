@@ -98,7 +98,8 @@ class NewsumCollector(Collector):
 def _summary_metrics(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
     summaries = GaugeMetricFamily(
         "newsum_summaries",
-        "Summaries by model version and state (queued, done, needs_review, failed, skipped).",
+        "Summaries by model version and state (queued, done, needs_review, approved, edited,"
+        " rejected, failed, skipped).",
         labels=["model_version", "status"],
     )
     claimed = GaugeMetricFamily(

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -58,7 +59,10 @@ class SummaryStatus(enum.StrEnum):
     check: publishable. ``needs_review`` is a generated summary that did not pass it: it
     keeps its text and findings for an editor and is never published as it stands.
     ``skipped`` is permanent for the current article text (unknown id, empty body);
-    ``failed`` is retried by the next sweep or backfill.
+    ``failed`` is retried by the next sweep or backfill. An editor turns a summary into
+    ``approved`` (its text as written), ``edited`` (the editor's text) or ``rejected``
+    (no summary from this version); approved and edited are publishable and no worker
+    overwrites them unless asked to explicitly (``override_review``).
     """
 
     QUEUED = "queued"
@@ -66,18 +70,31 @@ class SummaryStatus(enum.StrEnum):
     NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
     SKIPPED = "skipped"
+    APPROVED = "approved"
+    EDITED = "edited"
+    REJECTED = "rejected"
 
 
-PUBLISHABLE = frozenset({SummaryStatus.DONE})
+PUBLISHABLE = frozenset({SummaryStatus.DONE, SummaryStatus.APPROVED, SummaryStatus.EDITED})
 """The states whose text the CMS may show readers."""
 
 GENERATED_STATES = frozenset({SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW})
 """A generated summary, published or held for review: one made from the same article text
 by the same version is not generated again unless someone forces it."""
 
-CURRENT_STATES = frozenset({SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.SKIPPED})
+PROTECTED_STATES = frozenset({SummaryStatus.APPROVED, SummaryStatus.EDITED})
+"""An editor's word on a summary: final for its version. Workers, redeliveries, backfills
+(even forced) and the sweeper leave these rows alone unless ``override_review`` is asked."""
+
+REVIEWED_STATES = PROTECTED_STATES | {SummaryStatus.REJECTED}
+"""States only an editor sets."""
+
+CURRENT_STATES = frozenset({
+    SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.SKIPPED, *REVIEWED_STATES
+})
 """States that, made from the article as it is now, need no new generation: a summary
-waiting for an editor is not generated again (greedy decoding would write it again)."""
+waiting for an editor is not generated again (greedy decoding would write it again), nor
+one an editor approved, edited or rejected."""
 
 
 class ModelVersion(Base):
@@ -153,6 +170,68 @@ class ServiceEvent(Base):
     source: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text)
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Editor(Base):
+    """A person who reviews summaries on the review page (``newsum editors add``)."""
+
+    __tablename__ = "newsum_editors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # argon2id, in the PHC string format argon2-cffi writes (parameters and salt included).
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewAction(enum.StrEnum):
+    """What an editor did to a summary."""
+
+    APPROVE = "approve"
+    EDIT = "edit"
+    REJECT = "reject"
+
+
+class ReviewRecord(Base):
+    """One editor action on one summary: the audit trail, and training data for later.
+
+    Append-only: newsum inserts these rows and never updates or deletes them (the ORM
+    refuses to, see ``_refuse_changes``). Texts and findings are copies, so a record
+    keeps what the editor saw and wrote whatever happens to the summary afterwards.
+    """
+
+    __tablename__ = "newsum_review_records"
+    __table_args__ = (
+        Index("ix_newsum_review_records_summary", "article_id", "model_version_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("newsum_editors.id"))
+    article_id: Mapped[int] = mapped_column(BigInteger)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("newsum_model_versions.id"))
+    action: Mapped[ReviewAction] = mapped_column(
+        Enum(ReviewAction, name="newsum_review_action", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    status_before: Mapped[str] = mapped_column(String(16))
+    status_after: Mapped[str] = mapped_column(String(16))
+    text_before: Mapped[str | None] = mapped_column(Text)
+    text_after: Mapped[str | None] = mapped_column(Text)
+    # The check's findings on the text before (what the worker stored) and after the action.
+    findings_before: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    findings_after: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    regenerate: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    editor: Mapped[Editor] = relationship()
+
+
+@event.listens_for(ReviewRecord, "before_update")
+@event.listens_for(ReviewRecord, "before_delete")
+def _refuse_changes(_mapper: Any, _connection: Any, record: ReviewRecord) -> None:
+    raise PermissionError(f"review record {record.id} is append-only")
 
 
 def articles_table(source: ArticleSource, metadata: MetaData | None = None) -> Table:

@@ -12,7 +12,14 @@ from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from newsum.db.models import CURRENT_STATES, ModelVersion, Summary, SummaryStatus, utcnow
+from newsum.db.models import (
+    CURRENT_STATES,
+    PROTECTED_STATES,
+    ModelVersion,
+    Summary,
+    SummaryStatus,
+    utcnow,
+)
 
 
 def content_hash(title: str | None, body: str | None) -> str:
@@ -57,6 +64,8 @@ class SummaryRecord:
     input_tokens: int | None = None
     output_tokens: int | None = None
     latency_ms: float | None = None
+    # Set only when someone asked explicitly: the record may replace an editor's work.
+    override_review: bool = False
 
 
 def fetch_articles(
@@ -87,6 +96,7 @@ def stream_unsummarized_ids(
     section: str | None = None,
     date_field: Literal["published_at", "updated_at"] = "published_at",
     include_current: bool = False,
+    override_review: bool = False,
     page_size: int = 1000,
 ) -> Iterator[int]:
     """Yield, in id order, ids of articles lacking a current summary for a model version.
@@ -95,11 +105,13 @@ def stream_unsummarized_ids(
     review, skipped) and was made from the article as last updated. Pages are fetched by
     keyset (``id > last``), each in its own short transaction, so memory stays constant and
     no long transaction holds the table. ``include_current`` yields every matching article
-    (a forced re-run).
+    (a forced re-run) except those whose summary an editor approved or edited: those are
+    never yielded unless ``override_review`` (then with the usual rules of currency).
     """
     conditions = _unsummarized_conditions(
         articles, model_version_id, since=since, until=until, section=section,
         date_field=date_field, include_current=include_current,
+        override_review=override_review,
     )
     last_id: int | None = None
     while True:
@@ -124,11 +136,13 @@ def count_unsummarized_ids(
     section: str | None = None,
     date_field: Literal["published_at", "updated_at"] = "published_at",
     include_current: bool = False,
+    override_review: bool = False,
 ) -> int:
     """How many ids :func:`stream_unsummarized_ids` would yield with the same filters."""
     conditions = _unsummarized_conditions(
         articles, model_version_id, since=since, until=until, section=section,
         date_field=date_field, include_current=include_current,
+        override_review=override_review,
     )
     with engine.connect() as connection:
         return int(
@@ -146,21 +160,35 @@ def _unsummarized_conditions(
     section: str | None,
     date_field: Literal["published_at", "updated_at"],
     include_current: bool,
+    override_review: bool,
 ) -> list[Any]:
-    """The WHERE clauses shared by the stream and the count of unsummarised articles."""
+    """The WHERE clauses shared by the stream and the count of unsummarised articles.
+
+    A protected row (approved, edited) is left out whatever its age: the worker would not
+    touch it, so queuing it would only churn (an article edited after its approval keeps
+    the approved summary until someone overrides).
+    """
     summary = Summary.__table__
-    current = and_(
+    this_summary = and_(
         summary.c.article_id == articles.c.id,
         summary.c.model_version_id == model_version_id,
+    )
+    current = and_(
+        this_summary,
         summary.c.status.in_([state.value for state in CURRENT_STATES]),
         or_(
             articles.c.updated_at.is_(None),
             summary.c.article_updated_at >= articles.c.updated_at,
         ),
     )
+    protected = and_(
+        this_summary, summary.c.status.in_([state.value for state in PROTECTED_STATES])
+    )
     conditions: list[Any] = []
     if not include_current:
         conditions.append(~select(summary.c.id).where(current).exists())
+    if not override_review:
+        conditions.append(~select(summary.c.id).where(protected).exists())
     date_column = articles.c[date_field]
     if since is not None:
         conditions.append(date_column >= since)
@@ -184,15 +212,42 @@ def _insert(session: Session) -> Any:
 _CONFLICT_KEYS = ["article_id", "model_version_id"]
 
 
-def upsert_summary(session: Session, record: SummaryRecord) -> None:
+def upsert_summary(session: Session, record: SummaryRecord) -> bool:
     """Write the final state of one (article, model version); one row whatever the retries.
 
     A failure keeps the text of an earlier generated summary (nothing is lost); any
-    final state clears the queue claim.
+    final state clears the queue claim. A row an editor approved or edited is not
+    overwritten unless ``record.override_review``: the refusal is part of the statement
+    (ON CONFLICT ... DO UPDATE ... WHERE), so an editor acting while a batch generates
+    still wins. Returns whether the record was written (False: refused, claim cleared).
     """
+    table = Summary.__table__
     insert = _insert(session)
     now = utcnow()
-    values: dict[str, Any] = {
+    statement = insert(table).values(_row_values(record, now))
+    update = _conflict_update(statement.excluded, record, now)
+    protected = [state.value for state in PROTECTED_STATES]
+    written = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=_CONFLICT_KEYS,
+            set_=update,
+            where=None if record.override_review else table.c.status.not_in(protected),
+        ).returning(table.c.id)
+    ).first()
+    if written is None:
+        # The editor's row stays as it is; only the queue claim of this message ends.
+        session.execute(
+            table.update()
+            .where(table.c.article_id == record.article_id,
+                   table.c.model_version_id == record.model_version_id)
+            .values(queued_at=None)
+        )
+    return written is not None
+
+
+def _row_values(record: SummaryRecord, now: datetime) -> dict[str, Any]:
+    """The row a record inserts when the (article, version) has none yet."""
+    return {
         "article_id": record.article_id,
         "model_version_id": record.model_version_id,
         "status": record.status.value,
@@ -209,9 +264,11 @@ def upsert_summary(session: Session, record: SummaryRecord) -> None:
         "created_at": now,
         "updated_at": now,
     }
-    statement = insert(Summary.__table__).values(values)
-    excluded = statement.excluded
-    update = {
+
+
+def _conflict_update(excluded: Any, record: SummaryRecord, now: datetime) -> dict[str, Any]:
+    """What a record changes in an existing row."""
+    update: dict[str, Any] = {
         "status": excluded.status,
         "reason": excluded.reason,
         "attempts": Summary.__table__.c.attempts + 1,
@@ -226,7 +283,7 @@ def upsert_summary(session: Session, record: SummaryRecord) -> None:
         # Skipped is tied to the article text it judged (empty body...): remember which.
         update["content_hash"] = excluded.content_hash
         update["article_updated_at"] = excluded.article_updated_at
-    session.execute(statement.on_conflict_do_update(index_elements=_CONFLICT_KEYS, set_=update))
+    return update
 
 
 def record_failure(

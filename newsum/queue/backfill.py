@@ -3,6 +3,7 @@
 Ids stream from the database by keyset pages (``stream_unsummarized_ids``) and go to the
 queue in chunks; while the queue is deeper than ``queue_high_water`` the backfill waits,
 so a million-article archive never sits in Redis at once. Articles with a current summary
+(and, even with ``force``, those an editor approved or edited, unless ``override_review``)
 are not streamed at all and ids already queued are not queued twice, so a stopped
 backfill is finished by running it again.
 """
@@ -35,6 +36,7 @@ class BackfillOptions:
     limit: int | None = None
     model_version: str | None = None
     force: bool = False
+    override_review: bool = False
     dry_run: bool = False
 
 
@@ -64,17 +66,17 @@ def _ids(settings: Settings, options: BackfillOptions, version_id: int) -> Itera
     ids = stream_unsummarized_ids(
         engine, articles_table(settings.articles), version_id,
         since=options.since, until=options.until, section=options.section,
-        include_current=options.force,
+        include_current=options.force, override_review=options.override_review,
     )
     return islice(ids, options.limit)
 
 
 def _count(settings: Settings, options: BackfillOptions, version_id: int, *,
-           include_current: bool) -> int:
+           include_current: bool, override_review: bool) -> int:
     return count_unsummarized_ids(
         engine_for(settings.database_url), articles_table(settings.articles), version_id,
         since=options.since, until=options.until, section=options.section,
-        include_current=include_current,
+        include_current=include_current, override_review=override_review,
     )
 
 
@@ -106,8 +108,9 @@ def run_backfill(
     """
     engine = engine_for(settings.database_url)
     version_id = resolve_model_version_id(engine, options.model_version)
-    matched = _count(settings, options, version_id, include_current=True)
-    todo = _count(settings, options, version_id, include_current=options.force)
+    matched = _count(settings, options, version_id, include_current=True, override_review=True)
+    todo = _count(settings, options, version_id, include_current=options.force,
+                  override_review=options.override_review)
     total = min(todo, options.limit) if options.limit is not None else todo
     report = BackfillReport(matched=matched, dry_run=options.dry_run)
     report.skipped = matched - todo
@@ -121,7 +124,7 @@ def run_backfill(
                 report.paused_s += wait_below_high_water(settings, poll_s, bar)
                 result = enqueue(
                     chunk, settings=settings, model_version=version_id,
-                    force=options.force,
+                    force=options.force, override_review=options.override_review,
                 )
                 report.queued += len(result.queued)
                 report.already_queued += len(result.already_queued)

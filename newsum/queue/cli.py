@@ -9,6 +9,11 @@ import typer
 
 from newsum.cli_params import settings
 
+OVERRIDE_HELP = (
+    "Let workers replace summaries an editor approved or edited (never done otherwise,"
+    " not even with --force)."
+)
+
 
 def enqueue_command(
     article_ids: Annotated[list[str], typer.Argument(help="Article ids to summarise.")],
@@ -16,13 +21,15 @@ def enqueue_command(
         str | None, typer.Option(help="Model version name (default: the active one).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Summarise even if already current.")] = False,
+    override_review: Annotated[bool, typer.Option(help=OVERRIDE_HELP)] = False,
 ) -> None:
     """Queue articles for summarisation (an id already queued is not queued twice)."""
     from newsum.db.articles import parse_article_ids
     from newsum.queue.enqueue import enqueue
 
     ids = parse_article_ids(article_ids)
-    result = enqueue(ids, settings=settings(), model_version=model_version, force=force)
+    result = enqueue(ids, settings=settings(), model_version=model_version, force=force,
+                     override_review=override_review)
     typer.echo(f"queued {len(result.queued)}, already queued {len(result.already_queued)}")
 
 
@@ -41,6 +48,7 @@ def backfill_command(
     force: Annotated[
         bool, typer.Option(help="Re-summarise articles that already have a current summary.")
     ] = False,
+    override_review: Annotated[bool, typer.Option(help=OVERRIDE_HELP)] = False,
     dry_run: Annotated[bool, typer.Option(help="Count what would be queued; queue nothing.")] = (
         False
     ),
@@ -50,7 +58,7 @@ def backfill_command(
 
     options = BackfillOptions(
         since=since, until=until, section=section, limit=limit, model_version=model_version,
-        force=force, dry_run=dry_run,
+        force=force, override_review=override_review, dry_run=dry_run,
     )
     report = run_backfill(settings(), options, progress=True)
     typer.echo(report.summary_line())

@@ -102,9 +102,12 @@ def broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavaila
 
 def send_summarize(
     celery: Celery, settings: Settings, article_ids: list[int], model_version_id: int,
-    force: bool,
+    force: bool, override_review: bool = False,
 ) -> None:
     """Publish one ``newsum.summarize`` message per id over a single connection."""
+    # The override travels only when asked: a worker of the previous release refuses a
+    # payload with a key it does not know, so rolling upgrades keep working.
+    extra = {"override_review": True} if override_review else {}
     with celery.producer_or_acquire() as producer:
         for article_id in article_ids:
             celery.send_task(
@@ -113,6 +116,7 @@ def send_summarize(
                     "article_id": article_id,
                     "model_version_id": model_version_id,
                     "force": force,
+                    **extra,
                 },
                 queue=settings.queue_name,
                 producer=producer,
@@ -127,8 +131,12 @@ def enqueue(
     settings: Settings,
     model_version: str | int | None = None,
     force: bool = False,
+    override_review: bool = False,
 ) -> EnqueueResult:
     """Queue each id for summarisation by ``model_version`` (name or id; default: active).
+
+    ``force`` summarises again what is current; only ``override_review`` lets a worker
+    replace a summary an editor approved or edited.
 
     Ids are claimed and sent in chunks of ``settings.enqueue_chunk_size``, so an
     iterator of any length runs in constant memory apart from the returned lists.
@@ -147,7 +155,7 @@ def enqueue(
             claimed = set(claim_for_queue(session, ids, version_id, stale_after=stale_after))
         to_send = [article_id for article_id in dict.fromkeys(ids) if article_id in claimed]
         try:
-            send_summarize(celery, settings, to_send, version_id, force)
+            send_summarize(celery, settings, to_send, version_id, force, override_review)
         except BaseException as exc:
             # Whatever stopped the send, ids that never reached the queue must not stay
             # claimed, or every later enqueue would take them for queued.

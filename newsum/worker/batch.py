@@ -2,8 +2,9 @@
 
 Celery-free, so that the benchmark and the tests can run a batch directly. For each
 model version named in the batch: the articles are read in one query; an unknown id or an
-empty text is recorded as ``skipped`` with its reason; an article that already has a
-``done`` summary of the same text by the same version is left as it is (unless forced);
+empty text is recorded as ``skipped`` with its reason; a summary an editor approved or
+edited is left as it is (unless the message says ``override_review``); an article that
+already has a summary of the same text by the same version is left as it is (unless forced);
 the rest is generated in one :func:`~newsum.modeling.generation.summarize_batch` call
 (which groups similar lengths itself) and each result is upserted, a failure as that
 article's ``failed`` row.
@@ -11,6 +12,7 @@ article's ``failed`` row.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +25,12 @@ from sqlalchemy import Engine, Table, select
 from newsum.config import FaithfulnessPolicy, Settings
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind, record_event
-from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus
+from newsum.db.models import (
+    GENERATED_STATES,
+    PROTECTED_STATES,
+    Summary,
+    SummaryStatus,
+)
 from newsum.db.queries import (
     ArticleRow,
     SummaryRecord,
@@ -67,6 +74,12 @@ class SummarizeMessage(BaseModel):
     article_id: StrictInt = Field(gt=0)
     model_version_id: StrictInt = Field(gt=0)
     force: StrictBool = False
+    # Explicit only (`--override-review`): may replace a summary an editor approved or edited.
+    override_review: StrictBool = False
+
+
+# A summary of the same text in one of these states is not generated again unless forced.
+SETTLED_STATES = GENERATED_STATES | {SummaryStatus.REJECTED}
 
 
 def parse_request(kwargs: Any) -> SummarizeMessage:
@@ -134,38 +147,56 @@ class _Plan:
     records: list[SummaryRecord] = field(default_factory=list)
     current: list[int] = field(default_factory=list)
     generate: list[ArticleRow] = field(default_factory=list)
+    override_review: set[int] = field(default_factory=set)
 
 
 def _plan(
     group: Sequence[SummarizeMessage], version: ServedVersion, engine: Engine, articles: Table
 ) -> _Plan:
-    """Sort a version's requests into skipped, already current and to generate."""
+    """Sort a version's requests into skipped, already current and to generate.
+
+    An editor's approved or edited summary is current whatever the message says, unless
+    the message asks for ``override_review``.
+    """
     forced = {r.article_id for r in group if r.force}
+    overriding = {r.article_id for r in group if r.override_review}
     ids = list(dict.fromkeys(r.article_id for r in group))
     table = Summary.__table__
     with transaction(engine) as session:
         found = fetch_articles(session, articles, ids)
-        done_hashes = dict(
-            session.execute(
-                select(table.c.article_id, table.c.content_hash).where(
-                    table.c.model_version_id == version.id,
-                    table.c.article_id.in_(ids),
-                    table.c.status.in_([state.value for state in GENERATED_STATES]),
+        rows = {
+            article_id: (SummaryStatus(status), content_hash)
+            for article_id, status, content_hash in session.execute(
+                select(table.c.article_id, table.c.status, table.c.content_hash).where(
+                    table.c.model_version_id == version.id, table.c.article_id.in_(ids)
                 )
-            ).all()
-        )
-    plan = _Plan()
+            )
+        }
+    plan = _Plan(override_review=overriding)
     for article_id in ids:
         article = found.get(article_id)
-        if article is None:
+        status, summarised_hash = rows.get(article_id, (None, None))
+        protected = status in PROTECTED_STATES
+        settled = status in SETTLED_STATES or (protected and article_id in overriding)
+        if protected and article_id not in overriding:
+            plan.current.append(article_id)
+        elif article is None:
             plan.records.append(_skipped(article_id, version.id, UNKNOWN_ARTICLE, None))
         elif not (article.body or "").strip():
             plan.records.append(_skipped(article_id, version.id, EMPTY_TEXT, article))
-        elif article_id not in forced and done_hashes.get(article_id) == article.content_hash:
+        elif article_id not in forced and settled and summarised_hash == article.content_hash:
             plan.current.append(article_id)
         else:
             plan.generate.append(article)
+    plan.records = [_overriding(record, plan) for record in plan.records]
     return plan
+
+
+def _overriding(record: SummaryRecord, plan: _Plan) -> SummaryRecord:
+    """``record``, allowed to replace an editor's work when its message asked for it."""
+    if record.article_id in plan.override_review:
+        return dataclasses.replace(record, override_review=True)
+    return record
 
 
 def _skipped(
@@ -268,17 +299,24 @@ def _summarize_version(
     if plan.generate:
         results, checker = _generate_for_plan(plan, version, runtime, settings, engine)
         records += [
-            _result_record(article, version.id, result, checker, settings.faithfulness_policy)
+            _overriding(
+                _result_record(article, version.id, result, checker,
+                               settings.faithfulness_policy),
+                plan,
+            )
             for article, result in zip(plan.generate, results, strict=True)
         ]
     with transaction(engine) as session:
-        for record in records:
-            upsert_summary(session, record)
+        # A row an editor reviewed since the plan was made refuses the write.
+        refused = {r.article_id for r in records if not upsert_summary(session, r)}
         if plan.current:
-            # Already summarised from this very text: keep the row, drop the queue claim.
+            # Already summarised from this very text, or settled by an editor: keep the
+            # row, drop the queue claim.
             release_claims(session, plan.current, version.id)
-    outcome = BatchOutcome(current=len(plan.current))
+    outcome = BatchOutcome(current=len(plan.current) + len(refused))
     for record in records:
+        if record.article_id in refused:
+            continue
         if record.status is SummaryStatus.DONE:
             outcome.done += 1
         elif record.status is SummaryStatus.NEEDS_REVIEW:

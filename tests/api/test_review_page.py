@@ -1,0 +1,191 @@
+"""The review page over plain HTTP: sign-in, sessions, CSRF, and what the guard lets in."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine, select
+
+from harness.api import TOKEN, bearer
+from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
+from newsum.api.app import create_app
+from newsum.config import Settings
+from newsum.db.engine import transaction
+from newsum.db.models import ReviewRecord, Summary
+
+SECRET_KEY = "review-session-key-for-tests-0123456789abcdef"
+PASSWORD = "ana-has-a-long-password"
+DELAY_S = 0.3
+ARTICLES = [
+    {"id": 21, "title": "Harbour <b>fire</b>", "language": "en",
+     "body": "A warehouse fire at the harbour was put out <script>alert(1)</script> by noon."},
+    {"id": 22, "title": "Tram line opens", "language": "en",
+     "body": "The new tram line to the airport opened on Sunday with free rides."},
+]
+HELD = {
+    21: ("A fire in Porto was put out by 3 pm.",
+         [{"kind": "unsupported_name", "value": "Porto"},
+          {"kind": "unsupported_number", "value": "3 pm"}]),
+    22: ("The tram line opened on Sunday.", []),
+}
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def page_settings(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update={
+        "api_token": SecretStr(TOKEN), "review_secret_key": SecretStr(SECRET_KEY),
+        "review_secure_cookie": False, "review_login_delay_s": DELAY_S, **changes,
+    })
+
+
+@pytest.fixture
+def newsroom(worker_settings: Settings, engine: Engine) -> Settings:
+    version_id = add_version(engine, "v1")
+    insert_articles(engine, worker_settings, ARTICLES)
+    hold_for_review(engine, worker_settings, version_id, HELD)
+    add_editor_account(engine, "ana", PASSWORD)
+    return worker_settings
+
+
+@pytest.fixture
+def client(newsroom: Settings) -> Iterator[TestClient]:
+    app = create_app(page_settings(newsroom))
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf(client: TestClient, path: str = "/review/login") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = CSRF.search(page.text)
+    assert match is not None, page.text
+    return match.group(1)
+
+
+def sign_in(client: TestClient, name: str = "ana", password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf(client)
+    return client.post("/review/login",
+                       data={"name": name, "password": password, "csrf_token": token})
+
+
+def summary_row(engine: Engine, article_id: int) -> Summary:
+    with transaction(engine) as session:
+        return session.scalars(select(Summary).where(Summary.article_id == article_id)).one()
+
+
+def test_without_a_session_every_review_path_leads_to_the_login(
+    client: TestClient, engine: Engine
+) -> None:
+    assert client.get("/review").status_code in (307, 308)
+    for path in ("/review/", "/review/?id=1"):
+        answer = client.get(path)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/review/login")
+    post = client.post("/review/summaries/1/approve", data={"csrf_token": "x"})
+    assert post.status_code in (303, 403)
+    assert summary_row(engine, 21).status == "needs_review"
+
+
+def test_a_failed_login_is_slow_and_the_same_for_an_unknown_name_and_a_wrong_password(
+    client: TestClient,
+) -> None:
+    answers = []
+    for name, password in (("nobody", PASSWORD), ("ana", "a-wrong-password"),
+                           ("bad name!", "x")):
+        started = time.monotonic()
+        answer = sign_in(client, name, password)
+        took = time.monotonic() - started
+        assert took >= DELAY_S, (name, took)
+        answers.append(answer)
+    assert {a.status_code for a in answers} == {401}
+    # Identical apart from the per-page nonce and token, and the name echoed in the form.
+    bodies = {re.sub(r'(nonce|value)="[^"]*"', "", a.text) for a in answers}
+    assert len(bodies) == 1
+    assert "Unknown name or wrong password." in answers[0].text
+    assert client.get("/review/").status_code == 303  # still signed out
+
+
+def test_login_sets_a_strict_http_only_cookie_and_opens_the_queue(
+    client: TestClient,
+) -> None:
+    answer = sign_in(client)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/review/")
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/review" in cookie
+    assert "secure" not in cookie  # review_secure_cookie is off for plain-HTTP tests
+    page = client.get("/review/")
+    assert page.status_code == 200
+    assert "Harbour &lt;b&gt;fire&lt;/b&gt;" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "<mark>Porto</mark>" in page.text and "<mark>3 pm</mark>" in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_the_cookie_is_secure_by_default(newsroom: Settings) -> None:
+    app = create_app(page_settings(newsroom, review_secure_cookie=True))
+    with TestClient(app, follow_redirects=False) as client:
+        cookie = sign_in(client).headers["set-cookie"].lower()
+    assert "; secure" in cookie
+
+
+def test_a_post_without_the_sessions_csrf_token_is_refused(
+    client: TestClient, engine: Engine
+) -> None:
+    sign_in(client)
+    for data in ({}, {"csrf_token": "forged"}):
+        refused = client.post("/review/summaries/1/approve", data=data)
+        assert refused.status_code == 403, refused.text
+    login_without = client.post("/review/login", data={"name": "ana", "password": PASSWORD})
+    assert login_without.status_code == 403
+    assert summary_row(engine, 21).status == "needs_review"
+    with transaction(engine) as session:
+        assert session.scalars(select(ReviewRecord)).all() == []
+
+
+def test_an_approval_on_the_page_is_recorded_under_the_signed_in_editor(
+    client: TestClient, engine: Engine
+) -> None:
+    sign_in(client)
+    row = summary_row(engine, 22)
+    token = csrf(client, f"/review/?id={row.id}")
+    answer = client.post(f"/review/summaries/{row.id}/approve",
+                         data={"csrf_token": token, "expected_text": HELD[22][0]})
+    assert answer.status_code == 303, answer.text
+    assert summary_row(engine, 22).status == "approved"
+    with transaction(engine) as session:
+        record = session.scalars(select(ReviewRecord)).one()
+        assert (record.editor.name, record.action, record.text_after) == (
+            "ana", "approve", HELD[22][0])
+
+
+def test_a_disabled_editor_is_signed_out_at_the_next_request(
+    client: TestClient, engine: Engine
+) -> None:
+    from newsum.db.editors import set_editor_active
+
+    sign_in(client)
+    assert client.get("/review/").status_code == 200
+    with transaction(engine) as session:
+        set_editor_active(session, "ana", False)
+    assert client.get("/review/").status_code == 303
+
+
+def test_without_a_secret_key_the_page_is_off_and_the_api_still_serves(
+    newsroom: Settings,
+) -> None:
+    settings = page_settings(newsroom).model_copy(update={"review_secret_key": None})
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        off = client.get("/review/login")
+        assert off.status_code == 503 and "NEWSUM_REVIEW_SECRET_KEY" in off.text
+        assert client.get("/summaries", headers=bearer()).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/reviews", "/review-api", "/reviewer/x", "/summaries"])
+def test_paths_beside_the_review_page_stay_closed_without_the_token(
+    client: TestClient, path: str
+) -> None:
+    assert client.get(path).status_code == 401

@@ -194,9 +194,6 @@ def load_pairs_from_database(settings: Settings) -> list[Pair]:
     ]
 
 
-# Summaries an editor vouched for: approved as written, or rewritten (edited).
-FEEDBACK_STATES = ("approved", "edited")
-
 
 def load_pairs_from_feedback(settings: Settings, model_version: str | None = None) -> list[Pair]:
     """Editors' approved and edited summaries as training pairs, ``feedback`` marking which.
@@ -206,7 +203,7 @@ def load_pairs_from_feedback(settings: Settings, model_version: str | None = Non
     DataSourceUnavailable when nothing was reviewed yet.
     """
     from newsum.db.engine import check_connection, make_engine
-    from newsum.db.models import ModelVersion, Summary, articles_table
+    from newsum.db.models import PROTECTED_STATES, ModelVersion, Summary, articles_table
 
     engine = make_engine(settings.database_url)
     table = articles_table(settings.articles)
@@ -215,7 +212,9 @@ def load_pairs_from_feedback(settings: Settings, model_version: str | None = Non
         select(table.c.id, table.c.title, table.c.body, table.c.language, summaries.c.text,
                summaries.c.status)
         .join(summaries, summaries.c.article_id == table.c.id)
-        .where(summaries.c.status.in_(FEEDBACK_STATES), summaries.c.text.is_not(None))
+        # Approved as written or rewritten by an editor: the summaries an editor vouched for.
+        .where(summaries.c.status.in_([state.value for state in PROTECTED_STATES]),
+               summaries.c.text.is_not(None))
         .order_by(table.c.id, summaries.c.updated_at)
     )
     if model_version is not None:

@@ -23,6 +23,18 @@ from newsum.trainer.evaluate import evaluate_systems
 from newsum.trainer.sources import ColumnMapping, load_pairs_from_file
 
 
+def demo_adapter(
+    workdir: Path, articles: int = DemoConfig.articles
+) -> tuple[DemoConfig, Path, Path]:
+    """The demo's corpus file and the adapter its recipe trains (cached in ``workdir``)."""
+    config = DemoConfig(workdir=workdir, articles=articles)
+    config.workdir.mkdir(parents=True, exist_ok=True)
+    articles_file = newsroom_articles(config)
+    base_model = str(tiny_foundation_model(config))
+    adapter_dir, _ = fine_tuned_adapter(config, base_model, articles_file, exclude=set())
+    return config, articles_file, adapter_dir
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=Path(".newsum/bench/quality"),
@@ -33,12 +45,8 @@ def main() -> None:
                         help="Test pairs to score at most.")
     args = parser.parse_args()
 
-    config = DemoConfig(workdir=args.workdir, articles=args.articles)
-    config.workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    articles = newsroom_articles(config)
-    base_model = str(tiny_foundation_model(config))
-    adapter_dir, _ = fine_tuned_adapter(config, base_model, articles, exclude=set())
+    config, articles, adapter_dir = demo_adapter(args.workdir, args.articles)
     built = time.perf_counter() - started
 
     # The same deterministic split the adapter was trained with: its test articles only.

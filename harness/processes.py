@@ -20,7 +20,7 @@ from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import Summary, SummaryStatus
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 FINAL = (SummaryStatus.DONE, SummaryStatus.FAILED, SummaryStatus.SKIPPED)
 LOADED = re.compile(r"model loaded pid=(\d+) version=(\S+)")
 

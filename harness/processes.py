@@ -1,5 +1,6 @@
 """Real newsum processes for the tests: a Celery worker (``newsum worker``), celery beat,
-and the CLI, each started as a subprocess against the test's database and Redis prefix."""
+a backfill, and the CLI, each started as a subprocess against the test's database and
+Redis prefix."""
 
 from __future__ import annotations
 
@@ -130,6 +131,22 @@ class WorkerProcess(NewsumProcess):
     def model_loads(self) -> Counter[int]:
         """How many times each process of this worker loaded a model."""
         return Counter(int(pid) for pid, _ in LOADED.findall(self.log()))
+
+
+class BackfillProcess(NewsumProcess):
+    """``newsum backfill`` as an operator runs it, in the background (its progress bar and
+    its one-line report or error go to the log)."""
+
+    def __init__(self, settings: Settings, log_path: Path, *args: str) -> None:
+        super().__init__(settings, log_path, "backfill", *args)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait(self, timeout: float = 600) -> int:
+        """Wait for the backfill to exit; return its exit status."""
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
 
 
 def wait_until_final(

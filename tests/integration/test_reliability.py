@@ -5,7 +5,7 @@ Each fault test proves: every article ends done, each summary written exactly on
 the worker's log. The "during backfill" tests run ``newsum backfill`` as a process that
 stays running while the worker works (it pauses while more than one batch waits) and
 check, just before the fault, that it is still running with only some ids queued. The
-long versions (5,000 articles, repeated kills, a 2,000-article memory run) are in
+long versions (5,000 articles with a worker-memory check, repeated kills) are in
 ``bench/bench_reliability.py``.
 """
 

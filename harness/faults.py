@@ -1,5 +1,6 @@
 """Faults for the reliability tests and bench: a private Redis server that can be
-restarted, dropped PostgreSQL connections, and an exact count of summaries written.
+restarted, dropped PostgreSQL connections, how far a running backfill had got when a
+fault hit it, and an exact count of summaries written.
 
 Never touches the shared servers' state: the Redis server here is one this process
 starts (own port, own directory), and connections are dropped only on a database the
@@ -12,11 +13,14 @@ import socket
 import subprocess
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+from harness.processes import BackfillProcess
 
 # "Duplicate" below means: a (article, model version) whose generated summary (done, or
 # held in needs_review by the faithfulness check) was written more than once. The trigger
@@ -44,6 +48,53 @@ LOST_DEFINITION = (
 )
 
 
+@dataclass(frozen=True)
+class BackfillProgress:
+    """How far a running backfill had got when a fault was injected.
+
+    A backfill returns only once every id is queued, so ``queued < total`` while its
+    process still runs proves the fault hit the backfill mid-run.
+    """
+
+    queued: int
+    total: int
+    running: bool
+
+    @property
+    def mid_run(self) -> bool:
+        return self.running and self.queued < self.total
+
+    def __str__(self) -> str:
+        state = "running" if self.running else "exited"
+        return f"{self.queued}/{self.total} queued, backfill {state}"
+
+
+def backfill_kept_running(batch_size: int) -> dict[str, int]:
+    """Settings that keep a backfill running while the workers work.
+
+    It queues one batch per round trip and pauses while more than one batch waits, so it
+    returns only once the workers have taken all but the last few batches: a few dozen
+    articles behave as the head of an archive far deeper than the high-water mark.
+    """
+    return {"queue_high_water": batch_size, "enqueue_chunk_size": batch_size}
+
+
+def queued_so_far(engine: Engine, version_id: int) -> int:
+    """Ids queued at least once for ``version_id`` (a first claim inserts its summary row)."""
+    with engine.connect() as connection:
+        return int(connection.execute(
+            text("SELECT count(*) FROM newsum_summaries WHERE model_version_id = :v"),
+            {"v": version_id},
+        ).scalar_one())
+
+
+def backfill_progress(backfill: BackfillProcess, engine: Engine, version_id: int,
+                      total: int) -> BackfillProgress:
+    """Take just before a fault: the count first, then the process (see BackfillProgress)."""
+    queued = queued_so_far(engine, version_id)
+    return BackfillProgress(queued, total, backfill.running())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,11 +102,18 @@ def free_port() -> int:
 
 
 class PrivateRedis:
-    """A redis-server of our own (append-only file, fsync always): restartable at will."""
+    """A redis-server of our own, restartable at will.
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    It persists as docker-compose.yml configures production's (``--appendonly yes``,
+    which fsyncs the append-only file once a second); ``appendfsync="always"`` is the
+    stricter setting, for comparison.
+    """
+
+    def __init__(self, directory: Path, port: int | None = None,
+                 appendfsync: str = "everysec") -> None:
         self.directory = directory
         self.port = port or free_port()
+        self.appendfsync = appendfsync
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -66,8 +124,8 @@ class PrivateRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always",
-             "--save", "", "--logfile", str(self.directory / "redis.log")],
+             "--dir", str(self.directory), "--appendonly", "yes",
+             "--appendfsync", self.appendfsync, "--logfile", str(self.directory / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

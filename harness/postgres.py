@@ -17,20 +17,22 @@ POSTGRES_SERVER = os.environ.get(
 )
 
 
-def create_postgres_database() -> str:
-    """Create an empty PostgreSQL database; return its URL."""
+def create_postgres_database(server: str = POSTGRES_SERVER) -> str:
+    """Create an empty PostgreSQL database on ``server`` (a URL of any database there,
+    used only to connect); return the new database's URL."""
     name = f"newsum_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_postgres_database(url: str) -> None:
-    """Drop a database made by create_postgres_database, closing its sessions first."""
+def drop_postgres_database(url: str, server: str = POSTGRES_SERVER) -> None:
+    """Drop a database made by create_postgres_database on ``server``, closing its
+    sessions first."""
     name = make_url(url).database
-    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

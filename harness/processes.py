@@ -1,5 +1,6 @@
 """Real newsum processes for the tests: a Celery worker (``newsum worker``), celery beat,
-and the CLI, each started as a subprocess against the test's database and Redis prefix."""
+a backfill, and the CLI, each started as a subprocess against the test's database and
+Redis prefix."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from newsum.db.engine import transaction
 from newsum.db.models import Summary, SummaryStatus
 
 REPO = Path(__file__).resolve().parents[1]
-FINAL = (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.FAILED,
-         SummaryStatus.SKIPPED)
+# Every state a claimed id can end in (a reviewed summary is final too).
+FINAL = tuple(state for state in SummaryStatus if state is not SummaryStatus.QUEUED)
 LOADED = re.compile(r"model loaded pid=(\d+) version=(\S+)")
 
 
@@ -132,6 +133,22 @@ class WorkerProcess(NewsumProcess):
     def model_loads(self) -> Counter[int]:
         """How many times each process of this worker loaded a model."""
         return Counter(int(pid) for pid, _ in LOADED.findall(self.log()))
+
+
+class BackfillProcess(NewsumProcess):
+    """``newsum backfill`` as an operator runs it, in the background (its progress bar and
+    its one-line report or error go to the log)."""
+
+    def __init__(self, settings: Settings, log_path: Path, *args: str) -> None:
+        super().__init__(settings, log_path, "backfill", *args)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait(self, timeout: float = 600) -> int:
+        """Wait for the backfill to exit; return its exit status."""
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
 
 
 def wait_until_final(

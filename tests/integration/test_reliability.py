@@ -1,9 +1,12 @@
 """Faults during a running backfill and hostile article text, against real services.
 
 Each fault test proves: every article ends done, each summary written exactly once
-(counted by a database trigger, see tests/worker/faults.py), and the fault is visible in
-the worker's log. The long versions (5,000 articles, repeated kills, a 2,000-article
-memory run) are in ``bench/bench_reliability.py``.
+(counted by a database trigger, see harness/faults.py), and the fault is visible in
+the worker's log. The "during backfill" tests run ``newsum backfill`` as a process that
+stays running while the worker works (it pauses while more than one batch waits) and
+check, just before the fault, that it is still running with only some ids queued. The
+long versions (5,000 articles with a worker-memory check, repeated kills) are in
+``bench/bench_reliability.py``.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from sqlalchemy import Engine
 
 from harness.faults import (
     PrivateRedis,
+    backfill_kept_running,
+    backfill_progress,
     install_write_audit,
     lost_and_duplicates,
     terminate_connections,
 )
 from harness.newsroom import add_version, insert_articles, served_version
 from harness.processes import (
+    BackfillProcess,
     WorkerProcess,
     problems_in_status,
     run_cli,
@@ -56,6 +62,15 @@ def fault_settings(settings_for: Callable[..., Settings], url: str, broker: str,
         task_retry_backoff_s=0.5, task_retry_backoff_max_s=2.0,
     )
     return settings_for(url, **{**values, **extra})
+
+
+def mid_backfill_settings(settings_for: Callable[..., Settings], url: str, broker: str,
+                          prefix: str) -> Settings:
+    """Settings under which a backfill of IDS is still running when the first batch is
+    written: batches of 3, and a worker that holds one batch while at most two more wait
+    in the queue, so at most about 12 of the 30 ids are queued by then."""
+    return fault_settings(settings_for, url, broker, prefix, batch_size=3,
+                          worker_prefetch_multiplier=1, **backfill_kept_running(3))
 
 
 def newsroom(settings: Settings, adapter_dir: Path, repeat: int = 40) -> tuple[Engine, int]:
@@ -104,21 +119,33 @@ def test_redis_restarted_during_backfill_every_article_done_exactly_once(
     postgres_url: str, private_redis: PrivateRedis, settings_for: Callable[..., Settings],
     trained_adapter_dir: Path, tmp_path: Path,
 ) -> None:
-    settings = fault_settings(settings_for, postgres_url, private_redis.url, "newsum-rel:")
+    """Redis goes away under a running backfill: the backfill stops with one line (what
+    it queued stays queued), the worker reconnects, and a re-run finishes the rest."""
+    settings = mid_backfill_settings(settings_for, postgres_url, private_redis.url,
+                                     "newsum-rel:")
     engine, version_id = newsroom(settings, trained_adapter_dir)
     worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    backfill = BackfillProcess(settings, tmp_path / "backfill.log")
     try:
         worker.wait_ready()
         worker.wait_for_log(r"model loaded pid=")
-        assert run_backfill(settings, BackfillOptions()).queued == len(IDS)
-        wait_for(lambda: done_count(engine) >= 6, "the first batch is written")
+        backfill.start()
+        wait_for(lambda: done_count(engine) >= 3, "the first batch is written")
+        at_fault = backfill_progress(backfill, engine, version_id, len(IDS))
         private_redis.stop()
         during = run_cli(settings, "status", timeout=60)
         time.sleep(1.0)
         private_redis.start()
+        assert at_fault.mid_run, at_fault
+        # The backfill polls the queue depth every second: it met the outage and stopped.
+        assert backfill.wait(timeout=60) == 1, backfill.log()
+        assert "error: cannot reach the broker" in backfill.log()
+        rerun = run_backfill(settings, BackfillOptions())
+        assert rerun.queued > 0  # what the stopped backfill had not queued yet
         assert_exactly_once(engine, version_id, worker)
         assert worker.process is not None and worker.process.poll() is None
     finally:
+        backfill.stop()
         worker.stop()
         engine.dispose()
     # The outage is in the worker's log (the broker connection was lost and came back)
@@ -132,22 +159,31 @@ def test_postgres_connections_dropped_during_backfill_every_article_done_once_wo
     postgres_url: str, redis_prefix: str, settings_for: Callable[..., Settings],
     trained_adapter_dir: Path, tmp_path: Path,
 ) -> None:
-    settings = fault_settings(settings_for, postgres_url, REDIS_SERVER, redis_prefix)
+    settings = mid_backfill_settings(settings_for, postgres_url, REDIS_SERVER, redis_prefix)
     engine, version_id = newsroom(settings, trained_adapter_dir)
     worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    backfill = BackfillProcess(settings, tmp_path / "backfill.log")
     try:
         worker.wait_ready()
         worker.wait_for_log(r"model loaded pid=")
-        run_backfill(settings, BackfillOptions())
-        wait_for(lambda: done_count(engine) >= 6, "the first batch is written")
+        backfill.start()
+        wait_for(lambda: done_count(engine) >= 3, "the first batch is written")
+        at_fault = backfill_progress(backfill, engine, version_id, len(IDS))
         dropped = 0
         for _ in range(10):  # drop them again and again while batches run
             dropped += terminate_connections(postgres_url)
             time.sleep(0.3)
+        assert at_fault.mid_run, at_fault
         assert dropped > 0
+        if backfill.wait(timeout=240) != 0:
+            # A drop inside one of the backfill's own short transactions stops it (rare:
+            # it spends nearly all its time waiting on the queue); a re-run finishes.
+            assert "OperationalError" in backfill.log(), backfill.log()
+            run_backfill(settings, BackfillOptions())
         assert_exactly_once(engine, version_id, worker)
         assert worker.process is not None and worker.process.poll() is None
     finally:
+        backfill.stop()
         worker.stop()
         engine.dispose()
     # The fault is in the worker's log: its pooled connections were found dead.

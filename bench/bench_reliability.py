@@ -130,7 +130,8 @@ class Run:
     def done(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(text(
-                "SELECT count(*) FROM newsum_summaries WHERE status = 'done'")).scalar_one())
+                "SELECT count(*) FROM newsum_summaries"
+                " WHERE status IN ('done', 'needs_review')")).scalar_one())
 
     def failed_reasons(self) -> dict[str, int]:
         with self.engine.connect() as connection:
@@ -295,7 +296,7 @@ def scenario_load(lab: Lab, pairs: list[tuple[str, str]]) -> list[Row]:
             rows = connection.execute(text(
                 "SELECT extract(epoch FROM updated_at - created_at),"
                 " extract(epoch FROM updated_at) FROM newsum_summaries"
-                " WHERE status = 'done'")).all()
+                " WHERE status IN ('done', 'needs_review')")).all()
         latencies = sorted(float(r[0]) for r in rows)
         elapsed = max(float(r[1]) for r in rows) - started
         q = statistics.quantiles(latencies, n=100)
@@ -361,8 +362,11 @@ class MemorySampler:
 
 
 def articles_summarised(log: str) -> int:
-    """Articles a worker wrote as done, from its batch log lines."""
-    return sum(int(n) for n in re.findall(r"batch messages=\d+ done=(\d+)", log))
+    """Articles a worker generated (done or held for review), from its batch log lines."""
+    return sum(
+        int(done) + int(held)
+        for done, held in re.findall(r"batch messages=\d+ done=(\d+) needs_review=(\d+)", log)
+    )
 
 
 def scenario_kill(lab: Lab, pairs: list[tuple[str, str]]) -> Row:

@@ -107,7 +107,7 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> 
 
     from harness.processes import WorkerProcess
     from newsum.db.engine import make_engine
-    from newsum.db.models import Summary, SummaryStatus
+    from newsum.db.models import GENERATED_STATES, Summary
 
     env = {"OMP_NUM_THREADS": str(threads)}
     worker = WorkerProcess(settings, workdir / "worker.log", env=env).start()
@@ -125,7 +125,7 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> 
             with engine.connect() as connection:
                 done = connection.execute(
                     select(func.count()).select_from(Summary)
-                    .where(Summary.status == SummaryStatus.DONE)
+                    .where(Summary.status.in_(GENERATED_STATES))
                 ).scalar_one()
         elapsed = time.perf_counter() - started
         engine.dispose()

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import GenerationConfig
+from transformers import GenerationConfig, LogitsProcessorList
 
+from newsum.modeling.constraints import SourceWords
 from newsum.modeling.loading import LoadedModel
 from newsum.modeling.prompt import build_prompt_ids
 
@@ -74,6 +75,7 @@ def summarize_batch(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     results: list[GeneratedSummary | Exception | None] = [None] * len(articles)
+    sources = [f"{title or ''}\n{body}" for title, body in articles]
     prompts: dict[int, list[int]] = {}
     manifest = loaded.manifest
     for index, (title, body) in enumerate(articles):
@@ -91,7 +93,10 @@ def summarize_batch(
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         for index, result in zip(
-            chunk, _generate_safely(loaded, config, [prompts[i] for i in chunk], stop_on),
+            chunk,
+            _generate_safely(
+                loaded, config, [(prompts[i], sources[i]) for i in chunk], stop_on
+            ),
             strict=True,
         ):
             results[index] = result
@@ -101,10 +106,11 @@ def summarize_batch(
 def _generate_safely(
     loaded: LoadedModel,
     config: GenerationConfig,
-    prompts: list[list[int]],
+    prompts: list[tuple[list[int], str]],
     stop_on: tuple[type[BaseException], ...],
 ) -> list[GeneratedSummary | Exception]:
-    """Generate for ``prompts``; split on OOM, isolate any other failure per prompt."""
+    """Generate for ``prompts`` (token ids, article text); split on OOM, isolate any other
+    failure per prompt."""
     try:
         return _generate_once(loaded, config, prompts)
     except torch.OutOfMemoryError as exc:
@@ -128,20 +134,28 @@ def _generate_safely(
 
 
 def _generate_once(
-    loaded: LoadedModel, config: GenerationConfig, prompts: list[list[int]]
+    loaded: LoadedModel, config: GenerationConfig, batch: list[tuple[list[int], str]]
 ) -> list[GeneratedSummary | Exception]:
     """One ``generate`` call over left-padded prompts."""
     tokenizer = loaded.tokenizer
+    prompts = [prompt for prompt, _ in batch]
     width = max(len(p) for p in prompts)
     pad = tokenizer.pad_token_id
     input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
     attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
     started = time.perf_counter()
+    processors = LogitsProcessorList()
+    if loaded.manifest.generation.source_words:
+        processors.append(SourceWords(
+            tokenizer, [source for _, source in batch], width,
+            loaded.model.get_output_embeddings().weight.shape[0],
+        ))
     with torch.inference_mode():
         output = loaded.model.generate(
             input_ids=input_ids.to(loaded.device),
             attention_mask=attention_mask.to(loaded.device),
             generation_config=config,
+            logits_processor=processors,
         )
     latency_ms = (time.perf_counter() - started) * 1000
     summaries: list[GeneratedSummary | Exception] = []

@@ -19,7 +19,7 @@ from newsum.errors import ManifestError, validation_problems
 from newsum.modeling.prompt import DEFAULT_TEMPLATE, PromptTemplate
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bumped when a field changes meaning; older readers refuse newer manifests."""
 
 _LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "accelerate")
@@ -48,6 +48,11 @@ class GenerationParams(BaseModel):
     no_repeat_ngram_size: int = Field(0, ge=0, description="0 disables it.")
     max_new_tokens: int | None = Field(
         None, ge=1, description="Most summary tokens; the manifest's max_summary_tokens if unset."
+    )
+    source_words: bool = Field(
+        False,
+        description="Write names, figures and dates only as the article does"
+        " (newsum.modeling.constraints); adapters newsum trains set it.",
     )
 
 

@@ -68,6 +68,11 @@ class TrainConfig:
     batch_size: int = _opt(4, "Pairs per device per forward pass.")
     grad_accumulation: int = _opt(4, "Forward passes per optimizer step.")
     group_by_length: bool = _opt(True, "Batch pairs of similar length (less padding).")
+    source_words: bool = _opt(
+        True,
+        "Decode names, figures and dates only as the article writes them (recorded in the"
+        " manifest, so workers decode the same way).",
+    )
     # --- evaluation and checkpoints ---------------------------------------------------
     eval_steps: int = _opt(100, "Validation loss every N steps; 0 turns it off.")
     save_steps: int = _opt(200, "Checkpoint every N steps.")

@@ -39,7 +39,7 @@ from newsum.modeling.loading import (
     release_memory,
     resolve_device,
 )
-from newsum.modeling.manifest import AdapterManifest
+from newsum.modeling.manifest import AdapterManifest, GenerationParams
 from newsum.modeling.prompt import DEFAULT_TEMPLATE, build_training_example
 from newsum.trainer.config import TrainConfig
 from newsum.trainer.data import SPLITS, Pair, load_split
@@ -344,6 +344,7 @@ def build_manifest(
         prompt=DEFAULT_TEMPLATE,
         max_input_tokens=config.max_input_tokens,
         max_summary_tokens=config.max_summary_tokens,
+        generation=GenerationParams(source_words=config.source_words),
         lora=lora,
         data_fingerprint=data_fingerprint(train_pairs),
     )

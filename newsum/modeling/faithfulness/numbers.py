@@ -45,6 +45,8 @@ _SCALES = {
     "trillion": 10**12, "trilhão": 10**12, "trilhao": 10**12, "trilhões": 10**12,
     "trilhoes": 10**12, "tri": 10**12,
 }  # fmt: skip
+NUMBER_WORDS = (frozenset(_WORDS) | frozenset(_SCALES)) - _ARTICLE_LIKE
+"""Words that write or scale a figure ("three", "mil", "milhões")."""
 _SUFFIXES = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9}
 """Written against the digits: "10k", "£2m", "$3bn"."""
 

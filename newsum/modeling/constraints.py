@@ -24,7 +24,7 @@ import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from newsum.modeling.faithfulness.dates import DATE_WORDS
-from newsum.modeling.faithfulness.numbers import NUMBER_WORDS
+from newsum.modeling.faithfulness.numbers import NUMBER_WORDS, SCALE_WORDS
 from newsum.modeling.faithfulness.text import ALL_STOP_WORDS, fold_word
 
 _WORD = re.compile(r"\w+")
@@ -43,10 +43,21 @@ def is_fact_word(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit() or word.lower() in _FACT_WORDS
 
 
+def _leads_a_name(word: str) -> bool:
+    """Capitalised or a figure: constrained letter by letter, not only once written."""
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def is_scale(word: str) -> bool:
+    """A word that multiplies the figure before it: "mil", "million"."""
+    return word.lower() in SCALE_WORDS
+
+
 def name_followers(text: str) -> dict[str, frozenset[str]]:
     """For each capitalised word of ``text`` that is a name (not a stop word, and its
     lower case never occurs in the text), the capitalised words that follow it there:
-    "Daniel" -> {"Porter"}."""
+    "Daniel" -> {"Porter"}; and for each figure, the scale words that follow it there:
+    "135" -> {} when the article says "135 minutos", "75" -> {"mil"} for "75 mil"."""
     lower = {w for w in _WORD.findall(text) if w.islower()}
 
     def is_name(word: str) -> bool:  # the faithfulness check's own stop words are not
@@ -56,10 +67,12 @@ def name_followers(text: str) -> dict[str, frozenset[str]]:
 
     followers: dict[str, set[str]] = {}
     for first, second in _PAIR.findall(text):
-        if is_name(first) and second[:1].isupper():
+        if (is_name(first) and second[:1].isupper()) or (
+            first[:1].isdigit() and is_scale(second)
+        ):
             followers.setdefault(first, set()).add(second)
     for word in _WORD.findall(text):
-        if is_name(word):
+        if is_name(word) or word[:1].isdigit():
             followers.setdefault(word, set())
     return {word: frozenset(after) for word, after in followers.items()}
 
@@ -92,6 +105,10 @@ class _Vocabulary:
         # capitalised: what may follow a name is what follows it in the article.
         self.spaced = [(m.group(1) if (m := _SPACED.match(text)) else "") for text in self.texts]
         self.spaced_capital = torch.tensor([word[:1].isupper() for word in self.spaced])
+        self.spaced_scale = torch.tensor([
+            word.lower() in SCALE_WORDS and text == f" {word}"
+            for text, word in zip(self.texts, self.spaced, strict=True)
+        ])
         self.by_spaced: dict[str, list[int]] = {}
         for token_id, word in enumerate(self.spaced):
             if word:
@@ -131,16 +148,22 @@ class SourceWords(LogitsProcessor):
         self.tails = [self._mask(row, whole=False) for row in range(len(articles))]
 
     def _text_ok(self, row: int, text: str) -> bool:
-        """Whether ``text`` written after a boundary keeps every fact word the article's."""
+        """Whether ``text`` written after a boundary keeps every fact word the article's.
+
+        A word still open at the end is judged when it closes, except a capitalised one
+        or a figure, which must already be on its way to one of the article's words.
+        """
         words = _WORD.findall(text)
         if not words:
             return True
         ends_open = bool(text) and (text[-1].isalnum() or text[-1] == "_")
         complete = words[:-1] if ends_open else words
-        if any(is_fact_word(w) and w not in self.words[row] for w in complete):
-            return False
+        if any(
+            (is_fact_word(w) and w not in self.words[row]) or is_scale(w) for w in complete
+        ):
+            return False  # a scale word is written only right after its figure
         last = words[-1]
-        return not ends_open or not is_fact_word(last) or last in self.prefixes[row]
+        return not ends_open or not _leads_a_name(last) or last in self.prefixes[row]
 
     def _mask(self, row: int, *, whole: bool) -> torch.Tensor:
         texts = self.vocab.texts
@@ -163,35 +186,49 @@ class SourceWords(LogitsProcessor):
 
     def _after_name(self, row: int, name: str, allowed: torch.Tensor) -> torch.Tensor:
         """``allowed``, less the capitalised words that do not follow ``name`` in the
-        article (another person's surname, say)."""
+        article (another person's surname, say), or after a figure, less the scale words
+        that do not follow it there."""
         followers = self.followers[row].get(name)
-        if followers is None:  # not a name: a capitalised common word, a figure...
+        if followers is None:  # not a name: a capitalised common word...
             return allowed
-        allowed = allowed & ~self.vocab.spaced_capital
+        figure = name[:1].isdigit()
+        allowed = allowed & ~(self.vocab.spaced_scale if figure else self.vocab.spaced_capital)
         for word in followers:
             for end in range(1, len(word) + 1):
                 ids = self.vocab.by_spaced.get(word[:end], [])
-                allowed[ids] = self.fresh[row][ids]
+                # A whole scale word is refused by the plain rule: allow it here, once.
+                allowed[ids] = True if figure else self.fresh[row][ids]
         return allowed
+
+    def _closable(self, row: int, word: str, before: str | None) -> bool:
+        """Whether the generated text may end ``word`` here: a scale word only after a
+        figure it follows in the article, any other fact word if the article holds it."""
+        if is_scale(word):
+            return before is not None and word in self.followers[row].get(before, ())
+        return not is_fact_word(word) or word in self.words[row]
 
     def _allowed(self, row: int, generated: list[int]) -> torch.Tensor:
         partial, before = self._tail(generated)
         if not partial:
             return self.fresh[row]
-        if not is_fact_word(partial):
-            return self.tails[row]
-        # Inside a fact word: a boundary may close it only if the article holds it whole,
-        # and a token may extend it only along one of the article's words (one that
-        # follows the name before it, when there is one).
-        if partial in self.words[row]:
+        if not _leads_a_name(partial):
+            # A lower-case word goes on freely; it may end only as a word the article
+            # allows ("tri" may become "trigo", but not end as "tri" the article lacks).
+            if self._closable(row, partial, before):
+                return self.tails[row]
+            return self.tails[row] & ~self.vocab.starts_boundary
+        # Inside a name or a figure: a boundary may close it only if the article holds it
+        # whole, and a token may extend it only along one of the article's words (one
+        # that follows the name before it, when there is one).
+        candidates = self.words[row]
+        if before is not None and partial[:1].isupper():
+            candidates = self.followers[row].get(before, candidates)
+        if partial in candidates:
             allowed = self._after_name(
                 row, partial, self.vocab.starts_boundary & self.fresh[row]
             )
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
-        candidates = self.words[row]
-        if before is not None and partial[:1].isupper():
-            candidates = self.followers[row].get(before, candidates)
         for word in candidates:
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue

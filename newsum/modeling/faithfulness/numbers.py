@@ -47,6 +47,8 @@ _SCALES = {
 }  # fmt: skip
 NUMBER_WORDS = (frozenset(_WORDS) | frozenset(_SCALES)) - _ARTICLE_LIKE
 """Words that write or scale a figure ("three", "mil", "milhões")."""
+SCALE_WORDS = frozenset(_SCALES)
+"""Words that multiply the figure before them ("mil", "million")."""
 _SUFFIXES = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9}
 """Written against the digits: "10k", "£2m", "$3bn"."""
 

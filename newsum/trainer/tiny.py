@@ -76,8 +76,18 @@ def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFas
     """
     learner = Tokenizer(models.BPE(unk_token="<unk>"))
     # Metaspace (the "▁" word marker of SentencePiece) keeps accents intact and decodes
-    # back to the exact text, like Llama 2's own tokenizer.
-    learner.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
+    # back to the exact text, like Llama 2's own tokenizer. Digits are single tokens (as
+    # Llama 2 splits them) and punctuation and newlines never merge with a word, so that a
+    # name or a figure is the same tokens wherever it stands: copying it from the article
+    # is then one pattern to learn, not one per neighbouring character.
+    learner.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split("\n", behavior="isolated"),
+            pre_tokenizers.Punctuation(behavior="isolated"),
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first"),
+        ]
+    )
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size - len(BYTE_TOKENS),
         special_tokens=list(SPECIAL_TOKENS),

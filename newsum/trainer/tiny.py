@@ -45,12 +45,15 @@ class TinyModelSpec:
     vocab_size: int = 2048  # target; a small corpus may stop the BPE trainer short of it
     hidden_size: int = 128  # a multiple of 64 so bitsandbytes' 4-bit blocks divide it
     intermediate_size: int = 256
-    num_hidden_layers: int = 2
+    num_hidden_layers: int = 3  # a third layer forms copying (induction) heads much sooner
     num_attention_heads: int = 4
     max_position_embeddings: int = 1024
     block_size: int = 256  # longer than an article plus summary, so prompts fit positions seen
     batch_size: int = 4  # many small steps learn more per second than few large ones
-    learning_rate: float = 5e-3
+    learning_rate: float = 2e-3
+    # Copying from the context (induction heads) emerges late and abruptly; a learning rate
+    # that decays towards zero before then stops it from emerging at all.
+    lr_scheduler: str = "constant_with_warmup"
 
 
 @dataclass
@@ -153,7 +156,7 @@ def _pretrain(
         max_steps=steps,
         per_device_train_batch_size=spec.batch_size,
         learning_rate=spec.learning_rate,
-        lr_scheduler_type="cosine",
+        lr_scheduler_type=spec.lr_scheduler,
         warmup_steps=max(1, steps // 10),
         weight_decay=0.0,
         logging_steps=max(1, steps // 20),
@@ -177,8 +180,8 @@ def build_tiny_model(
     out_dir: Path,
     *,
     seed: int = 0,
-    n_articles: int = 600,
-    pretrain_steps: int = 160,
+    n_articles: int = 2000,
+    pretrain_steps: int = 1000,
     spec: TinyModelSpec | None = None,
 ) -> Path:
     """Train the tokenizer and pre-train the tiny model; save both in ``out_dir``.

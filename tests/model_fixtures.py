@@ -10,7 +10,7 @@ from newsum.trainer.corpus import NewsItem, generate_corpus
 
 TINY_SEED = 0
 TINY_ARTICLES = 600
-TINY_STEPS = 160
+TINY_STEPS = 400
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,7 @@ class Facts:
     """The facts an article is written from; the summary names all of them."""
 
     name: str
+    surname: str
     role: str
     event: Event
     city: str
@@ -57,6 +58,7 @@ def _draw_facts(rng: random.Random, text: LanguageText, section: str, day: datet
     event = rng.choice(text.events[section])
     return Facts(
         name=f"{names[0]} {surnames[0]}",
+        surname=surnames[0],
         role=roles[0],
         event=event,
         city=rng.choice(text.cities),
@@ -71,6 +73,7 @@ def _fill(template: str, facts: Facts, quote: str = "") -> str:
     return template.format(
         quote=quote,
         name=facts.name,
+        surname=facts.surname,
         role=facts.role,
         city=facts.city,
         weekday=facts.weekday,
@@ -94,7 +97,7 @@ def _lead(rng: random.Random, text: LanguageText, facts: Facts) -> tuple[str, st
     if rng.random() < 0.3:
         sentences.insert(0, _fill(rng.choice(text.scene), facts))
     held_back = None
-    if rng.random() < 0.25:
+    if rng.random() < 0.3:
         held_back = figure
     else:
         sentences.append(figure)
@@ -104,8 +107,8 @@ def _lead(rng: random.Random, text: LanguageText, facts: Facts) -> tuple[str, st
 def _paragraphs(rng: random.Random, text: LanguageText, section: str, facts: Facts) -> list[str]:
     lead, held_back = _lead(rng, text, facts)
     background = [_fill(t, facts) for t in rng.sample(text.background[section], 2)]
-    if held_back:
-        background.insert(1, held_back)
+    if held_back:  # after the background: a lead-3 summary then misses the figure
+        background.append(held_back)
     quote = _fill(rng.choice(text.quotes[section]), facts)
     quote_line = _fill(rng.choice(text.quote_frames), facts, quote)
     reaction = [
@@ -113,8 +116,11 @@ def _paragraphs(rng: random.Random, text: LanguageText, section: str, facts: Fac
         _fill(rng.choice(text.general_reactions), facts),
     ]
     rng.shuffle(reaction)
+    # Later paragraphs restate who, where and the figure, as news does: the only way to
+    # predict them is to copy them from earlier in the article.
+    follow_up = [_fill(t, facts) for t in rng.sample(text.follow_ups, 2)]
     closing = _fill(rng.choice(text.closings), facts)
-    paragraphs = [lead, " ".join(background), quote_line, " ".join(reaction)]
+    paragraphs = [lead, " ".join(background), quote_line, " ".join(reaction), " ".join(follow_up)]
     if rng.random() < 0.6:
         paragraphs.append(closing)
     return paragraphs

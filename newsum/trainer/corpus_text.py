@@ -1,7 +1,7 @@
 """The words of the synthetic corpus: templates and vocabulary, one table per language.
 
-Placeholders: {name} {role} {city} {weekday} {figure} {other_name} {other_role}
-{what} {topic}. Roles are nouns without an article (Portuguese ones are
+Placeholders: {name} {surname} {role} {city} {weekday} {figure} {other_name}
+{other_role} {what} {topic}. Roles are nouns without an article (Portuguese ones are
 invariant in gender, so any name fits any role).
 """
 
@@ -44,6 +44,7 @@ class LanguageText:
     quote_frames: list[str]
     reactions: list[str]
     general_reactions: list[str]
+    follow_ups: list[str]  # restate who, where or the figure later in the article
     closings: list[str]
 
 
@@ -215,6 +216,7 @@ EN = LanguageText(
         "\u201c{quote}\u201d, said {name}.",
         "{name} told reporters: \u201c{quote}.\u201d",
         "\u201c{quote}\u201d, {name} said after the announcement.",
+        "\u201c{quote}\u201d, {surname} said.",
     ],
     reactions=[
         "{other_name}, the {other_role}, said the decision came late.",
@@ -225,6 +227,12 @@ EN = LanguageText(
         "Critics asked for more details about the {topic}.",
         "Residents of {city} gave mixed reactions.",
         "Local newspapers gave the story their front page.",
+    ],
+    follow_ups=[
+        "{surname} is due back in {city} next week to explain the {topic} in detail.",
+        "The office of {name} confirmed the figure of {figure} later {weekday}.",
+        "{surname} repeated the figure of {figure} at a press conference in {city}.",
+        "Asked about the {topic} in {city}, {surname} said more news would follow.",
     ],
     closings=[
         "More details are expected next week.",
@@ -406,6 +414,7 @@ PT = LanguageText(
         "\u201c{quote}\u201d, disse {name}.",
         "{name} afirmou aos jornalistas: \u201c{quote}.\u201d",
         "\u201c{quote}\u201d, declarou {name} depois do anúncio.",
+        "\u201c{quote}\u201d, afirmou {surname}.",
     ],
     reactions=[
         "{other_name}, {other_role}, disse que a decisão chegou tarde.",
@@ -416,6 +425,12 @@ PT = LanguageText(
         "Críticos pediram mais detalhes sobre o tema: {topic}.",
         "Os moradores de {city} reagiram de formas diferentes.",
         "Os jornais locais deram a notícia na primeira página.",
+    ],
+    follow_ups=[
+        "{surname} volta a {city} na próxima semana para detalhar o tema: {topic}.",
+        "A assessoria de {name} confirmou o número de {figure} {weekday}.",
+        "{surname} repetiu o número de {figure} em entrevista coletiva em {city}.",
+        "Em {city}, {surname} disse que haverá novidades sobre o tema: {topic}.",
     ],
     closings=[
         "Mais detalhes são esperados na próxima semana.",

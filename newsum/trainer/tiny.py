@@ -45,12 +45,15 @@ class TinyModelSpec:
     vocab_size: int = 2048  # target; a small corpus may stop the BPE trainer short of it
     hidden_size: int = 128  # a multiple of 64 so bitsandbytes' 4-bit blocks divide it
     intermediate_size: int = 256
-    num_hidden_layers: int = 2
+    num_hidden_layers: int = 3  # a third layer forms copying (induction) heads much sooner
     num_attention_heads: int = 4
     max_position_embeddings: int = 1024
     block_size: int = 256  # longer than an article plus summary, so prompts fit positions seen
     batch_size: int = 4  # many small steps learn more per second than few large ones
-    learning_rate: float = 5e-3
+    learning_rate: float = 2e-3
+    # Copying from the context (induction heads) emerges late and abruptly; a learning rate
+    # that decays towards zero before then stops it from emerging at all.
+    lr_scheduler: str = "constant_with_warmup"
 
 
 @dataclass
@@ -76,8 +79,18 @@ def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFas
     """
     learner = Tokenizer(models.BPE(unk_token="<unk>"))
     # Metaspace (the "▁" word marker of SentencePiece) keeps accents intact and decodes
-    # back to the exact text, like Llama 2's own tokenizer.
-    learner.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
+    # back to the exact text, like Llama 2's own tokenizer. Digits are single tokens (as
+    # Llama 2 splits them) and punctuation and newlines never merge with a word, so that a
+    # name or a figure is the same tokens wherever it stands: copying it from the article
+    # is then one pattern to learn, not one per neighbouring character.
+    learner.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split("\n", behavior="isolated"),
+            pre_tokenizers.Punctuation(behavior="isolated"),
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first"),
+        ]
+    )
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size - len(BYTE_TOKENS),
         special_tokens=list(SPECIAL_TOKENS),
@@ -143,7 +156,7 @@ def _pretrain(
         max_steps=steps,
         per_device_train_batch_size=spec.batch_size,
         learning_rate=spec.learning_rate,
-        lr_scheduler_type="cosine",
+        lr_scheduler_type=spec.lr_scheduler,
         warmup_steps=max(1, steps // 10),
         weight_decay=0.0,
         logging_steps=max(1, steps // 20),
@@ -167,8 +180,8 @@ def build_tiny_model(
     out_dir: Path,
     *,
     seed: int = 0,
-    n_articles: int = 600,
-    pretrain_steps: int = 160,
+    n_articles: int = 2000,
+    pretrain_steps: int = 1000,
     spec: TinyModelSpec | None = None,
 ) -> Path:
     """Train the tokenizer and pre-train the tiny model; save both in ``out_dir``.

@@ -56,6 +56,26 @@ def test_summary_names_who_where_when_and_the_figure_given_in_the_article() -> N
         assert figures and all(figure in item.body for figure in figures)
 
 
+def test_every_name_day_and_number_in_a_summary_is_in_its_article() -> None:
+    for item in generate_corpus(200, seed=8):
+        article = f"{item.title} {item.body}".lower()
+        for sentence in re.split(r"(?<=[.!?])\s+", item.summary):
+            words = re.findall(r"\w+(?:-\w+)*", sentence)
+            claimed = [w for i, w in enumerate(words) if i > 0 and w[:1].isupper()]
+            claimed += [w for w in words if any(c.isdigit() for c in w)]
+            assert all(w.lower() in article for w in claimed), (item.summary, claimed)
+
+
+def test_later_paragraphs_restate_the_lead_names_and_figure() -> None:
+    items = generate_corpus(100, seed=9)
+    for item in items:
+        text = LANGUAGE_TEXT[item.language]
+        surname = next(s for s in text.surnames if s in item.body.split("\n\n")[0])
+        assert any(surname in paragraph for paragraph in item.body.split("\n\n")[2:])
+    restated = sum(item.body.count(re.findall(r"\d+", item.summary)[0]) >= 2 for item in items)
+    assert 0.2 * len(items) < restated < len(items)
+
+
 def test_lead_three_sentences_are_strong_but_do_not_always_hold_the_figure() -> None:
     items = generate_corpus(300, seed=6)
     with_figure = 0

@@ -10,6 +10,7 @@ Artefacts are cached under ``--workdir``, so a second run skips what is already 
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -61,7 +62,7 @@ class DemoConfig:
     backfill: int = field(
         default=12, metadata={"help": "Further recent articles a backfill queues."}
     )
-    train_steps: int = field(default=100, metadata={"help": "QLoRA optimizer steps."})
+    train_steps: int = field(default=300, metadata={"help": "QLoRA optimizer steps."})
     seed: int = field(default=0, metadata={"help": "Seed of corpus, model and training."})
 
 
@@ -139,17 +140,31 @@ def newsroom_articles(config: DemoConfig) -> Path:
         return config.data
     from newsum.trainer.corpus import generate_corpus, write_articles_jsonl
 
-    path = config.workdir / f"articles-{config.articles}-{config.seed}.jsonl"
+    items = generate_corpus(config.articles, seed=config.seed)
+    # Named after its content: a cache written by another version of the corpus is not
+    # taken for this one.
+    digest = hashlib.sha256(
+        "".join(item.body + item.summary for item in items).encode()
+    ).hexdigest()[:10]
+    path = config.workdir / f"articles-{config.articles}-{config.seed}-{digest}.jsonl"
     if not path.is_file():
-        write_articles_jsonl(generate_corpus(config.articles, seed=config.seed), path)
+        write_articles_jsonl(items, path)
     return path
 
 
 def tiny_foundation_model(config: DemoConfig) -> Path:
     """The tiny Llama the project builds, cached in the workdir."""
-    from newsum.trainer.tiny import build_tiny_model
+    from dataclasses import asdict
 
-    out = config.workdir / f"tiny-model-{config.seed}"
+    from newsum.trainer.tiny import TinyModelSpec, build_tiny_model
+
+    # Named after what builds it (the recipe and this version's corpus), so that a cache
+    # from another version of newsum is never reused.
+    recipe = json.dumps(asdict(TinyModelSpec()), sort_keys=True) + newsroom_articles(
+        config
+    ).name
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:10]
+    out = config.workdir / f"tiny-model-{config.seed}-{key}"
     if not (out / "config.json").is_file():
         build_tiny_model(out, seed=config.seed)
     return out

@@ -344,9 +344,7 @@ def build_manifest(
         prompt=DEFAULT_TEMPLATE,
         max_input_tokens=config.max_input_tokens,
         max_summary_tokens=config.max_summary_tokens,
-        # A summary never needs the same four words twice; a small model stuck in a loop
-        # would write them until the budget ends.
-        generation=GenerationParams(source_words=config.source_words, no_repeat_ngram_size=4),
+        generation=GenerationParams(source_words=config.source_words),
         lora=lora,
         data_fingerprint=data_fingerprint(train_pairs),
     )

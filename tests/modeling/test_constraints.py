@@ -79,5 +79,8 @@ def test_the_bare_model_under_the_constraint_names_only_what_the_article_holds(
     for (title, body), result in zip(articles, results, strict=True):
         assert isinstance(result, GeneratedSummary), result
         allowed = article_words(f"{title}\n{body}")
-        written = [w for w in re.findall(r"\w+", result.text) if is_fact_word(w)]
+        words = re.findall(r"\w+", result.text)
+        if result.output_tokens >= loaded.manifest.max_new_tokens:
+            words = words[:-1]  # the budget ran out inside the last word
+        written = [w for w in words if is_fact_word(w)]
         assert all(w in allowed for w in written), (result.text, written)

@@ -409,9 +409,13 @@ def test_one_name_or_figure_from_another_article_fails(corpus: list[NewsItem]) -
             assert "unsupported_name" in check_summary(article, swapped).kinds(), swapped
             swaps += 1
         mine, theirs = figures(item.summary)[-1].text, figures(other.summary)[-1].text
+        if theirs.lower() in ("one", "um", "uma"):
+            continue  # "uma" alone reads as the article "a", not as a figure
         if not re.search(rf"\b{re.escape(theirs)}\b", item.body):
             swapped = re.sub(rf"\b{re.escape(mine)}\b", theirs, item.summary)
-            assert "unsupported_number" in check_summary(article, swapped).kinds(), swapped
+            # A four-digit figure such as 1900 reads as a year: held as a date instead.
+            kinds = set(check_summary(article, swapped).kinds())
+            assert kinds & {"unsupported_number", "unsupported_date"}, swapped
             swaps += 1
     assert swaps > 60
 

@@ -78,12 +78,27 @@ def name_followers(text: str) -> dict[str, frozenset[str]]:
 
 
 def article_words(text: str) -> frozenset[str]:
-    """The fact words a summary of ``text`` may use: its own, and its lower-case words
-    capitalised (a sentence may start with any of them)."""
+    """The fact words a summary of ``text`` may use: its own; its lower-case words
+    capitalised (a sentence may start with any of them); its fact words in capitals (a
+    dateline, "RIVERTON —"); and the groups of its long figures, so that 15000 may be
+    written "15,000" or "15.000" (the check reads them all alike)."""
     words = set(_WORD.findall(text))
+    facts = {w for w in words if is_fact_word(w)}
+    groups = {
+        part
+        for w in facts
+        if w.isdigit() and len(w) > 3
+        for part in _thousands(w)
+    }
     return frozenset(
-        {w for w in words if is_fact_word(w)} | {w[:1].upper() + w[1:] for w in words}
+        facts | {w.upper() for w in facts} | groups | {w[:1].upper() + w[1:] for w in words}
     )
+
+
+def _thousands(digits: str) -> list[str]:
+    """"1234567" -> ["1", "234", "567"]: a figure as its groups of three."""
+    head = len(digits) % 3 or 3
+    return [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
 
 
 class _Vocabulary:

@@ -28,6 +28,7 @@ def test_the_article_offers_its_fact_words_and_any_word_capitalised() -> None:
     words = article_words(ARTICLE)
     assert {"Riverton", "Tuesday", "Ana", "Costa", "1500", "Eastport"} <= words
     assert "Council" in words  # "council" may start a sentence
+    assert {"RIVERTON", "1", "500"} <= words  # a dateline; "1,500" for 1500
     assert not {"Kingsbury", "Wednesday", "2500"} & words
 
 

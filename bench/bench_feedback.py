@@ -5,9 +5,10 @@ writes the way the editors do without losing faithfulness.
 2. A newsroom (SQLite) holds the synthetic articles; version N summarises the articles of
    the training split through the worker's own batch code.
 3. A simulated editor corrects every one of those summaries through the real review API
-   into a house style the corpus never uses: a dateline naming the article's city in
-   capitals ("RIVERTON — ...") and figures with thousands separators ("15,000";
-   "15.000" in Portuguese). The edit stays faithful: it restates the article's facts.
+   into a house style the corpus never uses: a dateline naming the article's city
+   ("Riverton — ...") and figures of four digits or more with thousands separators
+   ("15,000"; "15.000" in Portuguese). The edit stays faithful: it restates the
+   article's facts.
 4. ``newsum data prepare --from-feedback``'s code exports the edits as training pairs;
    ``newsum train --init-adapter N --mix-data-dir <original data>`` continues N on them,
    mixed with the original pairs, and N+1 is registered and promoted.
@@ -50,7 +51,7 @@ from newsum.worker.batch import SummarizeMessage, summarize_requests
 from newsum.worker.runtime import ModelRuntime
 
 TOKEN = "bench-feedback-token-of-some-length"
-DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'-]+ — ")
+DATELINE = re.compile(r"^[A-ZÀ-Ý][\w .'-]* — ")
 BARE_THOUSANDS = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
 YEAR = re.compile(r"^(19|20)\d\d$")
 
@@ -66,7 +67,7 @@ def house_style(summary: str, article: str, language: str) -> str:
         return digits if YEAR.match(digits) else f"{int(digits):,}".replace(",", separator)
 
     text = BARE_THOUSANDS.sub(grouped, summary)
-    return f"{city.upper()} — {text}" if city else text
+    return f"{city} — {text}" if city else text
 
 
 def in_house_style(summary: str) -> bool:

@@ -57,8 +57,8 @@ def fault_settings(settings_for: Callable[..., Settings], url: str, broker: str,
                    prefix: str, **extra: object) -> Settings:
     values: dict[str, object] = dict(
         broker_url=broker, broker_key_prefix=prefix, precision="fp32", device="cpu",
-        batch_size=6, batch_flush_interval_s=0.3, visibility_timeout_s=12, task_time_limit_s=11,
-        task_soft_time_limit_s=10,
+        batch_size=6, batch_flush_interval_s=0.3, visibility_timeout_s=20, task_time_limit_s=18,
+        task_soft_time_limit_s=15,
         task_retry_backoff_s=0.5, task_retry_backoff_max_s=2.0,
     )
     return settings_for(url, **{**values, **extra})
@@ -310,8 +310,12 @@ def test_batch_past_a_time_limit_fails_visibly_then_recovers_once(
     one by one), `newsum status` shows it, and a normal worker finishes the job."""
     # One batch of 60 long articles: about 4 s of generation here, 4x the limit.
     ids = set(range(1, 61))
+    # Limits far above a normal batch (on a busy two-core machine too): only the limited
+    # worker's own 1 s limit may stop a batch.
     settings = fault_settings(settings_for, postgres_url, REDIS_SERVER, redis_prefix,
-                              batch_size=len(ids), batch_flush_interval_s=3.0)
+                              batch_size=len(ids), batch_flush_interval_s=3.0,
+                              visibility_timeout_s=600, task_time_limit_s=500,
+                              task_soft_time_limit_s=400)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     install_write_audit(engine)

@@ -43,7 +43,7 @@ def crash_settings(
     return settings_for(
         postgres_url, broker_url=REDIS_SERVER, broker_key_prefix=redis_prefix,
         precision="fp32", device="cpu", batch_size=8, batch_flush_interval_s=0.3,
-        visibility_timeout_s=15, task_time_limit_s=12, task_soft_time_limit_s=10,
+        visibility_timeout_s=20, task_time_limit_s=18, task_soft_time_limit_s=15,
     )
 
 

@@ -54,9 +54,7 @@ def list_editors(session: Session) -> list[Editor]:
 
 def set_editor_active(session: Session, name: str, active: bool) -> Editor:
     """Enable or disable an account (accounts are never deleted: the audit names them)."""
-    editor = find_editor(session, name)
-    if editor is None:
-        raise UnknownEditor(f"no editor named {name!r} (`newsum editors list`)")
+    editor = _existing_editor(session, name)
     editor.is_active = active
     session.flush()
     return editor
@@ -64,9 +62,15 @@ def set_editor_active(session: Session, name: str, active: bool) -> Editor:
 
 def set_editor_password(session: Session, name: str, password_hash: str) -> Editor:
     """Replace an account's password hash."""
+    editor = _existing_editor(session, name)
+    editor.password_hash = password_hash
+    session.flush()
+    return editor
+
+
+def _existing_editor(session: Session, name: str) -> Editor:
+    """The account named ``name``, active or not; raises UnknownEditor."""
     editor = find_editor(session, name)
     if editor is None:
         raise UnknownEditor(f"no editor named {name!r} (`newsum editors list`)")
-    editor.password_hash = password_hash
-    session.flush()
     return editor

@@ -51,6 +51,17 @@ def run_cli(
     )
 
 
+def status_counts(stdout: str) -> Counter[str]:
+    """The summaries per state in `newsum status`'s table, summed over model versions."""
+    states = {str(state) for state in SummaryStatus} | {"in queue"}
+    counts: Counter[str] = Counter()
+    for line in stdout.splitlines():
+        match = re.fullmatch(r"\S+\s+(.+?)\s+(\d+)", line.strip())
+        if match and match[1] in states:
+            counts[match[1]] += int(match[2])
+    return counts
+
+
 def problems_in_status(settings: Settings) -> str:
     """The "problems" part of `newsum status` (what workers recorded going wrong)."""
     status = run_cli(settings, "status")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from harness.newsroom import add_version
+from harness.processes import status_counts
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind, record_event
@@ -37,6 +38,7 @@ def test_status_shows_failure_reasons_and_recorded_problems(
         (3, "failed", "model version v7 could not be loaded: no such file"),
         (1, "skipped", "article has no text"),
     ]
+    assert status_counts(text) == {"failed": 3, "skipped": 1, "done": 1}
     assert "why rows are failed or skipped" in text
     assert "model version v7 could not be loaded: no such file" in text
     problems = text.split("problems in the last 24 h (most recent first):", 1)[1]

@@ -23,20 +23,6 @@ EPOCH = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class NewsItem:
-    """One synthetic article with its reference summary."""
-
-    id: int
-    title: str
-    body: str
-    summary: str
-    section: str
-    language: str
-    published_at: datetime
-    url: str
-
-
-@dataclass(frozen=True)
 class Facts:
     """The facts an article is written from; the summary names all of them."""
 
@@ -49,6 +35,22 @@ class Facts:
     figure: int
     other_name: str
     other_role: str
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """One synthetic article with its reference summary and the facts it was written from
+    (the truth against which a summary of it is judged)."""
+
+    id: int
+    title: str
+    body: str
+    summary: str
+    section: str
+    language: str
+    published_at: datetime
+    url: str
+    facts: Facts
 
 
 def _draw_facts(rng: random.Random, text: LanguageText, section: str, day: datetime) -> Facts:
@@ -172,6 +174,7 @@ def generate_corpus(
                 language=language,
                 published_at=published_at,
                 url=f"https://news.example.com/{language.lower()}/{section}/{article_id}-{_slug(title)}",
+                facts=facts,
             )
         )
     return items

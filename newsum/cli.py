@@ -141,6 +141,7 @@ def demo_command(**options: object) -> None:
 def _register_subcommands() -> None:
     """Attach each package's commands (each imports its heavy modules lazily)."""
     from newsum.api.cli import register as register_api
+    from newsum.audit.cli import register as register_audit
     from newsum.demo import DemoConfig
     from newsum.queue.cli import register as register_queue
     from newsum.trainer.cli import register as register_trainer
@@ -150,6 +151,7 @@ def _register_subcommands() -> None:
     register_worker(app)
     register_queue(app)
     register_api(app)
+    register_audit(app)
     demo_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         config_parameters(DemoConfig)
     )

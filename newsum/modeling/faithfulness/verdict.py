@@ -24,6 +24,7 @@ class FindingKind(StrEnum):
     UNSUPPORTED_DATE = "unsupported_date"
     UNSUPPORTED_NAME = "unsupported_name"
     UNSUPPORTED_QUOTE = "unsupported_quote"
+    NOT_ENTAILED = "not_entailed"
 
 
 _KIND_RANK = {kind.value: rank for rank, kind in enumerate(FindingKind)}
@@ -60,29 +61,45 @@ class ArticleText:
 
 @dataclass(frozen=True)
 class Finding:
-    """One reason a summary may not be published, e.g. an unsupported figure."""
+    """One reason a summary may not be published, e.g. an unsupported figure.
+
+    ``evidence`` is the article text the finding was judged against, when one passage
+    decided it (the best chunk an entailment model found), so an editor sees why.
+    """
 
     kind: str
     value: str
+    evidence: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        """``{"kind": ..., "value": ...}``, ready for JSON."""
-        return {"kind": str(self.kind), "value": self.value}
+        """``{"kind": ..., "value": ...}`` plus ``"evidence"`` when there is some, for JSON."""
+        record = {"kind": str(self.kind), "value": self.value}
+        if self.evidence:
+            record["evidence"] = self.evidence
+        return record
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
         """The inverse of ``as_dict``; raises ValueError for a malformed record."""
         kind, value = data.get("kind"), data.get("value")
+        evidence = data.get("evidence", "")
         if not isinstance(kind, str) or not kind or not isinstance(value, str):
             raise ValueError(f"a finding needs a string kind and a string value: {data!r}")
-        return cls(kind=kind, value=value)
+        if not isinstance(evidence, str):
+            raise ValueError(f"a finding's evidence must be a string: {data!r}")
+        return cls(kind=kind, value=value, evidence=evidence)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of a check: it passed iff there are no findings."""
+    """The outcome of a check: it passed iff there are no findings.
+
+    ``score`` is a model checker's support score in [0, 1] (None for the rules alone),
+    kept with the verdict so that a threshold can be chosen or moved afterwards.
+    """
 
     findings: tuple[Finding, ...] = ()
+    score: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -90,19 +107,24 @@ class Verdict:
         return not self.findings
 
     @classmethod
-    def of(cls, findings: Iterable[Finding]) -> Verdict:
+    def of(cls, findings: Iterable[Finding], score: float | None = None) -> Verdict:
         """A verdict with ``findings`` de-duplicated and ordered by kind, then as found."""
         unique = dict.fromkeys(findings)
         ordered = sorted(unique, key=lambda f: _KIND_RANK.get(str(f.kind), len(_KIND_RANK)))
-        return cls(findings=tuple(ordered))
+        return cls(findings=tuple(ordered), score=score)
 
     def kinds(self) -> set[str]:
         """The kinds of finding present."""
         return {str(f.kind) for f in self.findings}
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"passed": bool, "findings": [...]}``, ready for a JSON column or response."""
-        return {"passed": self.passed, "findings": [f.as_dict() for f in self.findings]}
+        """``{"passed": bool, "findings": [...]}`` (and ``"score"`` when scored), for JSON."""
+        record: dict[str, Any] = {
+            "passed": self.passed, "findings": [f.as_dict() for f in self.findings]
+        }
+        if self.score is not None:
+            record["score"] = self.score
+        return record
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
@@ -110,7 +132,13 @@ class Verdict:
         records = data.get("findings")
         if not isinstance(records, list):
             raise ValueError(f"a verdict needs a list of findings: {data!r}")
-        verdict = cls(findings=tuple(Finding.from_dict(r) for r in records))
+        score = data.get("score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+            raise ValueError(f"a verdict's score must be a number: {data!r}")
+        verdict = cls(
+            findings=tuple(Finding.from_dict(r) for r in records),
+            score=None if score is None else float(score),
+        )
         if "passed" in data and data["passed"] is not verdict.passed:
             raise ValueError(f"passed={data['passed']!r} disagrees with the findings: {data!r}")
         return verdict

@@ -46,7 +46,7 @@ _NEGATED = ("not", "non", "no_", "no ", "un")
 
 # A sentence ends at . ! ? or … (closing quotes and brackets stay with it) before a
 # space and a capital, a digit or an opening quote; a line break always ends one.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?\w)")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?P<close>[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?\w)")
 _OPENING = "\"'“‘«(["
 # A full stop after these is an abbreviation, not the end of a sentence.
 _ABBREVIATIONS = frozenset({
@@ -64,7 +64,7 @@ def split_sentences(text: str) -> list[str]:
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
             following = paragraph[match.end() :].lstrip(_OPENING)[:1]
-            candidate = paragraph[start : match.start()]
+            candidate = paragraph[start : match.end("close")]
             if not (following.isupper() or following.isdigit()) or _abbreviated(candidate):
                 continue
             sentences.append(candidate.strip())

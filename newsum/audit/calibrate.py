@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,8 +92,7 @@ def calibrate(
     target_precision: float, with_rules: bool,
 ) -> Calibration:
     """Choose the threshold; raises CalibrationUnreachable (the caller shows the curve)."""
-    if not 0 < target_precision <= 1:
-        raise SettingsInvalid(f"--target-precision is a share in (0, 1], not {target_precision}")
+    _check_target(target_precision)
     chosen = choose_threshold(labels, target_precision)
     result = CalibrationResult(
         model=model_name, threshold=round(chosen.threshold, 6),
@@ -104,6 +103,11 @@ def calibrate(
         curve=[p.as_dict() for p in curve(labels)],
     )
     return Calibration(chosen, result)
+
+
+def _check_target(target_precision: float) -> None:
+    if not 0 < target_precision <= 1:
+        raise SettingsInvalid(f"--target-precision is a share in (0, 1], not {target_precision}")
 
 
 def save_calibration(engine: Engine, result: CalibrationResult) -> int:
@@ -161,3 +165,64 @@ def report(calibration: Calibration, labels: Sequence[ScoredLabel]) -> str:
         f" published; {result.labelled} labelled ({result.faithful} faithful) from"
         f" {result.source}; {'rules + entailment' if result.with_rules else 'entailment alone'}"
     )
+
+
+@dataclass(frozen=True)
+class CalibrationRequest:
+    """What ``newsum faithfulness calibrate`` was asked to do."""
+
+    data: Path | None
+    from_reviews: bool
+    target_precision: float
+    model_name: str | None
+    with_rules: bool
+    plot: Path
+    save: bool = True
+
+
+def run_calibration(
+    request: CalibrationRequest, settings: Settings, *, echo: Callable[[str], None] = print
+) -> int | None:
+    """The whole command: labels, scores, curve, plot, record; returns the record's id.
+
+    Raises SettingsInvalid (no model, no data or both), AuditDataInvalid, ModelNotFound,
+    DatabaseUnavailable and CalibrationUnreachable (after printing the curve).
+    """
+    from newsum.db.engine import make_engine
+    from newsum.modeling.faithfulness.entailment import load_entailment_model
+
+    if (request.data is None) == (not request.from_reviews):
+        raise SettingsInvalid("pass either --data FILE or --from-reviews")
+    _check_target(request.target_precision)
+    if not request.model_name:
+        raise SettingsInvalid("calibration chooses the entailment threshold: set"
+                              " NEWSUM_FAITHFULNESS_MODEL or pass --model")
+    engine = make_engine(settings.database_url) if request.from_reviews or request.save else None
+    try:
+        labelled = (labels_from_file(request.data) if request.data is not None
+                    else labels_from_audit_trail(engine, settings))  # type: ignore[arg-type]
+        model = load_entailment_model(request.model_name, device=settings.device)
+        labels = score_labels(labelled.items, model, with_rules=request.with_rules,
+                              batch_size=settings.faithfulness_batch_size)
+        try:
+            calibration = calibrate(labels, labelled, model_name=request.model_name,
+                                    target_precision=request.target_precision,
+                                    with_rules=request.with_rules)
+        except CalibrationUnreachable:
+            echo(curve_table(labels))
+            plot_curve(labels, request.plot, target_precision=request.target_precision)
+            echo(f"plot: {request.plot}")
+            raise
+        plot_curve(labels, request.plot, target_precision=request.target_precision,
+                   chosen=calibration.chosen)
+        echo(report(calibration, labels))
+        echo(f"plot: {request.plot}")
+        if engine is None or not request.save:
+            return None
+        record = save_calibration(engine, calibration.result)
+        echo(f"recorded as calibration {record} for {request.model_name}: workers use it from"
+             " their next batch (unless NEWSUM_FAITHFULNESS_THRESHOLD is set)")
+        return record
+    finally:
+        if engine is not None:
+            engine.dispose()

@@ -79,48 +79,15 @@ def calibrate_command(
     ] = True,
 ) -> None:
     """Choose the entailment threshold that reaches a target precision; record it."""
-    from newsum.audit import calibrate as calibration
-    from newsum.audit.curve import curve_table
-    from newsum.db.engine import make_engine
-    from newsum.errors import CalibrationUnreachable, SettingsInvalid
-    from newsum.modeling.faithfulness.entailment import load_entailment_model
+    from newsum.audit.calibrate import CalibrationRequest, run_calibration
 
     config = settings()
-    if (data is None) == (not from_reviews):
-        raise SettingsInvalid("pass either --data FILE or --from-reviews")
-    model_name = model or config.faithfulness_model
-    if not model_name:
-        raise SettingsInvalid(
-            "calibration chooses the entailment threshold: set NEWSUM_FAITHFULNESS_MODEL"
-            " or pass --model"
-        )
-    engine = make_engine(config.database_url) if (from_reviews or save) else None
-    try:
-        labelled = (calibration.labels_from_file(data) if data is not None
-                    else calibration.labels_from_audit_trail(engine, config))  # type: ignore[arg-type]
-        loaded = load_entailment_model(model_name, device=config.device)
-        labels = calibration.score_labels(labelled.items, loaded, with_rules=not entailment_only,
-                                          batch_size=config.faithfulness_batch_size)
-        plot_path = plot or config.data_dir / "faithfulness-calibration.png"
-        try:
-            chosen = calibration.calibrate(labels, labelled, model_name=model_name,
-                                           target_precision=target_precision,
-                                           with_rules=not entailment_only)
-        except CalibrationUnreachable:
-            typer.echo(curve_table(labels))
-            calibration.plot_curve(labels, plot_path, target_precision=target_precision)
-            raise
-        calibration.plot_curve(labels, plot_path, target_precision=target_precision,
-                               chosen=chosen.chosen)
-        typer.echo(calibration.report(chosen, labels))
-        typer.echo(f"plot: {plot_path}")
-        if engine is not None and save:
-            record = calibration.save_calibration(engine, chosen.result)
-            typer.echo(f"recorded as calibration {record} for {model_name}: workers use"
-                       " it from their next batch (unless NEWSUM_FAITHFULNESS_THRESHOLD is set)")
-    finally:
-        if engine is not None:
-            engine.dispose()
+    request = CalibrationRequest(
+        data=data, from_reviews=from_reviews, target_precision=target_precision,
+        model_name=model or config.faithfulness_model, with_rules=not entailment_only,
+        plot=plot or config.data_dir / "faithfulness-calibration.png", save=save,
+    )
+    run_calibration(request, config, echo=typer.echo)
 
 
 def register(app: typer.Typer) -> None:

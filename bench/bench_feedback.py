@@ -41,8 +41,8 @@ from newsum.db.migrate import upgrade
 from newsum.db.models import articles_table
 from newsum.db.registry import promote_model_version, register_model_version
 from newsum.modeling.manifest import AdapterManifest
-from newsum.trainer.config import tiny_model_config
-from newsum.trainer.corpus_text import LANGUAGE_TEXT
+from newsum.sandbox.corpus_text import LANGUAGE_TEXT
+from newsum.sandbox.recipe import tiny_model_config
 from newsum.trainer.data import Pair, SplitFractions, load_split, prepare
 from newsum.trainer.evaluate import evaluate_systems
 from newsum.trainer.sources import ColumnMapping, load_pairs_from_feedback, load_pairs_from_file

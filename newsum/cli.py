@@ -6,7 +6,6 @@ stderr with exit status 1, never as a traceback.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
@@ -15,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from newsum.cli_params import config_parameters, settings
+from newsum.cli_params import settings
 from newsum.config import get_settings
 from newsum.errors import NewsumError
 
@@ -131,18 +130,11 @@ def status() -> None:
     typer.echo(format_status(collect_status(settings())))
 
 
-def demo_command(**options: object) -> None:
-    """Run the whole product offline: newsroom, tiny model, QLoRA, worker, summaries."""
-    from newsum.demo import DemoConfig, run_demo
-
-    run_demo(DemoConfig(**options))  # type: ignore[arg-type]
-
-
 def _register_subcommands() -> None:
     """Attach each package's commands (each imports its heavy modules lazily)."""
     from newsum.api.cli import register as register_api
-    from newsum.demo import DemoConfig
     from newsum.queue.cli import register as register_queue
+    from newsum.sandbox.cli import register as register_sandbox
     from newsum.trainer.cli import register as register_trainer
     from newsum.worker.cli import register as register_worker
 
@@ -150,10 +142,7 @@ def _register_subcommands() -> None:
     register_worker(app)
     register_queue(app)
     register_api(app)
-    demo_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        config_parameters(DemoConfig)
-    )
-    app.command("demo")(demo_command)
+    register_sandbox(app)
 
 
 def main() -> None:

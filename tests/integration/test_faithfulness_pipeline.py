@@ -17,7 +17,7 @@ from harness.processes import WorkerProcess, run_cli, wait_until_final
 from newsum.config import Settings
 from newsum.modeling.faithfulness import ArticleText, LengthBounds, check_summary
 from newsum.modeling.manifest import AdapterManifest
-from newsum.trainer.corpus import generate_corpus
+from newsum.sandbox.corpus import generate_corpus
 
 # Two words: nothing in it to name. A model that writes a summary of it names people,
 # places or figures the article does not hold.

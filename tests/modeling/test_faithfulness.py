@@ -27,7 +27,7 @@ from newsum.modeling.faithfulness.names import names
 from newsum.modeling.faithfulness.numbers import figures
 from newsum.modeling.faithfulness.text import tokens
 from newsum.modeling.prompt import DEFAULT_TEMPLATE
-from newsum.trainer.corpus import NewsItem, generate_corpus
+from newsum.sandbox.corpus import NewsItem, generate_corpus
 
 EN = ArticleText(
     title="Harbour council backs new flood barrier",

@@ -180,7 +180,7 @@ def test_the_trained_adapter_publishes_what_passes_and_holds_the_rest(
     engine: Engine, worker_settings: Settings, runtime: ModelRuntime, trained_adapter_dir: Path
 ) -> None:
     from harness.newsroom import served_version
-    from newsum.trainer.corpus import generate_corpus
+    from newsum.sandbox.corpus import generate_corpus
 
     version_id = served_version(engine, "adapter", trained_adapter_dir)
     items = generate_corpus(6, seed=77)

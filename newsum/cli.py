@@ -130,10 +130,30 @@ def status() -> None:
     typer.echo(format_status(collect_status(settings())))
 
 
+@app.command("api")
+def api(
+    host: Annotated[str | None, typer.Option(help="Bind address (NEWSUM_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (NEWSUM_API_PORT).")] = None,
+) -> None:
+    """Serve the authenticated HTTP API the CMS calls (and the editors' review page)."""
+    import uvicorn
+
+    from newsum.server import create_app
+
+    config = settings()
+    uvicorn.run(
+        create_app(config),
+        host=host or config.api_host,
+        port=port or config.api_port,
+        log_level=config.log_level.lower(),
+        server_header=False,
+    )
+
+
 def _register_subcommands() -> None:
     """Attach each package's commands (each imports its heavy modules lazily)."""
-    from newsum.api.cli import register as register_api
     from newsum.queue.cli import register as register_queue
+    from newsum.review.cli import register as register_review
     from newsum.sandbox.cli import register as register_sandbox
     from newsum.trainer.cli import register as register_trainer
     from newsum.worker.cli import register as register_worker
@@ -141,7 +161,7 @@ def _register_subcommands() -> None:
     register_trainer(app)
     register_worker(app)
     register_queue(app)
-    register_api(app)
+    register_review(app)
     register_sandbox(app)
 
 

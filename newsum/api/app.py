@@ -1,6 +1,6 @@
-"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics;
-the review API (:mod:`newsum.api.review_api`) and the editors' page at ``/review``
-(:mod:`newsum.api.review_page`, signed in with editors' own accounts) ride along.
+"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics.
+
+:mod:`newsum.server` serves it in one app with the editors' review (:mod:`newsum.review`).
 
 Every route but ``/healthz`` and the review page needs the shared secret (see
 :mod:`newsum.api.auth`); without one configured the app refuses to be built. An article
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,18 +26,12 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from newsum import __version__
-from newsum.api.auth import RequestAuthenticator, redis_client, seen_signatures_for
-from newsum.api.guard import MAX_BODY_BYTES, RequestGuard
-from newsum.api.metrics import NewsumCollector, metrics_registry, render
-from newsum.api.review_api import router as review_router
-from newsum.api.review_page import PREFIX as REVIEW_PREFIX
-from newsum.api.review_page import review_app
-from newsum.api.state import ApiState, State
-from newsum.config import Settings, is_redis_url
+from newsum.api.auth import redis_client
+from newsum.api.metrics import render
+from newsum.config import is_redis_url
 from newsum.db.articles import MAX_ARTICLE_ID
-from newsum.db.engine import check_connection, make_engine, session_factory
-from newsum.db.models import PUBLISHABLE, ModelVersion, articles_table
+from newsum.db.engine import check_connection
+from newsum.db.models import PUBLISHABLE, ModelVersion
 from newsum.db.queries import get_summary
 from newsum.db.registry import active_model_version, find_model_version
 from newsum.errors import (
@@ -53,6 +46,7 @@ from newsum.errors import (
     UnknownModelVersion,
 )
 from newsum.queue.enqueue import enqueue
+from newsum.web.state import State
 
 log = logging.getLogger(__name__)
 
@@ -114,34 +108,6 @@ class SummaryView(BaseModel):
     reason: str | None = Field(description="Why it failed or was skipped.")
     in_queue: bool = Field(description="True while the id waits in the queue or is in flight.")
     updated_at: datetime
-
-
-def create_app(settings: Settings) -> FastAPI:
-    """The API for ``settings``; raises ApiMisconfigured when no api_token is set."""
-    authenticator = RequestAuthenticator(
-        settings.api_token,
-        seen_signatures_for(settings.broker_url, settings.broker_key_prefix),
-    )
-    engine = make_engine(settings.database_url)
-    state = ApiState(settings, engine, session_factory(engine), articles_table(settings.articles))
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> Any:
-        yield
-        engine.dispose()
-
-    app = FastAPI(title="newsum", version=__version__, lifespan=lifespan)
-    app.state.newsum = state
-    app.state.metrics = metrics_registry(NewsumCollector(settings, engine))
-    app.add_middleware(
-        RequestGuard, authenticator=authenticator, max_body_bytes=MAX_BODY_BYTES,
-        session_prefixes=(REVIEW_PREFIX,),
-    )
-    app.include_router(router)
-    app.include_router(review_router)
-    app.mount(REVIEW_PREFIX, review_app(state))
-    _add_error_handlers(app)
-    return app
 
 
 router = APIRouter()
@@ -280,7 +246,7 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _add_error_handlers(app: FastAPI) -> None:
+def add_error_handlers(app: FastAPI) -> None:
     """Turn the failures a client can act on into clear 4xx/5xx answers, never a 500."""
 
     def handler(status: int, detail: str | None = None, retry: bool = False) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime
 from typing import Annotated
 
@@ -68,3 +70,15 @@ def register(app: typer.Typer) -> None:
     """Attach the producers' commands to the root newsum app."""
     app.command("enqueue")(enqueue_command)
     app.command("backfill")(backfill_command)
+    app.command("flower")(flower_command)
+
+
+def flower_command() -> None:
+    """Start Flower (basic auth) on the broker, showing the summarize queue."""
+    from newsum.queue.flower import flower_launch
+
+    launch = flower_launch(settings(), os.environ)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process, so that signals reach Flower directly.
+    os.execve(launch.argv[0], launch.argv, launch.env)

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from newsum.api.review import MAX_NOTE_CHARS, MAX_SUMMARY_CHARS, ReviewRequest, review_summary
-from newsum.api.state import ApiState, State
 from newsum.db.articles import MAX_ARTICLE_ID
 from newsum.db.models import ModelVersion, ReviewAction, SummaryStatus
 from newsum.db.registry import active_model_version, find_model_version
 from newsum.db.review import MAX_PAGE_SIZE, ReviewFilters, review_queue, review_records
+from newsum.review.actions import MAX_NOTE_CHARS, MAX_SUMMARY_CHARS, ReviewRequest, review_summary
+from newsum.web.state import ApiState, State
 
 router = APIRouter(tags=["review"])
 

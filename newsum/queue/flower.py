@@ -49,7 +49,7 @@ def flower_launch(settings: Settings, environ: Mapping[str, str]) -> FlowerLaunc
     env = {k: v for k, v in environ.items() if k not in _OVERRIDDEN}
     env["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{password}"
     argv = [
-        sys.executable, "-m", "newsum.api.flower", "-A", CELERY_APP, "flower",
+        sys.executable, "-m", "newsum.queue.flower", "-A", CELERY_APP, "flower",
         f"--port={settings.flower_port}",
         f"--address={settings.flower_host}",
         f"--logging={settings.log_level.lower()}",

@@ -26,8 +26,9 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from newsum.api.auth import redis_client
 from newsum.api.metrics import render
+from newsum.broker.enqueue import enqueue
+from newsum.broker.redis import redis_client
 from newsum.config import is_redis_url
 from newsum.db.articles import MAX_ARTICLE_ID
 from newsum.db.engine import check_connection
@@ -45,7 +46,6 @@ from newsum.errors import (
     UnknownEditor,
     UnknownModelVersion,
 )
-from newsum.queue.enqueue import enqueue
 from newsum.web.state import State
 
 log = logging.getLogger(__name__)

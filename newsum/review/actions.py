@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, Table
 from sqlalchemy.orm import Session
 
+from newsum.broker.enqueue import enqueue
 from newsum.config import Settings
 from newsum.db.editors import active_editor
 from newsum.db.engine import transaction
@@ -27,7 +28,6 @@ from newsum.db.review import ReviewChange, apply_review, lock_summary
 from newsum.errors import BrokerUnavailable, ReviewInvalid, UnknownModelVersion
 from newsum.modeling.faithfulness import ArticleText, LengthBounds, RuleChecker
 from newsum.modeling.manifest import AdapterManifest
-from newsum.queue.enqueue import enqueue
 
 log = logging.getLogger(__name__)
 

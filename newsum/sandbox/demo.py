@@ -236,8 +236,8 @@ def serve(
     workdir: Path,
 ) -> None:
     """Start a real worker, enqueue ``fresh``, backfill from ``since``, wait for ``expected``."""
+    from newsum.broker.enqueue import enqueue
     from newsum.queue.backfill import BackfillOptions, run_backfill
-    from newsum.queue.enqueue import enqueue
 
     log_path = workdir / "worker.log"
     worker = start_worker(settings, log_path)

@@ -27,12 +27,13 @@ from celery.signals import celeryd_after_setup
 from celery_batches import Batches, SimpleRequest
 from sqlalchemy import exc as sa_exc
 
+from newsum.broker.app import TASK_SUMMARIZE, app, app_settings
+from newsum.broker.message import SummarizeMessage, parse_request
 from newsum.db.engine import engine_for, take_dropped, transaction
 from newsum.db.events import EventKind, record_event, set_node_name
 from newsum.db.models import SummaryStatus, articles_table
 from newsum.db.queries import record_failure
-from newsum.worker.batch import BatchOutcome, SummarizeMessage, parse_request, summarize_requests
-from newsum.worker.celery_app import TASK_SUMMARIZE, app, app_settings
+from newsum.worker.batch import BatchOutcome, summarize_requests
 from newsum.worker.runtime import process_runtime
 
 log = logging.getLogger(__name__)

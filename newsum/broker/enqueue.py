@@ -19,6 +19,8 @@ import redis
 from celery import Celery
 from sqlalchemy import Engine
 
+from newsum.broker.app import TASK_SUMMARIZE, celery_app_for
+from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.articles import parse_article_id
 from newsum.db.engine import engine_for, transaction
@@ -26,7 +28,6 @@ from newsum.db.models import ModelVersion
 from newsum.db.queries import claim_for_queue, release_claims
 from newsum.db.registry import active_model_version, find_model_version
 from newsum.errors import BrokerUnavailable, UnknownModelVersion
-from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
 
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     kombu.exceptions.OperationalError,
@@ -105,19 +106,15 @@ def send_summarize(
     force: bool, override_review: bool = False,
 ) -> None:
     """Publish one ``newsum.summarize`` message per id over a single connection."""
-    # The override travels only when asked: a worker of the previous release refuses a
-    # payload with a key it does not know, so rolling upgrades keep working.
-    extra = {"override_review": True} if override_review else {}
     with celery.producer_or_acquire() as producer:
         for article_id in article_ids:
+            message = SummarizeMessage(
+                article_id=article_id, model_version_id=model_version_id, force=force,
+                override_review=override_review,
+            )
             celery.send_task(
                 TASK_SUMMARIZE,
-                kwargs={
-                    "article_id": article_id,
-                    "model_version_id": model_version_id,
-                    "force": force,
-                    **extra,
-                },
+                kwargs=message.as_kwargs(),
                 queue=settings.queue_name,
                 producer=producer,
                 retry=True,

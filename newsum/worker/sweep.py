@@ -16,14 +16,14 @@ from itertools import chain, islice
 
 from sqlalchemy import Engine, select
 
+from newsum.broker.app import TASK_SWEEP, app, app_settings
+from newsum.broker.enqueue import enqueue, resolve_model_version_id
 from newsum.config import Settings
 from newsum.db.engine import engine_for, transaction
 from newsum.db.events import EventKind, prune_events, record_event
 from newsum.db.models import Summary, articles_table, utcnow
 from newsum.db.queries import stream_unsummarized_ids
 from newsum.errors import NoActiveModelVersion
-from newsum.queue.enqueue import enqueue, resolve_model_version_id
-from newsum.worker.celery_app import TASK_SWEEP, app, app_settings
 
 log = logging.getLogger(__name__)
 

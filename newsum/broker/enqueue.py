@@ -24,10 +24,9 @@ from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.articles import parse_article_id
 from newsum.db.engine import engine_for, transaction
-from newsum.db.models import ModelVersion
 from newsum.db.queries import claim_for_queue, release_claims
-from newsum.db.registry import active_model_version, find_model_version
-from newsum.errors import BrokerUnavailable, UnknownModelVersion
+from newsum.db.registry import resolve_model_version
+from newsum.errors import BrokerUnavailable
 
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     kombu.exceptions.OperationalError,
@@ -52,14 +51,7 @@ def resolve_model_version_id(engine: Engine, model_version: str | int | None) ->
     Raises NoActiveModelVersion or UnknownModelVersion.
     """
     with transaction(engine) as session:
-        if model_version is None:
-            return active_model_version(session).id
-        if isinstance(model_version, int):
-            version = session.get(ModelVersion, model_version)
-            if version is None:
-                raise UnknownModelVersion(f"no model version with id {model_version}")
-            return version.id
-        return find_model_version(session, model_version).id
+        return resolve_model_version(session, model_version).id
 
 
 def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:

@@ -25,7 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
-from newsum.db.models import ReviewAction, SummaryStatus
+from newsum.db.models import REVIEWABLE_STATES, ReviewAction, SummaryStatus
 from newsum.db.registry import find_model_version
 from newsum.db.review import ReviewFilters, ReviewItem, review_item, review_queue
 from newsum.errors import NewsumError
@@ -200,13 +200,8 @@ def queue_page(
         selected=selected, neighbours=_neighbours(items, selected),
         segments=marked_segments(selected.text or "", selected.findings) if selected else [],
         flash=take_flash(request), problem=problem, statuses=list(SummaryStatus),
-        actionable=selected is not None and selected.status in _ACTIONABLE,
+        actionable=selected is not None and selected.status in REVIEWABLE_STATES,
     )
-
-
-_ACTIONABLE = {s.value for s in (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW,
-                                 SummaryStatus.APPROVED, SummaryStatus.EDITED,
-                                 SummaryStatus.REJECTED)}
 
 
 def _neighbours(items: list[ReviewItem], selected: ReviewItem | None) -> dict[str, int | None]:

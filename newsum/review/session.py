@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from newsum.db.models import Editor
 from newsum.review.logins import SignedInEditor
 
-CSRF_FIELD = "csrf_token"
-
 
 class NotSignedIn(Exception):
     """The request carries no valid editor session: answered with the login page."""

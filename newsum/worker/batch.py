@@ -26,8 +26,8 @@ from newsum.config import FaithfulnessPolicy, Settings
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind, record_event
 from newsum.db.models import (
-    GENERATED_STATES,
     PROTECTED_STATES,
+    SETTLED_STATES,
     Summary,
     SummaryStatus,
 )
@@ -66,8 +66,6 @@ UNKNOWN_ARTICLE = "unknown article id"
 EMPTY_TEXT = "empty article text"
 
 
-# A summary of the same text in one of these states is not generated again unless forced.
-SETTLED_STATES = GENERATED_STATES | {SummaryStatus.REJECTED}
 
 
 @dataclass

@@ -154,4 +154,9 @@ def worker_argv(settings: Settings, *, pool: str = "prefork", hostname: str | No
     return argv
 
 
-app = celery_app_for(get_settings())
+def __getattr__(name: str) -> Celery:
+    """``app``: the application of the process's settings, built on first use (so that
+    importing this module reads no settings; ``celery -A newsum.broker.app`` works)."""
+    if name == "app":
+        return celery_app_for(get_settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -217,7 +217,7 @@ def test_quote_marks_and_spacing_may_differ_but_words_may_not() -> None:
     assert check_summary(EN, 'Okafor said "We  cannot wait for the next storm".').passed
     assert check_summary(EN, "Okafor said 'We cannot wait for the next storm'.").passed
     assert findings(EN, "Okafor said 'We can wait for the storm'.", FindingKind.UNSUPPORTED_QUOTE)
-    assert check_summary(EN, "Okafor's council said the barrier's cost was high.").passed
+    assert check_summary(EN, "Okafor's councillors backed the barrier's plan.").passed
 
 
 # --- language ----------------------------------------------------------------------

@@ -17,6 +17,13 @@ from newsum.modeling.faithfulness.language import detect_language
 from newsum.modeling.faithfulness.names import NameIndex, NameSupport, names
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
 from newsum.modeling.faithfulness.quotes import is_verbatim, normalize_for_quotes, quotes
+from newsum.modeling.faithfulness.relations import (
+    RelationIndex,
+    claims,
+    fact_findings,
+    relation_findings,
+    with_evidence,
+)
 from newsum.modeling.faithfulness.text import Token, tokens
 from newsum.modeling.faithfulness.verdict import (
     ArticleText,
@@ -48,6 +55,7 @@ class ArticleIndex:
     dates: frozenset[DateId]
     quote_text: str
     planted: tuple[str, ...]
+    relations: RelationIndex
 
 
 @lru_cache(maxsize=32)
@@ -63,12 +71,14 @@ def index_article(article: ArticleText) -> ArticleIndex:
         dates=frozenset(date for _, date in date_mentions(article_tokens)),
         quote_text=normalize_for_quotes(text),
         planted=planted_instructions(text),
+        relations=RelationIndex.build(text, article_tokens, article.language),
     )
 
 
 @dataclass(frozen=True)
 class RuleChecker:
-    """The default checker: figures, names, dates, quotes, language and form, by rule."""
+    """The default checker, by rule: form and language, then figures, names, dates,
+    quotes and words, then roles, what figures count and who did what."""
 
     bounds: LengthBounds = field(default_factory=LengthBounds)
     template: PromptTemplate = DEFAULT_TEMPLATE
@@ -80,16 +90,28 @@ class RuleChecker:
         index = index_article(article)
         summary_tokens = tokens(summary)
         summary_figures = figures(summary)
+        language = _language_findings(summary_tokens, index)
+        words = [
+            *_figure_findings(summary_figures, index),
+            *_date_findings(summary_tokens, summary_figures, index),
+            *_name_findings(summary_tokens, index),
+            *_quote_findings(summary, index),
+        ]
+        found = claims(
+            summary, summary_tokens, index.names, index.figures, index.dates, index.relations
+        )
+        facts = fact_findings(
+            summary, summary_tokens, found, index.relations, check_words=not language
+        )
         return Verdict.of(
             [
                 *form_findings(summary, self.bounds),
                 *prompt_echoes(summary, self.template),
                 *injection_findings(summary, index.planted),
-                *_language_findings(summary_tokens, index),
-                *_figure_findings(summary_figures, index),
-                *_date_findings(summary_tokens, summary_figures, index),
-                *_name_findings(summary_tokens, index),
-                *_quote_findings(summary, index),
+                *language,
+                *with_evidence(words, summary, found, index.relations),
+                *facts,
+                *relation_findings(summary, found, index.relations, words + facts),
             ]
         )
 

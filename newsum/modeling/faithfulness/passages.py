@@ -1,0 +1,120 @@
+"""The article as passages: each sentence, and each sentence with the next, with the
+names, figures, days and content words it holds.
+
+A summary sentence is supported when one passage holds all its facts together (see
+``relations``). Two sentences, because news often names a person in one sentence and
+gives the figure in the next ("... cut electricity prices. Households will pay 6
+percent less"). Built once per article, with the index.
+
+Two kinds of name are told apart here. A *person* is a name the article gives a role
+to, refers to by surname alone, or quotes ("Okafor said"); a person must be in the
+passage, and the surname stands for the full name. Any other name that the title or
+the first two sentences hold (the town, the body) is the article's *setting*: the
+whole article is about it, so a passage need not repeat it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from newsum.modeling.faithfulness.dates import DateId, date_mentions
+from newsum.modeling.faithfulness.names import NameSpan, name_spans
+from newsum.modeling.faithfulness.numbers import figures
+from newsum.modeling.faithfulness.sentences import Sentence
+from newsum.modeling.faithfulness.stems import REPORTING_WORDS, content_stems
+from newsum.modeling.faithfulness.text import Token, squash_spaces
+
+_LEAD_SENTENCES = 3  # the title and the first two sentences of the body
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One article sentence, or two neighbours: what they hold, folded."""
+
+    start: int
+    end: int
+    words: frozenset[str]
+    stems: frozenset[str]
+    values: frozenset[Decimal]
+    percents: frozenset[Decimal]
+    dates: frozenset[DateId]
+
+    def joined(self, after: Passage) -> Passage:
+        """This passage and the one after it, as one."""
+        return Passage(
+            self.start,
+            after.end,
+            self.words | after.words,
+            self.stems | after.stems,
+            self.values | after.values,
+            self.percents | after.percents,
+            self.dates | after.dates,
+        )
+
+
+def _passage(text: str, tokens: list[Token], sentence: Sentence, language: str | None) -> Passage:
+    part = tokens[sentence.first : sentence.last]
+    found = figures(sentence.text(text))
+    return Passage(
+        start=sentence.start,
+        end=sentence.end,
+        words=frozenset(p for t in part if t.is_word for p in (t.folded, *t.folded.split("-"))),
+        stems=content_stems(part, language),
+        values=frozenset(r for f in found for r in f.readings),
+        percents=frozenset(r for f in found if f.percent for r in f.readings),
+        dates=frozenset(date for _, date in date_mentions(part)),
+    )
+
+
+def _is_quoted(tokens: list[Token], span: NameSpan) -> bool:
+    after = tokens[span.end] if span.end < len(tokens) else None
+    before = tokens[span.start - 1] if span.start > 0 else None
+    return any(t is not None and t.folded in REPORTING_WORDS for t in (after, before))
+
+
+def _persons(tokens: list[Token], spans: list[NameSpan], holders: set[str]) -> frozenset[str]:
+    """The last words (surnames) of the names that stand for people."""
+    alone = {s.name.words[0] for s in spans if len(s.name.words) == 1}
+    persons = set(holders)
+    for span in spans:
+        words = span.name.words
+        if (len(words) > 1 and words[-1] in alone) or span.titles or _is_quoted(tokens, span):
+            persons.add(words[-1])
+    return frozenset(persons)
+
+
+@dataclass(frozen=True)
+class PassageIndex:
+    """An article's sentences and passages, its people and its setting."""
+
+    text: str
+    sentences: tuple[Passage, ...]
+    passages: tuple[Passage, ...]
+    persons: frozenset[str]
+    setting: frozenset[tuple[str, ...]]
+
+    @classmethod
+    def build(
+        cls,
+        text: str,
+        tokens: list[Token],
+        sentences: list[Sentence],
+        language: str | None,
+        role_holders: set[str],
+    ) -> PassageIndex:
+        """The index of ``text``; ``role_holders`` are the last words of names the
+        article gives a role to."""
+        singles = tuple(_passage(text, tokens, s, language) for s in sentences)
+        pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))
+        spans = name_spans(tokens)
+        persons = _persons(tokens, spans, role_holders)
+        lead_end = sentences[min(len(sentences), _LEAD_SENTENCES) - 1].last if sentences else 0
+        setting = frozenset(
+            s.name.words for s in spans if s.start < lead_end and s.name.words[-1] not in persons
+        )
+        return cls(text, singles, singles + pairs, persons, setting)
+
+    def quote(self, passage: Passage) -> str:
+        """The passage as the article writes it, on one line."""
+        return squash_spaces(self.text[passage.start : passage.end])

@@ -1,0 +1,68 @@
+"""Words lemmatised lightly: a Snowball stem, folded, so that "voted", "votes" and
+"vote", or "votaram", "votos" and "votação", meet.
+
+The relation check compares what a summary sentence says with what an article passage
+says word by word; an exact match would call every change of tense or number a new
+claim. Snowball (the ``snowballstemmer`` package, the algorithms search engines use
+for English and Portuguese) strips inflections without a dictionary and without a
+model. It over-joins a little ("general" and "generate"), which only makes the check
+more lenient, never stricter.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import snowballstemmer
+
+from newsum.modeling.faithfulness.dates import DATE_WORDS
+from newsum.modeling.faithfulness.numbers import NUMBER_WORDS
+from newsum.modeling.faithfulness.text import (
+    ALL_FUNCTION_WORDS,
+    ALL_GROUP_WORDS,
+    Token,
+    fold,
+    word_set,
+)
+
+REPORTING_WORDS = word_set(
+    """said says say saying told tells added adds according stated announced disse diz
+    dizem afirmou afirma afirmaram declarou declara contou relatou acrescentou informou
+    segundo"""
+)
+"""How a claim is attributed; a summary may say "said" where the article says "told"."""
+
+NOT_CONTENT = ALL_FUNCTION_WORDS | ALL_GROUP_WORDS | REPORTING_WORDS | NUMBER_WORDS | DATE_WORDS
+"""Folded words that carry no claim of their own (function words, attributions such as
+"officials said", figures and dates, which are anchors): they are never compared."""
+
+_ALGORITHMS = {"en": "english", "pt": "portuguese"}
+_STEMMERS = {lang: snowballstemmer.stemmer(name) for lang, name in _ALGORITHMS.items()}
+_LOCK = threading.Lock()  # a Snowball stemmer keeps its state between calls
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str, language: str | None) -> str:
+    """``word`` (lower case, accents kept) stemmed for ``language`` ("en" or "pt";
+    English for any other), then folded."""
+    stemmer = _STEMMERS.get(language or "en", _STEMMERS["en"])
+    with _LOCK:
+        stemmed = stemmer.stemWord(word)
+    return fold(stemmed)
+
+
+def is_content(token: Token) -> bool:
+    """A word that says something: not a function, reporting, number or date word."""
+    return token.is_word and len(token.folded) > 1 and token.folded not in NOT_CONTENT
+
+
+def token_stem(token: Token, language: str | None) -> str:
+    """The stem of a word token, a possessive ("Silva's") cut off first."""
+    word = token.raw.lower().replace("’", "'")
+    return stem(word.removesuffix("'s").removesuffix("'"), language)
+
+
+def content_stems(tokens: list[Token], language: str | None) -> frozenset[str]:
+    """The stems of the content words among ``tokens``."""
+    return frozenset(token_stem(t, language) for t in tokens if is_content(t))

@@ -2,12 +2,16 @@
 
 "Households will pay 6 percent less" does not support "a vote in 6 percent", and "40
 novos funcionários" does not support "40 votos", though the figure is the article's.
-For every figure the article holds a window of content words: the three before it and
-the four after it, in its sentence (a currency sign counts as its word: "$2m" is two
-million dollars). A summary figure followed by a noun ("40 votos", "6 percent less",
-"110 mil moradores"; one "of"/"de" may come between) must find that noun, by stem, in
-the window of an article figure of the same value. A figure followed by no noun is
-left to the relation check.
+A summary figure followed by a noun ("40 votos", "6 percent less", "5 milhões de
+reais", "150 square kilometres": a word that is not a plural is read with the next)
+must find that noun, by stem, beside an article figure of the same value: among the
+two words right after it ("40 novos [funcionários]", "21 [vereadores votaram] a
+favor") or the three words before it ("21 councillors backed the plan and [three]
+opposed it"). Where the article counts
+nothing with its figure ("the rate stands at 7 percent, the highest"), the four words
+after it count too. A currency sign is its word ("$2m" is two million dollars). A
+figure followed by no noun is left to the relation check, and so is one that reads as
+a year ("in 2050") unless the article counts something with it ("2050 jobs").
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from dataclasses import dataclass
 from newsum.modeling.faithfulness.numbers import Figure, figure_spans
 from newsum.modeling.faithfulness.passages import PassageIndex
 from newsum.modeling.faithfulness.sentences import Sentence
-from newsum.modeling.faithfulness.stems import is_content, stem, token_stem
-from newsum.modeling.faithfulness.text import Token
+from newsum.modeling.faithfulness.stems import is_content, stem, token_stems
+from newsum.modeling.faithfulness.text import ALL_GROUP_WORDS, Token
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
 _BEFORE, _AFTER = 3, 4
-_NOUN_WORDS = 2
 _LINKS = frozenset({"of", "de"})
+_IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children", "police", "staff"})
+_ADJECTIVES = frozenset({"new", "novos", "novas", "more", "mais", "other", "outros", "outras"})
 _CURRENCY_WORDS = {
     "R$": ("real", "reais"), "US$": ("dollar", "dólar"), "$": ("dollar", "dólar"),
     "€": ("euro",), "£": ("pound", "libra"),
@@ -36,8 +41,16 @@ class PlacedFigure:
     """An article figure, the stems around it, and the sentence that holds it."""
 
     figure: Figure
+    before: frozenset[str]
+    counted: frozenset[str]  # the words right after it: "2050 [jobs]"; none in "in 2050,"
     window: frozenset[str]
     sentence: int
+
+    def allows(self, noun: set[str]) -> bool:
+        """Whether a summary may say this figure counts ``noun`` (stems)."""
+        if self.counted:
+            return noun <= self.counted | self.before
+        return noun <= self.window
 
 
 def _currency_stems(figure: Figure, language: str | None) -> set[str]:
@@ -47,12 +60,23 @@ def _currency_stems(figure: Figure, language: str | None) -> set[str]:
     return set()
 
 
-def _window(part: list[Token], at: int, until: int, language: str | None) -> set[str]:
-    """Stems of up to ``_BEFORE`` content words before token ``at`` and ``_AFTER`` from
-    token ``until`` on, within ``part`` (one sentence)."""
-    before = [t for t in part[:at] if is_content(t)][-_BEFORE:]
-    after = [t for t in part[until:] if is_content(t)][:_AFTER]
-    return {token_stem(t, language) for t in before + after}
+def _counted(token: Token) -> bool:
+    """A word that may say what a figure counts; groups count too ("40 moradores")."""
+    return is_content(token) or (token.is_word and token.folded in ALL_GROUP_WORDS)
+
+
+def _stems(words: list[Token], language: str | None) -> frozenset[str]:
+    return frozenset(s for t in words for s in token_stems(t, language))
+
+
+def _around(
+    part: list[Token], at: int, until: int, language: str | None
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Stems of the words before a figure (tokens ``at:until`` of ``part``, one
+    sentence), of what it counts, and of its whole window."""
+    before = _stems([t for t in part[:at] if _counted(t)][-_BEFORE:], language)
+    after = _stems([t for t in part[until:] if _counted(t)][:_AFTER], language)
+    return before, _stems(_words_after(part, until), language), before | after
 
 
 def _token_range(part: list[Token], start: int, end: int) -> tuple[int, int]:
@@ -75,8 +99,12 @@ class FigureContextIndex:
             part = tokens[sentence.first : sentence.last]
             for figure, start, end in figure_spans(sentence.text(text)):
                 at, until = _token_range(part, sentence.start + start, sentence.start + end)
-                window = _window(part, at, until, language) | _currency_stems(figure, language)
-                placed.append(PlacedFigure(figure, frozenset(window), number))
+                before, counted, window = _around(part, at, until, language)
+                currency = _currency_stems(figure, language)
+                counted = counted | currency if counted else counted
+                placed.append(
+                    PlacedFigure(figure, before | currency, counted, window | currency, number)
+                )
         return cls(tuple(placed))
 
     def same_value(self, figure: Figure) -> list[PlacedFigure]:
@@ -89,17 +117,31 @@ class FigureContextIndex:
         ]
 
 
-def _noun_after(part: list[Token], until: int) -> list[Token]:
-    """The content words right after a figure ("40 [novos funcionários]", "5 milhões
-    de [reais]"), up to ``_NOUN_WORDS``."""
+def _looks_plural(token: Token) -> bool:
+    return token.folded.endswith("s") or token.folded in _IRREGULAR_PLURALS
+
+
+def _words_after(part: list[Token], until: int) -> list[Token]:
+    """Up to two counted words right after a figure, past one "of"/"de" and adjectives
+    such as "novos": "40 novos [funcionários]", "21 [vereadores votaram] a favor"."""
     i = until
     if i < len(part) and part[i].folded in _LINKS:
         i += 1
-    noun = []
-    while i < len(part) and len(noun) < _NOUN_WORDS and is_content(part[i]):
-        noun.append(part[i])
+    while i < len(part) and part[i].is_word and part[i].folded in _ADJECTIVES:
         i += 1
-    return noun
+    words = []
+    while i < len(part) and len(words) < 2 and _counted(part[i]):
+        words.append(part[i])
+        i += 1
+    return words
+
+
+def _noun_after(part: list[Token], until: int) -> list[Token]:
+    """What a summary figure counts: "40 [votos]", "5 milhões de [reais]", "150 [square
+    kilometres]" (a word that is not a plural is read with the next: it may qualify
+    it); [] for "7 percent, the highest"."""
+    words = _words_after(part, until)
+    return words[:1] if words and _looks_plural(words[0]) else words
 
 
 def figure_context_findings(
@@ -115,17 +157,17 @@ def figure_context_findings(
     noun as written, the evidence the article's sentence with that figure."""
     found = []
     for figure, start, end in figure_spans(sentence.text(summary)):
-        if figure.year or figure.article_like:
+        if figure.article_like:
             continue
-        placed = index.same_value(figure)
+        placed = [p for p in index.same_value(figure) if p.counted or not figure.year]
         if not placed:
             continue  # an unsupported figure: the figure check has it
         _, until = _token_range(sentence_tokens, sentence.start + start, sentence.start + end)
         noun = _noun_after(sentence_tokens, until)
-        if not noun or any(token_stem(t, language) in p.window for t in noun for p in placed):
+        stems = set(_stems(noun, language))
+        if not stems or any(p.allows(stems) for p in placed):
             continue
-        last = noun[-1]
-        value = summary[sentence.start + start : last.start + len(last.raw)]
+        value = summary[sentence.start + start : noun[-1].start + len(noun[-1].raw)]
         evidence = passages.quote(passages.sentences[placed[0].sentence])
         found.append(Finding(FindingKind.FIGURE_CONTEXT, value, evidence))
     return found

@@ -27,7 +27,7 @@ from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
 from newsum.modeling.faithfulness.passages import Passage, PassageIndex
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions, role_findings
 from newsum.modeling.faithfulness.sentences import Sentence, split_sentences
-from newsum.modeling.faithfulness.stems import is_content, token_stem
+from newsum.modeling.faithfulness.stems import is_content, token_stems
 from newsum.modeling.faithfulness.text import Token
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 from newsum.modeling.faithfulness.words import invented_words
@@ -55,7 +55,6 @@ class RelationIndex:
     roles: RoleIndex
     figures: FigureContextIndex
     vocabulary: frozenset[str]
-    stems: frozenset[str]
 
     @classmethod
     def build(cls, text: str, tokens: list[Token], declared: str | None) -> RelationIndex:
@@ -65,7 +64,6 @@ class RelationIndex:
         passages = PassageIndex.build(text, tokens, sentences, language, roles.holders())
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
-        stems = frozenset(s for p in passages.sentences for s in p.stems)
         return cls(
             language,
             declared,
@@ -73,7 +71,6 @@ class RelationIndex:
             roles,
             FigureContextIndex.build(text, tokens, sentences, language),
             vocabulary,
-            stems,
         )
 
 
@@ -155,9 +152,10 @@ def _anchors(
 
 def _content(part: list[Token], skipped: set[int], language: str | None) -> frozenset[str]:
     return frozenset(
-        token_stem(t, language)
+        s
         for i, t in enumerate(part)
         if i not in skipped and is_content(t) and not (t.capitalised and not t.sentence_initial)
+        for s in token_stems(t, language)
     )
 
 
@@ -240,9 +238,7 @@ def fact_findings(
         evidence = _evidence(claim, index)
         results += [
             Finding(FindingKind.INVENTED_WORD, token.raw, evidence)
-            for token in invented_words(
-                part, in_names, index.vocabulary, index.stems, language, declared=index.declared
-            )
+            for token in invented_words(part, in_names, index.vocabulary, index.declared)
         ]
     return results
 

@@ -32,7 +32,7 @@ from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
 _DETERMINERS = word_set("the a an his her its their our o os as um uma seu sua")
 _CONNECTORS = word_set("of de do da dos das")
-_PAST_ENDINGS = ("ed", "ou", "eu", "iu", "aram", "eram", "iram")
+_PAST_ENDINGS = ("ed", "ou", "iu", "aram", "eram", "iram")  # not "-eu": "museu", "europeu"
 _MAX_ROLE_TOKENS = 7
 _CLOSING = frozenset({",", ")", ".", ";", ":", "!", "?", "\n", "…"})
 
@@ -123,7 +123,8 @@ def appositions(tokens: list[Token], language: str | None) -> Iterator[Role]:
                 continue
             first, last = found
             words = [t for t in tokens[first:last] if t.folded not in _CONNECTORS]
-            stems = frozenset(stem(t.raw.lower(), language) for t in words)
+            # Whole, hyphens kept: "economista-chefe" is not "chefe da pasta da economia".
+            stems = frozenset(stem(_plain(t), language) for t in words)
             begin, end = min(first, span.start), max(last, span.end)
             yield Role(span.name.words, stems, tokens[begin].start, _end(tokens[end - 1]))
         if span.titles:
@@ -134,6 +135,10 @@ def appositions(tokens: list[Token], language: str | None) -> Iterator[Role]:
 
 
 _HONORIFICS = word_set("mr mrs ms dr dra prof sir sr sra")
+
+
+def _plain(token: Token) -> str:
+    return token.raw.lower().replace("’", "'").removesuffix("'s")
 
 
 def _end(token: Token) -> int:

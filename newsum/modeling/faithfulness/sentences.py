@@ -2,7 +2,7 @@
 passages begin and end.
 
 A sentence ends at ". ! ? …" or a line break, with closing quotes and brackets kept
-on it. A full stop after an abbreviation ("Mr.", "Dr.", "U.S.") or followed by a
+on it. A full stop after an abbreviation ("Mr.", "Dr.", "U.S.", "p.m.") or followed by a
 word in lower case ("approx. five") ends nothing; the relation check compares one
 summary sentence with a window of article sentences, so a rare wrong split costs
 little, while a missed one would join two claims.
@@ -40,7 +40,7 @@ def _is_abbreviation(tokens: list[Token], i: int) -> bool:
     if tokens[i].raw != "." or i == 0 or not tokens[i - 1].is_word:
         return False
     before = tokens[i - 1]
-    return (len(before.raw) == 1 and before.raw.isupper()) or before.folded in _ABBREVIATIONS
+    return len(before.raw) == 1 or before.folded in _ABBREVIATIONS  # "U.S.", "p.m."
 
 
 def _next_is_lower(tokens: list[Token], i: int) -> bool:

@@ -57,12 +57,17 @@ def is_content(token: Token) -> bool:
     return token.is_word and len(token.folded) > 1 and token.folded not in NOT_CONTENT
 
 
-def token_stem(token: Token, language: str | None) -> str:
-    """The stem of a word token, a possessive ("Silva's") cut off first."""
-    word = token.raw.lower().replace("’", "'")
-    return stem(word.removesuffix("'s").removesuffix("'"), language)
+def token_stems(token: Token, language: str | None) -> tuple[str, ...]:
+    """The stems of a word token, one per part of a hyphenated word ("quarter-final" is
+    "quarter" and "final": a summary may write "quarter - final"), a possessive
+    ("Silva's") cut off first."""
+    word = token.raw.lower().replace("’", "'").removesuffix("'s").removesuffix("'")
+    if "-" not in word:
+        return (stem(word, language),)
+    parts = [p for p in word.split("-") if len(p) > 1 and fold(p) not in NOT_CONTENT]
+    return tuple(stem(p, language) for p in parts)
 
 
 def content_stems(tokens: list[Token], language: str | None) -> frozenset[str]:
     """The stems of the content words among ``tokens``."""
-    return frozenset(token_stem(t, language) for t in tokens if is_content(t))
+    return frozenset(s for t in tokens if is_content(t) for s in token_stems(t, language))

@@ -41,7 +41,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         todos todas cada segundo conforme alem depois antes durante hoje ontem amanha agora
         nesta neste nessa nesse desta deste dessa desse apesar embora enquanto porem
         contudo entretanto assim entao cerca quase apenas somente so outro outra outros
-        outras varios varias alguns algumas novo nova mesmo mesma contra sob perto"""
+        outras varios varias alguns algumas novo nova novos novas mesmo mesma contra sob perto"""
     ),
 }
 TITLE_WORDS: dict[str, frozenset[str]] = {

@@ -2,12 +2,16 @@
 
 A model that copies badly writes words no one writes ("quintaência", a weekday with a
 suffix) or slips into the other language ("Inclua em Vila closely"). A lower-case word
-of a summary is accepted when the article has it (folded, or another inflection of
-it: the same stem), when it writes a figure or a date in either language (the figure
+of a summary is accepted when the article has it (folded: case and accents aside),
+when it writes a figure or a date in either language (the figure
 and date checks read both), or when the article's language lists it as its own (see
 ``lexicon``). Capitalised words are names, left to the name check; so are the small
 words inside a name ("Rio de Janeiro" in English). For an article of unknown
 language only words that neither language lists are held.
+
+Another inflection of an article word is accepted through the word lists, which hold
+inflections, not through stems: a stem would also accept "segundamento" for an
+article that says "segundos".
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from __future__ import annotations
 from newsum.modeling.faithfulness.dates import DATE_WORDS
 from newsum.modeling.faithfulness.lexicon import Standing, known_anywhere, standing
 from newsum.modeling.faithfulness.numbers import NUMBER_WORDS
-from newsum.modeling.faithfulness.stems import token_stem
 from newsum.modeling.faithfulness.text import Token
 
 _ALWAYS_READ = NUMBER_WORDS | DATE_WORDS | frozenset({"um", "uma", "one"})
@@ -29,20 +32,16 @@ def invented_words(
     tokens: list[Token],
     in_names: set[int],
     vocabulary: frozenset[str],
-    stems: frozenset[str],
-    language: str | None,
-    *,
     declared: str | None,
 ) -> list[Token]:
     """The words of ``tokens`` (one summary sentence) that are neither the article's
-    (``vocabulary``: folded words; ``stems``: their stems, in ``language``) nor of the
-    article's ``declared`` language; ``in_names`` are the positions of tokens inside
-    names."""
+    (``vocabulary``: its folded words) nor of the article's ``declared`` language;
+    ``in_names`` are the positions of tokens inside names."""
     found = []
     for i, token in enumerate(tokens):
         if i in in_names or not _candidate(token):
             continue
-        if token.folded in vocabulary or token_stem(token, language) in stems:
+        if token.folded in vocabulary:
             continue
         word = token.raw.lower().replace("’", "'").removesuffix("'s")
         if declared is None:

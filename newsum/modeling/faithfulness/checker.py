@@ -14,7 +14,7 @@ from newsum.modeling.faithfulness.form import (
     prompt_echoes,
 )
 from newsum.modeling.faithfulness.language import detect_language
-from newsum.modeling.faithfulness.names import NameIndex, NameSupport, names
+from newsum.modeling.faithfulness.names import NameIndex, NameSupport, name_spans, names
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
 from newsum.modeling.faithfulness.quotes import is_verbatim, normalize_for_quotes, quotes
 from newsum.modeling.faithfulness.relations import (
@@ -64,14 +64,15 @@ def index_article(article: ArticleText) -> ArticleIndex:
     text = article.text
     article_tokens = tokens(text)
     article_figures = figures(text)
+    spans = name_spans(article_tokens)
     return ArticleIndex(
         language=article.language,
-        names=NameIndex.build(article_tokens),
+        names=NameIndex.build(article_tokens, spans),
         figures=FigureIndex.build(article_figures),
         dates=frozenset(date for _, date in date_mentions(article_tokens)),
         quote_text=normalize_for_quotes(text),
         planted=planted_instructions(text),
-        relations=RelationIndex.build(text, article_tokens, article.language),
+        relations=RelationIndex.build(text, article_tokens, spans, article.language),
     )
 
 

@@ -20,7 +20,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from newsum.modeling.faithfulness.numbers import Figure, figure_spans
-from newsum.modeling.faithfulness.passages import PassageIndex
+from newsum.modeling.faithfulness.passages import PassageIndex, PlacedSpan
 from newsum.modeling.faithfulness.sentences import Sentence
 from newsum.modeling.faithfulness.stems import is_content, stem, token_stems
 from newsum.modeling.faithfulness.text import ALL_GROUP_WORDS, Token
@@ -92,13 +92,18 @@ class FigureContextIndex:
 
     @classmethod
     def build(
-        cls, text: str, tokens: list[Token], sentences: list[Sentence], language: str | None
+        cls,
+        tokens: list[Token],
+        sentences: list[Sentence],
+        figures: list[list[PlacedSpan]],
+        language: str | None,
     ) -> FigureContextIndex:
+        """The figures of an article (``figures`` by sentence) with their words."""
         placed = []
-        for number, sentence in enumerate(sentences):
+        for number, (sentence, spans) in enumerate(zip(sentences, figures, strict=True)):
             part = tokens[sentence.first : sentence.last]
-            for figure, start, end in figure_spans(sentence.text(text)):
-                at, until = _token_range(part, sentence.start + start, sentence.start + end)
+            for figure, start, end in spans:
+                at, until = _token_range(part, start, end)
                 before, counted, window = _around(part, at, until, language)
                 currency = _currency_stems(figure, language)
                 counted = counted | currency if counted else counted

@@ -114,14 +114,15 @@ class NameIndex:
     names: frozenset[tuple[str, ...]]
 
     @classmethod
-    def build(cls, tokens: list[Token]) -> NameIndex:
+    def build(cls, tokens: list[Token], spans: list[NameSpan] | None = None) -> NameIndex:
+        """The index of ``tokens``; ``spans`` are their names, when already found."""
         words = [t for t in tokens if t.is_word]
         phrase = " ".join(t.folded if t.kind in ("word", "number") else _BREAK for t in tokens)
         return cls(  # hyphens count as spaces: "São Paulo" is in "São Paulo-based"
             words=frozenset(part for t in words for part in t.folded.split("-")),
             lower_words=frozenset(t.folded for t in words if not t.capitalised),
             phrase_text=f" {phrase.replace('-', ' ')} ",
-            names=frozenset(name.words for name in names(tokens)),
+            names=frozenset(s.name.words for s in (spans or name_spans(tokens))),
         )
 
     def _holds(self, words: tuple[str, ...]) -> bool:

@@ -15,12 +15,13 @@ whole article is about it, so a passage need not repeat it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
 from newsum.modeling.faithfulness.dates import DateId, date_mentions
-from newsum.modeling.faithfulness.names import NameSpan, name_spans
-from newsum.modeling.faithfulness.numbers import figures
+from newsum.modeling.faithfulness.names import NameSpan
+from newsum.modeling.faithfulness.numbers import Figure, figure_spans
 from newsum.modeling.faithfulness.sentences import Sentence
 from newsum.modeling.faithfulness.stems import REPORTING_WORDS, content_stems
 from newsum.modeling.faithfulness.text import Token, squash_spaces
@@ -53,9 +54,27 @@ class Passage:
         )
 
 
-def _passage(text: str, tokens: list[Token], sentence: Sentence, language: str | None) -> Passage:
+PlacedSpan = tuple[Figure, int, int]
+"""A figure and where it begins and ends in the article's text."""
+
+
+def figures_by_sentence(text: str, sentences: list[Sentence]) -> list[list[PlacedSpan]]:
+    """The figures of ``text`` (found once: the pattern is the costly part of indexing),
+    grouped by the sentence they begin in."""
+    grouped: list[list[PlacedSpan]] = [[] for _ in sentences]
+    starts = [s.start for s in sentences]
+    for placed in figure_spans(text):
+        at = bisect_right(starts, placed[1]) - 1
+        if at >= 0:
+            grouped[at].append(placed)
+    return grouped
+
+
+def _passage(
+    tokens: list[Token], sentence: Sentence, placed: list[PlacedSpan], language: str | None
+) -> Passage:
     part = tokens[sentence.first : sentence.last]
-    found = figures(sentence.text(text))
+    found = [figure for figure, _, _ in placed]
     return Passage(
         start=sentence.start,
         end=sentence.end,
@@ -100,14 +119,18 @@ class PassageIndex:
         text: str,
         tokens: list[Token],
         sentences: list[Sentence],
+        spans: list[NameSpan],
+        placed: list[list[PlacedSpan]],
         language: str | None,
         role_holders: set[str],
     ) -> PassageIndex:
-        """The index of ``text``; ``role_holders`` are the last words of names the
-        article gives a role to."""
-        singles = tuple(_passage(text, tokens, s, language) for s in sentences)
+        """The index of ``text`` (``tokens``, names at ``spans``, figures ``placed`` by
+        sentence); ``role_holders`` are the last words of names the article gives a
+        role to."""
+        singles = tuple(
+            _passage(tokens, s, p, language) for s, p in zip(sentences, placed, strict=True)
+        )
         pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))
-        spans = name_spans(tokens)
         persons = _persons(tokens, spans, role_holders)
         lead_end = sentences[min(len(sentences), _LEAD_SENTENCES) - 1].last if sentences else 0
         setting = frozenset(

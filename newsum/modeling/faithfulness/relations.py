@@ -24,7 +24,7 @@ from newsum.modeling.faithfulness.figure_context import FigureContextIndex, figu
 from newsum.modeling.faithfulness.language import detect_language, leaning
 from newsum.modeling.faithfulness.names import NameIndex, NameSpan, NameSupport, name_spans
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
-from newsum.modeling.faithfulness.passages import Passage, PassageIndex
+from newsum.modeling.faithfulness.passages import Passage, PassageIndex, figures_by_sentence
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions, role_findings
 from newsum.modeling.faithfulness.sentences import Sentence, split_sentences
 from newsum.modeling.faithfulness.stems import is_content, token_stems
@@ -57,11 +57,16 @@ class RelationIndex:
     vocabulary: frozenset[str]
 
     @classmethod
-    def build(cls, text: str, tokens: list[Token], declared: str | None) -> RelationIndex:
+    def build(
+        cls, text: str, tokens: list[Token], spans: list[NameSpan], declared: str | None
+    ) -> RelationIndex:
+        """The index of an article's ``text`` (``tokens``, names at ``spans``)."""
         language = declared or detect_language(tokens)
         sentences = split_sentences(tokens)
-        roles = RoleIndex.build(tokens, language)
-        passages = PassageIndex.build(text, tokens, sentences, language, roles.holders())
+        roles = RoleIndex.build(tokens, spans, language)
+        placed = figures_by_sentence(text, sentences)
+        holders = roles.holders()
+        passages = PassageIndex.build(text, tokens, sentences, spans, placed, language, holders)
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
         return cls(
@@ -69,7 +74,7 @@ class RelationIndex:
             declared,
             passages,
             roles,
-            FigureContextIndex.build(text, tokens, sentences, language),
+            FigureContextIndex.build(tokens, sentences, placed, language),
             vocabulary,
         )
 
@@ -173,7 +178,7 @@ def claims(
     language is not given) is compared by its anchors only: its words cannot be the
     article's."""
     found = []
-    roles = list(appositions(summary_tokens, index.language))
+    roles = list(appositions(summary_tokens, name_spans(summary_tokens), index.language))
     written_in = leaning(summary_tokens)
     translated = written_in is not None and written_in != index.language
     for sentence in split_sentences(summary_tokens):

@@ -115,9 +115,10 @@ def _role_before(tokens: list[Token], span: NameSpan) -> tuple[int, int] | None:
     return (first, last) if determiner or possessive else None
 
 
-def appositions(tokens: list[Token], language: str | None) -> Iterator[Role]:
-    """Every role the text gives a name, in the forms the module docstring lists."""
-    for span in name_spans(tokens):
+def appositions(tokens: list[Token], spans: list[NameSpan], language: str | None) -> Iterator[Role]:
+    """Every role the text (``tokens``, names at ``spans``) gives a name, in the forms
+    the module docstring lists."""
+    for span in spans:
         for found in (_role_before(tokens, span), _role_after(tokens, span)):
             if found is None:
                 continue
@@ -157,8 +158,9 @@ class RoleIndex:
     roles: tuple[Role, ...]
 
     @classmethod
-    def build(cls, tokens: list[Token], language: str | None) -> RoleIndex:
-        return cls(tuple(appositions(tokens, language)))
+    def build(cls, tokens: list[Token], spans: list[NameSpan], language: str | None) -> RoleIndex:
+        """The roles of an article's ``tokens`` (names at ``spans``)."""
+        return cls(tuple(appositions(tokens, spans, language)))
 
     def holders(self) -> set[str]:
         """The last words of the names that hold a role."""
@@ -199,7 +201,7 @@ def role_findings(
     """A ``wrong_role`` finding for each role the summary gives a name that the article
     does not give that person; the value is the apposition as the summary writes it."""
     found = []
-    for role in appositions(summary_tokens, language):
+    for role in appositions(summary_tokens, name_spans(summary_tokens), language):
         evidence = index.judge(role, passages)
         if evidence is not None:
             found.append(Finding(FindingKind.WRONG_ROLE, summary[role.start : role.end], evidence))

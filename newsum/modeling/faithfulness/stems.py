@@ -61,7 +61,12 @@ def token_stems(token: Token, language: str | None) -> tuple[str, ...]:
     """The stems of a word token, one per part of a hyphenated word ("quarter-final" is
     "quarter" and "final": a summary may write "quarter - final"), a possessive
     ("Silva's") cut off first."""
-    word = token.raw.lower().replace("’", "'").removesuffix("'s").removesuffix("'")
+    return _word_stems(token.raw, language)
+
+
+@lru_cache(maxsize=65536)
+def _word_stems(raw: str, language: str | None) -> tuple[str, ...]:
+    word = raw.lower().replace("’", "'").removesuffix("'s").removesuffix("'")
     if "-" not in word:
         return (stem(word, language),)
     parts = [p for p in word.split("-") if len(p) > 1 and fold(p) not in NOT_CONTENT]

@@ -79,7 +79,7 @@ def findings(article: ArticleText, summary: str, kind: FindingKind) -> list[str]
         "The barrier will protect 110.000 homes; 21 councillors backed the plan.",
         "Inflation in the region hit 3,5% in March 2024, Okafor warned.",
         "Okafor's council backed the barrier, which costs 1500 million dollars.",
-        "Mayor Okafor said residents of Sao Paulo Street welcomed the decision.",
+        "Residents of Sao Paulo Street welcomed the decision.",
         "Helena Okafor said: \u201cWe cannot wait for the next storm.\u201d",
         "Officials said work on the Port Elton barrier starts in September.",
         "Helena Okafor of Port Elton said the vote was close.",
@@ -98,7 +98,7 @@ def test_faithful_english_paraphrase_passes(summary: str) -> None:
         "A obra custará R$ 240 mi e beneficiará 110 thousand moradores, segundo a prefeitura.",
         "A inflação chegou a 3.5% em março de 2024, segundo a prefeitura de Vila Serena.",
         "Luíza Barbosa afirmou que a votação foi apertada, com vinte e um votos a favor.",
-        "Moradores do bairro Sao Joao comemoraram a decisão, disse a prefeita Barbosa.",
+        "Moradores do bairro Sao Joao comemoraram a decisão.",
         "Barbosa disse: \u201cNão podemos esperar a próxima enchente\u201d.",
     ],
 )

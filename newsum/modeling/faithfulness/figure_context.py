@@ -11,7 +11,9 @@ opposed it"). Where the article counts
 nothing with its figure ("the rate stands at 7 percent, the highest"), the four words
 after it count too. A currency sign is its word ("$2m" is two million dollars). A
 figure followed by no noun is left to the relation check, and so is one that reads as
-a year ("in 2050") unless the article counts something with it ("2050 jobs").
+a year ("in 2050") unless the article counts something with it ("2050 jobs"), and one
+that closes a score ("a 6-0 win" is "a 6-0 demolition"). Names are not what a figure
+counts ("105 African migrants" counts migrants), and "km" is "kilometres".
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ _BEFORE, _AFTER = 3, 4
 _LINKS = frozenset({"of", "de"})
 _IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children", "police", "staff"})
 _ADJECTIVES = frozenset({"new", "novos", "novas", "more", "mais", "other", "outros", "outras"})
+_UNITS = {
+    "km": ("kilometre", "kilometres", "kilometer", "kilometers", "quilômetro", "quilômetros"),
+    "m": ("metre", "metres", "meter", "meters", "metro", "metros"),
+    "cm": ("centimetre", "centimetres", "centimeter", "centimeters", "centímetros"),
+    "kg": ("kilogram", "kilograms", "kilo", "kilos", "quilo", "quilos"),
+    "mph": ("miles",), "mi": ("mile", "miles"), "ft": ("foot", "feet"),
+    "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"), "ha": ("hectare", "hectares"),
+}  # fmt: skip
+"""Abbreviated units, and the words they stand for in either language."""
 _CURRENCY_WORDS = {
     "R$": ("real", "reais"), "US$": ("dollar", "dólar"), "$": ("dollar", "dólar"),
     "€": ("euro",), "£": ("pound", "libra"),
@@ -61,12 +72,20 @@ def _currency_stems(figure: Figure, language: str | None) -> set[str]:
 
 
 def _counted(token: Token) -> bool:
-    """A word that may say what a figure counts; groups count too ("40 moradores")."""
-    return is_content(token) or (token.is_word and token.folded in ALL_GROUP_WORDS)
+    """A word that may say what a figure counts; groups count too ("40 moradores"),
+    names do not ("105 African migrants": "African" qualifies)."""
+    if not token.is_word or token.capitalised:
+        return False
+    return is_content(token) or token.folded in ALL_GROUP_WORDS
 
 
 def _stems(words: list[Token], language: str | None) -> frozenset[str]:
-    return frozenset(s for t in words for s in token_stems(t, language))
+    """Stems of ``words``, a unit's abbreviation standing for its name ("km")."""
+    found = set()
+    for token in words:
+        found.update(token_stems(token, language))
+        found.update(stem(w, language) for w in _UNITS.get(token.folded, ()))
+    return frozenset(found)
 
 
 def _around(
@@ -132,7 +151,9 @@ def _words_after(part: list[Token], until: int) -> list[Token]:
     i = until
     if i < len(part) and part[i].folded in _LINKS:
         i += 1
-    while i < len(part) and part[i].is_word and part[i].folded in _ADJECTIVES:
+    while (
+        i < len(part) and part[i].is_word and (part[i].folded in _ADJECTIVES or part[i].capitalised)
+    ):
         i += 1
     words = []
     while i < len(part) and len(words) < 2 and _counted(part[i]):
@@ -149,6 +170,13 @@ def _noun_after(part: list[Token], until: int) -> list[Token]:
     return words[:1] if words and _looks_plural(words[0]) else words
 
 
+def _in_score(part: list[Token], start: int) -> bool:
+    """Whether the figure at ``start`` closes a score or a range ("6-0 win", "2 - 1"):
+    the words after belong to the pair, which an article may call a win or a defeat."""
+    at = bisect_left([t.start for t in part], start)
+    return at >= 2 and part[at - 1].raw in ("-", "–", "—") and part[at - 2].kind == "number"
+
+
 def figure_context_findings(
     summary: str,
     sentence_tokens: list[Token],
@@ -162,7 +190,7 @@ def figure_context_findings(
     noun as written, the evidence the article's sentence with that figure."""
     found = []
     for figure, start, end in figure_spans(sentence.text(summary)):
-        if figure.article_like:
+        if figure.article_like or _in_score(sentence_tokens, sentence.start + start):
             continue
         placed = [p for p in index.same_value(figure) if p.counted or not figure.year]
         if not placed:

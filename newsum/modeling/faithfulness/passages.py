@@ -10,7 +10,9 @@ Two kinds of name are told apart here. A *person* is a name the article gives a 
 to, refers to by surname alone, or quotes ("Okafor said"); a person must be in the
 passage, and the surname stands for the full name. Any other name that the title or
 the first two sentences hold (the town, the body) is the article's *setting*: the
-whole article is about it, so a passage need not repeat it.
+whole article is about it, so a passage need not repeat it. So is a day or month the
+lead names when the article names no other of its kind ("on Saturday" in the first
+sentence of a report of one match).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from newsum.modeling.faithfulness.names import NameSpan
 from newsum.modeling.faithfulness.numbers import Figure, figure_spans
 from newsum.modeling.faithfulness.sentences import Sentence
 from newsum.modeling.faithfulness.stems import REPORTING_WORDS, content_stems
-from newsum.modeling.faithfulness.text import Token, squash_spaces
+from newsum.modeling.faithfulness.text import Token, squash_spaces, word_set
 
 _LEAD_SENTENCES = 3  # the title and the first two sentences of the body
+_PRONOUNS = word_set("he she him his her hers ele ela dele dela")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Passage:
     values: frozenset[Decimal]
     percents: frozenset[Decimal]
     dates: frozenset[DateId]
+    persons: frozenset[str]  # the surnames of the people it names
+    pronoun: bool  # it says "he", "she", "ele", "ela"...: it may speak of someone named before
+    parts: tuple[Passage, ...] = ()  # its two sentences, for a pair
 
     def joined(self, after: Passage) -> Passage:
         """This passage and the one after it, as one."""
@@ -51,7 +57,25 @@ class Passage:
             self.values | after.values,
             self.percents | after.percents,
             self.dates | after.dates,
+            self.persons | after.persons,
+            self.pronoun or after.pronoun,
+            (self, after),
         )
+
+    def stems_about(self, persons: set[str]) -> frozenset[str]:
+        """The content stems of the sentences that may speak of ``persons``: those that
+        name one of them, or name no one else and say "he" or "she". The neighbour of
+        "Ruth Shaw welcomed the news" says nothing of Shaw when it names someone else
+        ("Asked about the contract, Reed said ...") or no one ("Critics asked about the
+        contract")."""
+        if not persons or not self.parts:
+            return self.stems
+        kept = [
+            p.stems
+            for p in self.parts
+            if p.persons & persons or (p.pronoun and not p.persons - persons)
+        ]
+        return frozenset().union(*kept)
 
 
 PlacedSpan = tuple[Figure, int, int]
@@ -71,18 +95,25 @@ def figures_by_sentence(text: str, sentences: list[Sentence]) -> list[list[Place
 
 
 def _passage(
-    tokens: list[Token], sentence: Sentence, placed: list[PlacedSpan], language: str | None
+    tokens: list[Token],
+    sentence: Sentence,
+    placed: list[PlacedSpan],
+    persons: frozenset[str],
+    language: str | None,
 ) -> Passage:
     part = tokens[sentence.first : sentence.last]
     found = [figure for figure, _, _ in placed]
+    words = frozenset(p for t in part if t.is_word for p in (t.folded, *t.folded.split("-")))
     return Passage(
         start=sentence.start,
         end=sentence.end,
-        words=frozenset(p for t in part if t.is_word for p in (t.folded, *t.folded.split("-"))),
+        words=words,
         stems=content_stems(part, language),
         values=frozenset(r for f in found for r in f.readings),
         percents=frozenset(r for f in found if f.percent for r in f.readings),
         dates=frozenset(date for _, date in date_mentions(part)),
+        persons=words & persons,
+        pronoun=not words.isdisjoint(_PRONOUNS),
     )
 
 
@@ -103,6 +134,13 @@ def _persons(tokens: list[Token], spans: list[NameSpan], holders: set[str]) -> f
     return frozenset(persons)
 
 
+def _setting_dates(sentences: tuple[Passage, ...]) -> frozenset[DateId]:
+    """The days and months of the lead that are the only ones of their kind."""
+    named = {date for s in sentences for date in s.dates}
+    lead = {date for s in sentences[:_LEAD_SENTENCES] for date in s.dates}
+    return frozenset(d for d in lead if all(o[0] != d[0] for o in named - {d}))
+
+
 @dataclass(frozen=True)
 class PassageIndex:
     """An article's sentences and passages, its people and its setting."""
@@ -112,6 +150,7 @@ class PassageIndex:
     passages: tuple[Passage, ...]
     persons: frozenset[str]
     setting: frozenset[tuple[str, ...]]
+    setting_dates: frozenset[DateId]
 
     @classmethod
     def build(
@@ -127,16 +166,17 @@ class PassageIndex:
         """The index of ``text`` (``tokens``, names at ``spans``, figures ``placed`` by
         sentence); ``role_holders`` are the last words of names the article gives a
         role to."""
+        persons = _persons(tokens, spans, role_holders)
         singles = tuple(
-            _passage(tokens, s, p, language) for s, p in zip(sentences, placed, strict=True)
+            _passage(tokens, s, p, persons, language)
+            for s, p in zip(sentences, placed, strict=True)
         )
         pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))
-        persons = _persons(tokens, spans, role_holders)
         lead_end = sentences[min(len(sentences), _LEAD_SENTENCES) - 1].last if sentences else 0
         setting = frozenset(
             s.name.words for s in spans if s.start < lead_end and s.name.words[-1] not in persons
         )
-        return cls(text, singles, singles + pairs, persons, setting)
+        return cls(text, singles, singles + pairs, persons, setting, _setting_dates(singles))
 
     def quote(self, passage: Passage) -> str:
         """The passage as the article writes it, on one line."""

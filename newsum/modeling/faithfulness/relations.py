@@ -35,6 +35,7 @@ from newsum.modeling.faithfulness.words import invented_words
 COVERAGE = 2 / 3
 """Share of a claim's content words one passage must hold."""
 
+_POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
 _FACT_KINDS = frozenset(
     {
@@ -100,6 +101,7 @@ class _Anchors:
     names: list[tuple[str, ...]]
     figures: list[Figure]
     dates: list[DateId]
+    subjects: set[str]  # the surnames of the people the claim is about
 
     def count(self) -> int:
         return len(self.names) + len(self.figures) + len(self.dates)
@@ -142,17 +144,22 @@ def _anchors(
     index: RelationIndex,
 ) -> _Anchors:
     """The facts of one sentence that the article holds somewhere (the rest are the
-    word-level checks' findings), less the setting's names."""
+    word-level checks' findings), less the setting's names and dates."""
     kept = []
+    subjects = set()
     for span in spans:
         if names.judge(span.name) is not NameSupport.SUPPORTED:
             continue
         for part_words in _parts(span.name.words):  # "Ana Souza of Vila Nova": two names
             if not _in_setting(part_words, index):
                 kept.append(part_words)
+        last = span.name.words[-1]
+        if last in index.passages.persons and not part[span.end - 1].raw.endswith(_POSSESSIVE):
+            subjects.add(last)  # "Okafor's council backed ...": the claim is the council's
     found = [f for f in figures(text) if not f.article_like and article.supports(f)]
-    days = [d for _, d in date_mentions(part) if d in dates]
-    return _Anchors(kept, found, days)
+    setting_dates = index.passages.setting_dates
+    days = [d for _, d in date_mentions(part) if d in dates and d not in setting_dates]
+    return _Anchors(kept, found, days, subjects)
 
 
 def _content(part: list[Token], skipped: set[int], language: str | None) -> frozenset[str]:
@@ -210,7 +217,8 @@ def _best(
     chosen = None
     for passage in index.passages.passages:
         held = _held(anchors, passage, index)
-        coverage = len(content & passage.stems) / len(content) if content else 1.0
+        stems = passage.stems_about(anchors.subjects)
+        coverage = len(content & stems) / len(content) if content else 1.0
         key = (held, coverage, passage.start - passage.end)
         if best is None or key > best:
             best, chosen = key, passage

@@ -12,10 +12,14 @@ Appositions are read in the forms news uses in English and Portuguese:
 
 A role is lower-case words, with "of"/"de"/"do"/"da" inside; a word that reads as a
 verb in the past ("raised", "levou") ends it, so "the police arrested Ana" gives no
-role. A summary's role for a name is right when it is one the article gives that
-person (compared by stems, so "the minister for trade" is "the trade minister"), or
-when the article says it of that person in a sentence of its own. It is wrong when it
-is another person's role, or when the article says it of no one alongside that name.
+role, and a name that qualifies the words after it ("the main Shia opposition group")
+holds none. A modifier ("former", "acting") is said of the role, not part of it.
+
+A summary's role for a name is right when it is one the article gives that person
+(compared by stems, so "the minister for trade" is "the trade minister"), or when the
+article says it of that person in a sentence of its own. It is wrong when it is
+another person's role, or when the article says it of no one alongside that name (for
+a name the article treats as a person's: see ``passages``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ _DETERMINERS = word_set("the a an his her its their our o os as um uma seu sua")
 _CONNECTORS = word_set("of de do da dos das")
 _PAST_ENDINGS = ("ed", "ou", "iu", "aram", "eram", "iram")  # not "-eu": "museu", "europeu"
 _MAX_ROLE_TOKENS = 7
+_MODIFIERS = word_set("former ex late then acting interim current outgoing incoming atual")
+"""Said of a role, not the role: "the former chief executive" holds "chief executive"."""
 _CLOSING = frozenset({",", ")", ".", ";", ":", "!", "?", "\n", "…"})
 
 
@@ -55,6 +61,7 @@ def _is_role_word(token: Token) -> bool:
         and not token.capitalised
         and folded not in NOT_CONTENT
         and not (len(folded) > 4 and folded.endswith(_PAST_ENDINGS))
+        and not folded.endswith(("ly", "mente"))  # an adverb: "spread quickly across"
     )
 
 
@@ -107,7 +114,7 @@ def _role_before(tokens: list[Token], span: NameSpan) -> tuple[int, int] | None:
     first = i + 1
     while first < last and _is_connector(tokens, first):
         first += 1
-    if first == last or i < 0:
+    if first == last or i < 0 or tokens[last - 1].folded in _MODIFIERS:
         return None
     opener = tokens[i]
     determiner = opener.is_word and opener.folded in _DETERMINERS
@@ -119,11 +126,15 @@ def appositions(tokens: list[Token], spans: list[NameSpan], language: str | None
     """Every role the text (``tokens``, names at ``spans``) gives a name, in the forms
     the module docstring lists."""
     for span in spans:
+        if _qualifies(tokens, span):
+            continue
         for found in (_role_before(tokens, span), _role_after(tokens, span)):
             if found is None:
                 continue
             first, last = found
-            words = [t for t in tokens[first:last] if t.folded not in _CONNECTORS]
+            words = [t for t in tokens[first:last] if t.folded not in _CONNECTORS | _MODIFIERS]
+            if not words:
+                continue
             # Whole, hyphens kept: "economista-chefe" is not "chefe da pasta da economia".
             stems = frozenset(stem(_plain(t), language) for t in words)
             begin, end = min(first, span.start), max(last, span.end)
@@ -136,6 +147,17 @@ def appositions(tokens: list[Token], spans: list[NameSpan], language: str | None
 
 
 _HONORIFICS = word_set("mr mrs ms dr dra prof sir sr sra")
+
+
+def _qualifies(tokens: list[Token], span: NameSpan) -> bool:
+    """Whether the name qualifies the words after it ("Shia [opposition group]", "the
+    Labour [leader] Keir Starmer"), not "Sarah Frost won the vote"."""
+    after = tokens[span.end : span.end + 2]
+    return (
+        len(after) == 2
+        and _is_role_word(after[0])
+        and (_is_role_word(after[1]) or after[1].capitalised)
+    )
 
 
 def _plain(token: Token) -> str:
@@ -174,6 +196,8 @@ class RoleIndex:
             return None
         others = [r for r in self.roles if r.holder[-1] != role.holder[-1]]
         theirs = [r for r in others if role.stems <= r.stems]
+        if not own and not theirs and role.holder[-1] not in passages.persons:
+            return None  # a name the article never treats as a person's: nothing to judge
         if not theirs and any(
             role.holder[-1] in s.words and role.stems <= s.stems for s in passages.sentences
         ):

@@ -30,7 +30,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         earlier later now still according following despite among between since until
         although though because once instead overall thus therefore nevertheless also
         additionally furthermore separately amid unlike like nearly around only just even
-        several few fewer local new last next its one two both either neither"""
+        several few fewer local new last next its one two both either neither across
+        along against behind beyond near through throughout toward towards upon within via
+        per out off up down"""
     ),
     "pt": word_set(
         """o a os as um uma uns umas de do da dos das em no na nos nas ao aos por pelo pela

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
-from newsum.modeling.faithfulness.dates import DateId, date_mentions
+from newsum.modeling.faithfulness.dates import DateId, date_mentions, date_positions
 from newsum.modeling.faithfulness.form import (
     form_findings,
     injection_findings,
@@ -15,7 +15,7 @@ from newsum.modeling.faithfulness.form import (
 )
 from newsum.modeling.faithfulness.language import detect_language
 from newsum.modeling.faithfulness.names import NameIndex, NameSupport, name_spans, names
-from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
+from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans, figures
 from newsum.modeling.faithfulness.quotes import is_verbatim, normalize_for_quotes, quotes
 from newsum.modeling.faithfulness.relations import (
     RelationIndex,
@@ -63,16 +63,19 @@ def index_article(article: ArticleText) -> ArticleIndex:
     """The article's index; cached, since evaluation asks for counts and a verdict."""
     text = article.text
     article_tokens = tokens(text)
-    article_figures = figures(text)
+    placed_figures = figure_spans(text)
     spans = name_spans(article_tokens)
+    dated = date_positions(article_tokens)
     return ArticleIndex(
         language=article.language,
         names=NameIndex.build(article_tokens, spans),
-        figures=FigureIndex.build(article_figures),
-        dates=frozenset(date for _, date in date_mentions(article_tokens)),
+        figures=FigureIndex.build([figure for figure, _, _ in placed_figures]),
+        dates=frozenset(date for _, date in dated),
         quote_text=normalize_for_quotes(text),
         planted=planted_instructions(text),
-        relations=RelationIndex.build(text, article_tokens, spans, article.language),
+        relations=RelationIndex.build(
+            text, article_tokens, spans, placed_figures, dated, article.language
+        ),
     )
 
 

@@ -21,9 +21,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
-from newsum.modeling.faithfulness.dates import DateId, date_mentions
+from newsum.modeling.faithfulness.dates import DateId
 from newsum.modeling.faithfulness.names import NameSpan
-from newsum.modeling.faithfulness.numbers import Figure, figure_spans
+from newsum.modeling.faithfulness.numbers import Figure
 from newsum.modeling.faithfulness.sentences import Sentence
 from newsum.modeling.faithfulness.stems import REPORTING_WORDS, content_stems
 from newsum.modeling.faithfulness.text import Token, squash_spaces, word_set
@@ -82,12 +82,13 @@ PlacedSpan = tuple[Figure, int, int]
 """A figure and where it begins and ends in the article's text."""
 
 
-def figures_by_sentence(text: str, sentences: list[Sentence]) -> list[list[PlacedSpan]]:
-    """The figures of ``text`` (found once: the pattern is the costly part of indexing),
-    grouped by the sentence they begin in."""
+def figures_by_sentence(
+    figures: list[PlacedSpan], sentences: list[Sentence]
+) -> list[list[PlacedSpan]]:
+    """The figures of a text grouped by the sentence they begin in."""
     grouped: list[list[PlacedSpan]] = [[] for _ in sentences]
     starts = [s.start for s in sentences]
-    for placed in figure_spans(text):
+    for placed in figures:
         at = bisect_right(starts, placed[1]) - 1
         if at >= 0:
             grouped[at].append(placed)
@@ -98,12 +99,14 @@ def _passage(
     tokens: list[Token],
     sentence: Sentence,
     placed: list[PlacedSpan],
+    dates: list[tuple[int, DateId]],
     persons: frozenset[str],
     language: str | None,
 ) -> Passage:
     part = tokens[sentence.first : sentence.last]
     found = [figure for figure, _, _ in placed]
-    words = frozenset(p for t in part if t.is_word for p in (t.folded, *t.folded.split("-")))
+    folded = {t.folded for t in part if t.kind == "word"}
+    words = frozenset(folded.union(*(w.split("-") for w in folded if "-" in w)))
     return Passage(
         start=sentence.start,
         end=sentence.end,
@@ -111,7 +114,7 @@ def _passage(
         stems=content_stems(part, language),
         values=frozenset(r for f in found for r in f.readings),
         percents=frozenset(r for f in found if f.percent for r in f.readings),
-        dates=frozenset(date for _, date in date_mentions(part)),
+        dates=frozenset(date for _, date in dates),
         persons=words & persons,
         pronoun=not words.isdisjoint(_PRONOUNS),
     )
@@ -132,6 +135,28 @@ def _persons(tokens: list[Token], spans: list[NameSpan], holders: set[str]) -> f
         if (len(words) > 1 and words[-1] in alone) or span.titles or _is_quoted(tokens, span):
             persons.add(words[-1])
     return frozenset(persons)
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What was found in an article's tokens once, for every index built from them."""
+
+    sentences: list[Sentence]
+    spans: list[NameSpan]  # its names
+    figures: list[list[PlacedSpan]]  # by sentence
+    dates: list[tuple[int, DateId]]  # token positions
+
+
+def _dates_by_sentence(
+    dates: list[tuple[int, DateId]], sentences: list[Sentence]
+) -> list[list[tuple[int, DateId]]]:
+    grouped: list[list[tuple[int, DateId]]] = [[] for _ in sentences]
+    firsts = [s.first for s in sentences]
+    for position, date in dates:
+        at = bisect_right(firsts, position) - 1
+        if at >= 0:
+            grouped[at].append((position, date))
+    return grouped
 
 
 def _setting_dates(sentences: tuple[Passage, ...]) -> frozenset[DateId]:
@@ -157,19 +182,18 @@ class PassageIndex:
         cls,
         text: str,
         tokens: list[Token],
-        sentences: list[Sentence],
-        spans: list[NameSpan],
-        placed: list[list[PlacedSpan]],
+        facts: ArticleFacts,
         language: str | None,
         role_holders: set[str],
     ) -> PassageIndex:
-        """The index of ``text`` (``tokens``, names at ``spans``, figures ``placed`` by
-        sentence); ``role_holders`` are the last words of names the article gives a
-        role to."""
+        """The index of ``text`` (its ``tokens`` and ``facts``); ``role_holders`` are the
+        last words of names the article gives a role to."""
+        sentences, spans = facts.sentences, facts.spans
         persons = _persons(tokens, spans, role_holders)
+        dated = _dates_by_sentence(facts.dates, sentences)
         singles = tuple(
-            _passage(tokens, s, p, persons, language)
-            for s, p in zip(sentences, placed, strict=True)
+            _passage(tokens, s, p, d, persons, language)
+            for s, p, d in zip(sentences, facts.figures, dated, strict=True)
         )
         pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))
         lead_end = sentences[min(len(sentences), _LEAD_SENTENCES) - 1].last if sentences else 0

@@ -24,7 +24,13 @@ from newsum.modeling.faithfulness.figure_context import FigureContextIndex, figu
 from newsum.modeling.faithfulness.language import detect_language, leaning
 from newsum.modeling.faithfulness.names import NameIndex, NameSpan, NameSupport, name_spans
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
-from newsum.modeling.faithfulness.passages import Passage, PassageIndex, figures_by_sentence
+from newsum.modeling.faithfulness.passages import (
+    ArticleFacts,
+    Passage,
+    PassageIndex,
+    PlacedSpan,
+    figures_by_sentence,
+)
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions, role_findings
 from newsum.modeling.faithfulness.sentences import Sentence, split_sentences
 from newsum.modeling.faithfulness.stems import is_content, token_stems
@@ -59,15 +65,22 @@ class RelationIndex:
 
     @classmethod
     def build(
-        cls, text: str, tokens: list[Token], spans: list[NameSpan], declared: str | None
+        cls,
+        text: str,
+        tokens: list[Token],
+        spans: list[NameSpan],
+        figures: list[PlacedSpan],
+        dates: list[tuple[int, DateId]],
+        declared: str | None,
     ) -> RelationIndex:
-        """The index of an article's ``text`` (``tokens``, names at ``spans``)."""
+        """The index of an article's ``text``: its ``tokens``, with names at ``spans``,
+        its ``figures`` and its ``dates`` (token positions), each found once."""
         language = declared or detect_language(tokens)
         sentences = split_sentences(tokens)
         roles = RoleIndex.build(tokens, spans, language)
-        placed = figures_by_sentence(text, sentences)
-        holders = roles.holders()
-        passages = PassageIndex.build(text, tokens, sentences, spans, placed, language, holders)
+        placed = figures_by_sentence(figures, sentences)
+        facts = ArticleFacts(sentences, spans, placed, dates)
+        passages = PassageIndex.build(text, tokens, facts, language, roles.holders())
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
         return cls(

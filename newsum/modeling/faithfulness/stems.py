@@ -75,4 +75,15 @@ def _word_stems(raw: str, language: str | None) -> tuple[str, ...]:
 
 def content_stems(tokens: list[Token], language: str | None) -> frozenset[str]:
     """The stems of the content words among ``tokens``."""
-    return frozenset(s for t in tokens if is_content(t) for s in token_stems(t, language))
+    return frozenset(s for t in tokens if t.kind == "word" for s in _content_stems(t, language))
+
+
+def _content_stems(token: Token, language: str | None) -> tuple[str, ...]:
+    return _raw_content_stems(token.raw, token.folded, language)
+
+
+@lru_cache(maxsize=65536)  # an article's words repeat, and so do a newsroom's
+def _raw_content_stems(raw: str, folded: str, language: str | None) -> tuple[str, ...]:
+    if len(folded) <= 1 or folded in NOT_CONTENT:
+        return ()
+    return _word_stems(raw, language)

@@ -54,10 +54,13 @@ def test_a_summary_naming_what_its_article_lacks_waits_for_review_with_its_findi
     # Each finding names something the article really lacks.
     assert read["findings"], read
     article = _folded(BARE["title"] + " " + BARE["body"])
+    word_kinds = {"unsupported_name", "unsupported_number", "unsupported_date", "unsupported_quote"}
     for finding in read["findings"]:
-        assert set(finding) == {"kind", "value"}
-        if finding["kind"].startswith("unsupported_"):
+        assert {"kind", "value"} <= set(finding) <= {"kind", "value", "evidence"}
+        if finding["kind"] in word_kinds:
             assert _folded(finding["value"]) not in article, finding
+        if "evidence" in finding:  # the article passage the check compared against
+            assert _folded(finding["evidence"]) in _folded(" ".join(article.split())), finding
     # The verdict stored is the check's verdict on the stored text, nothing else.
     verdict = check_summary(ArticleText(BARE["title"], BARE["body"], None), row.text or "")
     assert not verdict.passed

@@ -426,12 +426,19 @@ def test_one_name_or_figure_from_another_article_fails(corpus: list[NewsItem]) -
 def test_a_check_of_a_long_article_is_fast(corpus: list[NewsItem]) -> None:
     body = " ".join(" ".join(item.body for item in corpus[:40:2]).split()[:1000])
     article = ArticleText("A long article", body, "en")
-    timings = []
+    check_summary(article, corpus[0].summary)  # loads the word lists once per process
+    cold, warm = [], []
     for _ in range(30):
+        # CPU time, not wall time: the machine is shared, and a loaded one would measure
+        # the neighbours; this still catches a check that became quadratic.
         index_article.cache_clear()
-        start = time.perf_counter()
+        start = time.process_time()
         check_summary(article, corpus[0].summary)
-        timings.append(time.perf_counter() - start)
-    # The target is well under 5 ms; the bound is loose because the machine is shared,
-    # and still catches a check that became quadratic in the article's length.
-    assert statistics.median(timings) < 0.025
+        cold.append(time.process_time() - start)
+        start = time.process_time()
+        check_summary(article, corpus[1].summary)
+        warm.append(time.process_time() - start)
+    # The index is built once per article (about 5 ms for 1000 words); each summary
+    # checked against it costs about a millisecond.
+    assert statistics.median(cold) < 0.025
+    assert statistics.median(warm) < 0.005

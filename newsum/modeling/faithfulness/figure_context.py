@@ -4,16 +4,18 @@
 novos funcionários" does not support "40 votos", though the figure is the article's.
 A summary figure followed by a noun ("40 votos", "6 percent less", "5 milhões de
 reais", "150 square kilometres": a word that is not a plural is read with the next)
-must find that noun, by stem, beside an article figure of the same value: among the
-two words right after it ("40 novos [funcionários]", "21 [vereadores votaram] a
-favor") or the three words before it ("21 councillors backed the plan and [three]
-opposed it"). Where the article counts
-nothing with its figure ("the rate stands at 7 percent, the highest"), the four words
-after it count too. A currency sign is its word ("$2m" is two million dollars). A
-figure followed by no noun is left to the relation check, and so is one that reads as
-a year ("in 2050") unless the article counts something with it ("2050 jobs"), and one
-that closes a score ("a 6-0 win" is "a 6-0 demolition"). Names are not what a figure
-counts ("105 African migrants" counts migrants), and "km" is "kilometres".
+must find that noun, by stem, beside an article figure of the same value. An article
+figure with a noun of its own (a plural: "450 jobs", "40 novos funcionários", "21
+vereadores votaram") counts only that: "300 ships a year and 450 jobs" does not give
+450 ships. One without ("21 councillors backed the plan and three opposed it", "the
+rate stands at 7 percent, the highest") counts what is around it: the three words
+before and the four after, in its sentence. A currency sign is its word ("$2m" is
+two million dollars), and "km" is "kilometres". Names are not what a figure counts
+("105 African migrants" counts migrants).
+
+A figure followed by no noun is left to the relation check, and so is one that reads
+as a year ("in 2050") unless the article counts something with it ("2050 jobs"), and
+one that closes a score ("a 6-0 win" is "a 6-0 demolition").
 """
 
 from __future__ import annotations
@@ -52,16 +54,17 @@ class PlacedFigure:
     """An article figure, the stems around it, and the sentence that holds it."""
 
     figure: Figure
-    before: frozenset[str]
-    counted: frozenset[str]  # the words right after it: "2050 [jobs]"; none in "in 2050,"
-    window: frozenset[str]
+    counted: frozenset[str]  # its own noun: "2050 [jobs]"; none in "in 2050," or "three opposed"
+    window: frozenset[str]  # the words before and after it
     sentence: int
 
-    def allows(self, noun: set[str]) -> bool:
-        """Whether a summary may say this figure counts ``noun`` (stems)."""
-        if self.counted:
-            return noun <= self.counted | self.before
-        return noun <= self.window
+    def allows(self, noun: list[frozenset[str]]) -> bool:
+        """Whether a summary may say this figure counts ``noun`` (each word's stems): a
+        figure with a noun of its own counts only that ("300 ships ... 450 jobs" does
+        not give 450 ships); one without counts what is around it ("21 councillors
+        backed the plan and three opposed it" gives three councillors)."""
+        allowed = self.counted or self.window
+        return all(not word.isdisjoint(allowed) for word in noun)
 
 
 def _currency_stems(figure: Figure, language: str | None) -> set[str]:
@@ -79,23 +82,27 @@ def _counted(token: Token) -> bool:
     return is_content(token) or token.folded in ALL_GROUP_WORDS
 
 
+def _word_stems(token: Token, language: str | None) -> frozenset[str]:
+    """A word's stems, a unit's abbreviation standing for its name ("km")."""
+    aliases = (stem(w, language) for w in _UNITS.get(token.folded, ()))
+    return frozenset((*token_stems(token, language), *aliases))
+
+
 def _stems(words: list[Token], language: str | None) -> frozenset[str]:
-    """Stems of ``words``, a unit's abbreviation standing for its name ("km")."""
-    found = set()
-    for token in words:
-        found.update(token_stems(token, language))
-        found.update(stem(w, language) for w in _UNITS.get(token.folded, ()))
-    return frozenset(found)
+    return frozenset().union(*(_word_stems(t, language) for t in words))
 
 
 def _around(
     part: list[Token], at: int, until: int, language: str | None
-) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Stems of the words before a figure (tokens ``at:until`` of ``part``, one
-    sentence), of what it counts, and of its whole window."""
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Stems of the noun of a figure (tokens ``at:until`` of ``part``, one sentence),
+    when it has one of its own (a plural: "450 jobs", "40 novos funcionários"), and of
+    the words around it."""
     before = _stems([t for t in part[:at] if _counted(t)][-_BEFORE:], language)
     after = _stems([t for t in part[until:] if _counted(t)][:_AFTER], language)
-    return before, _stems(_words_after(part, until), language), before | after
+    words = _words_after(part, until)
+    own = _stems(words, language) if words and _looks_plural(words[0]) else frozenset()
+    return own, before | after
 
 
 def _token_range(part: list[Token], start: int, end: int) -> tuple[int, int]:
@@ -123,12 +130,10 @@ class FigureContextIndex:
             part = tokens[sentence.first : sentence.last]
             for figure, start, end in spans:
                 at, until = _token_range(part, start, end)
-                before, counted, window = _around(part, at, until, language)
+                counted, window = _around(part, at, until, language)
                 currency = _currency_stems(figure, language)
                 counted = counted | currency if counted else counted
-                placed.append(
-                    PlacedFigure(figure, before | currency, counted, window | currency, number)
-                )
+                placed.append(PlacedFigure(figure, counted, window | currency, number))
         return cls(tuple(placed))
 
     def same_value(self, figure: Figure) -> list[PlacedFigure]:
@@ -197,8 +202,8 @@ def figure_context_findings(
             continue  # an unsupported figure: the figure check has it
         _, until = _token_range(sentence_tokens, sentence.start + start, sentence.start + end)
         noun = _noun_after(sentence_tokens, until)
-        stems = set(_stems(noun, language))
-        if not stems or any(p.allows(stems) for p in placed):
+        stems = [_word_stems(t, language) for t in noun]
+        if not noun or any(p.allows(stems) for p in placed):
             continue
         value = summary[sentence.start + start : noun[-1].start + len(noun[-1].raw)]
         evidence = passages.quote(passages.sentences[placed[0].sentence])

@@ -44,6 +44,7 @@ class Passage:
     percents: frozenset[Decimal]
     dates: frozenset[DateId]
     persons: frozenset[str]  # the surnames of the people it names
+    predicate: frozenset[str]  # its stems less those of roles ("Shaw, the club president,")
     pronoun: bool  # it says "he", "she", "ele", "ela"...: it may speak of someone named before
     parts: tuple[Passage, ...] = ()  # its two sentences, for a pair
 
@@ -58,24 +59,35 @@ class Passage:
             self.percents | after.percents,
             self.dates | after.dates,
             self.persons | after.persons,
+            self.predicate | after.predicate,
             self.pronoun or after.pronoun,
             (self, after),
         )
 
-    def stems_about(self, persons: set[str]) -> frozenset[str]:
-        """The content stems of the sentences that may speak of ``persons``: those that
-        name one of them, or name no one else and say "he" or "she". The neighbour of
-        "Ruth Shaw welcomed the news" says nothing of Shaw when it names someone else
-        ("Asked about the contract, Reed said ...") or no one ("Critics asked about the
-        contract")."""
+    def coverage(self, content: frozenset[str], persons: set[str]) -> float:
+        """The share of ``content`` (stems) this passage says of ``persons``.
+
+        Of a pair, a sentence that names one of them counts; one that names only others
+        never does ("Ruth Shaw welcomed the news. Asked about the contract, Reed said
+        ..." says nothing of Shaw's contract); one that names no one counts after a
+        sentence naming them that says "he" or "she" after it, or when their own
+        sentence says part of the claim ("Reed signed a contract. It runs for four
+        seasons."), not when it only shares a topic ("Critics asked about the contract.
+        Ruth Shaw, the club president, welcomed the news.": a role is not a deed)."""
+        if not content:
+            return 1.0
         if not persons or not self.parts:
-            return self.stems
-        kept = [
-            p.stems
-            for p in self.parts
-            if p.persons & persons or (p.pronoun and not p.persons - persons)
-        ]
-        return frozenset().union(*kept)
+            return len(content & self.stems) / len(content)
+        first, second = self.parts
+        about = [p for p in self.parts if p.persons & persons]
+        said = frozenset().union(*(p.predicate for p in about)) & content
+        kept = [p.stems for p in about]
+        for part, other in ((first, second), (second, first)):
+            if part.persons or other not in about:
+                continue
+            if said or (part is second and part.pronoun):
+                kept.append(part.stems)
+        return len(content & frozenset().union(*kept)) / len(content)
 
 
 PlacedSpan = tuple[Figure, int, int]
@@ -101,9 +113,12 @@ def _passage(
     placed: list[PlacedSpan],
     dates: list[tuple[int, DateId]],
     persons: frozenset[str],
+    roles: list[tuple[int, int]],
     language: str | None,
 ) -> Passage:
     part = tokens[sentence.first : sentence.last]
+    inside = [(a, b) for a, b in roles if sentence.start <= a < sentence.end]
+    deed = [t for t in part if not any(a <= t.start < b for a, b in inside)]
     found = [figure for figure, _, _ in placed]
     folded = {t.folded for t in part if t.kind == "word"}
     words = frozenset(folded.union(*(w.split("-") for w in folded if "-" in w)))
@@ -116,6 +131,7 @@ def _passage(
         percents=frozenset(r for f in found if f.percent for r in f.readings),
         dates=frozenset(date for _, date in dates),
         persons=words & persons,
+        predicate=content_stems(deed, language),
         pronoun=not words.isdisjoint(_PRONOUNS),
     )
 
@@ -184,15 +200,17 @@ class PassageIndex:
         tokens: list[Token],
         facts: ArticleFacts,
         language: str | None,
+        roles: list[tuple[int, int]],
         role_holders: set[str],
     ) -> PassageIndex:
-        """The index of ``text`` (its ``tokens`` and ``facts``); ``role_holders`` are the
-        last words of names the article gives a role to."""
+        """The index of ``text`` (its ``tokens`` and ``facts``); ``roles`` are where its
+        appositions stand (``start, end``), ``role_holders`` the last words of the names
+        they give a role to."""
         sentences, spans = facts.sentences, facts.spans
         persons = _persons(tokens, spans, role_holders)
         dated = _dates_by_sentence(facts.dates, sentences)
         singles = tuple(
-            _passage(tokens, s, p, d, persons, language)
+            _passage(tokens, s, p, d, persons, roles, language)
             for s, p, d in zip(sentences, facts.figures, dated, strict=True)
         )
         pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))

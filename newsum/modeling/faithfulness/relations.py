@@ -80,7 +80,9 @@ class RelationIndex:
         roles = RoleIndex.build(tokens, spans, language)
         placed = figures_by_sentence(figures, sentences)
         facts = ArticleFacts(sentences, spans, placed, dates)
-        passages = PassageIndex.build(text, tokens, facts, language, roles.holders())
+        spans_of_roles = [(r.start, r.end) for r in roles.roles]
+        holders = roles.holders()
+        passages = PassageIndex.build(text, tokens, facts, language, spans_of_roles, holders)
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
         return cls(
@@ -230,8 +232,7 @@ def _best(
     chosen = None
     for passage in index.passages.passages:
         held = _held(anchors, passage, index)
-        stems = passage.stems_about(anchors.subjects)
-        coverage = len(content & stems) / len(content) if content else 1.0
+        coverage = passage.coverage(content, anchors.subjects)
         key = (held, coverage, passage.start - passage.end)
         if best is None or key > best:
             best, chosen = key, passage

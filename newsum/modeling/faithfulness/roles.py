@@ -10,7 +10,7 @@ Appositions are read in the forms news uses in English and Portuguese:
 - in brackets: "Júlia Teixeira (presidente do partido)";
 - a title written as part of the name: "Mayor Helena Okafor".
 
-A role is lower-case words, with "of"/"de"/"do"/"da" inside; a word that reads as a
+A role is lower-case words, with "of"/"for"/"de"/"do"/"da" inside; a word that reads as a
 verb in the past ("raised", "levou") ends it, so "the police arrested Ana" gives no
 role, and a name that qualifies the words after it ("the main Shia opposition group")
 holds none. A modifier ("former", "acting") is said of the role, not part of it.
@@ -35,7 +35,7 @@ from newsum.modeling.faithfulness.text import Token, word_set
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
 _DETERMINERS = word_set("the a an his her its their our o os as um uma seu sua")
-_CONNECTORS = word_set("of de do da dos das")
+_CONNECTORS = word_set("of for de do da dos das")
 _PAST_ENDINGS = ("ed", "ou", "iu", "aram", "eram", "iram")  # not "-eu": "museu", "europeu"
 _MAX_ROLE_TOKENS = 7
 _MODIFIERS = word_set("former ex late then acting interim current outgoing incoming atual")

@@ -62,11 +62,16 @@ def _replace_word(text: str, old: str, new: str) -> str | None:
 
 
 def _person(item: NewsItem, rng: random.Random) -> str | None:
+    """The article's other person in the subject's place, keeping the subject's role or,
+    half the time, without any role ("Ruth Shaw signed a new contract ...")."""
     facts = item.facts
-    other_surname = facts.other_name.split()[-1]
-    swapped = _replace_word(item.summary, facts.name, facts.other_name)
+    summary = item.summary
+    if rng.random() < 0.5:
+        for apposition in (f", the {facts.role},", f"the {facts.role} ", f", {facts.role},"):
+            summary = summary.replace(apposition, "", 1)
+    swapped = _replace_word(summary, facts.name, facts.other_name)
     if swapped is None:
-        return _replace_word(item.summary, facts.surname, other_surname)
+        return _replace_word(summary, facts.surname, facts.other_name.split()[-1])
     return swapped
 
 

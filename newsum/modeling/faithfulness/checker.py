@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
+from newsum.modeling.faithfulness.claim_findings import (
+    fact_findings,
+    relation_findings,
+    with_evidence,
+)
 from newsum.modeling.faithfulness.dates import DateId, date_mentions, date_positions
 from newsum.modeling.faithfulness.form import (
     form_findings,
@@ -17,13 +22,7 @@ from newsum.modeling.faithfulness.language import detect_language
 from newsum.modeling.faithfulness.names import NameIndex, NameSupport, name_spans, names
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans, figures
 from newsum.modeling.faithfulness.quotes import is_verbatim, normalize_for_quotes, quotes
-from newsum.modeling.faithfulness.relations import (
-    RelationIndex,
-    claims,
-    fact_findings,
-    relation_findings,
-    with_evidence,
-)
+from newsum.modeling.faithfulness.relations import RelationIndex, claims
 from newsum.modeling.faithfulness.text import Token, tokens
 from newsum.modeling.faithfulness.verdict import (
     ArticleText,

@@ -9,18 +9,16 @@ article (a sentence, or a sentence and the next: see ``passages``) holds every a
 and at least two thirds of the content. The passage that came closest is the
 evidence, on this finding and on the word-level findings of the same sentence.
 
-Roles (``roles``), what figures count (``figure_context``) and words
-(``words``) are judged on the same sentences, and a sentence that one of those, or a
-word-level check, already holds gets no ``unsupported_relation`` as well: the editor
-sees the most precise reason.
+Roles (``roles``), what figures count (``figure_context``) and words (``words``) are
+judged on the same sentences (see ``claim_findings``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from newsum.modeling.faithfulness.dates import DateId, date_mentions
-from newsum.modeling.faithfulness.figure_context import FigureContextIndex, figure_context_findings
+from newsum.modeling.faithfulness.figure_context import FigureContextIndex
 from newsum.modeling.faithfulness.language import detect_language, leaning
 from newsum.modeling.faithfulness.names import NameIndex, NameSpan, NameSupport, name_spans
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
@@ -31,25 +29,16 @@ from newsum.modeling.faithfulness.passages import (
     PlacedSpan,
     figures_by_sentence,
 )
-from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions, role_findings
+from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
 from newsum.modeling.faithfulness.sentences import Sentence, split_sentences
 from newsum.modeling.faithfulness.stems import is_content, token_stems
 from newsum.modeling.faithfulness.text import Token
-from newsum.modeling.faithfulness.verdict import Finding, FindingKind
-from newsum.modeling.faithfulness.words import invented_words
 
 COVERAGE = 2 / 3
 """Share of a claim's content words one passage must hold."""
 
 _POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
-_FACT_KINDS = frozenset(
-    {
-        FindingKind.INVENTED_WORD, FindingKind.UNSUPPORTED_NUMBER, FindingKind.UNSUPPORTED_DATE,
-        FindingKind.UNSUPPORTED_NAME, FindingKind.UNSUPPORTED_QUOTE, FindingKind.WRONG_ROLE,
-        FindingKind.FIGURE_CONTEXT,
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -239,78 +228,3 @@ def _best(
     if best is None:
         return Claim(sentence, total, 0, 0.0 if content else 1.0, None)
     return Claim(sentence, total, best[0], best[1], chosen)
-
-
-def fact_findings(
-    summary: str,
-    summary_tokens: list[Token],
-    found: list[Claim],
-    index: RelationIndex,
-    *,
-    check_words: bool = True,
-) -> list[Finding]:
-    """Wrong roles, figures that count something else, and invented or foreign words
-    (unless ``check_words`` is off: a summary in the other language is one finding)."""
-    language = index.language
-    results = role_findings(summary, summary_tokens, index.roles, index.passages, language)
-    for claim in found:
-        sentence = claim.sentence
-        part = summary_tokens[sentence.first : sentence.last]
-        results += figure_context_findings(
-            summary, part, sentence, index.figures, index.passages, language
-        )
-        if not check_words:
-            continue
-        in_names = {i for s in name_spans(part) for i in range(s.start, s.end)}
-        evidence = _evidence(claim, index)
-        results += [
-            Finding(FindingKind.INVENTED_WORD, token.raw, evidence)
-            for token in invented_words(part, in_names, index.vocabulary, index.declared)
-        ]
-    return results
-
-
-def relation_findings(
-    summary: str, found: list[Claim], index: RelationIndex, prior: list[Finding]
-) -> list[Finding]:
-    """An ``unsupported_relation`` for each unsupported sentence that no finding in
-    ``prior`` already explains; the value is the sentence, the evidence its best passage."""
-    explained = {_sentence_of(f.value, summary, found) for f in prior if f.kind in _FACT_KINDS}
-    return [
-        Finding(
-            FindingKind.UNSUPPORTED_RELATION,
-            claim.sentence.text(summary).strip(),
-            _evidence(claim, index),
-        )
-        for number, claim in enumerate(found)
-        if not claim.supported and number not in explained
-    ]
-
-
-def with_evidence(
-    findings: list[Finding], summary: str, found: list[Claim], index: RelationIndex
-) -> list[Finding]:
-    """``findings`` (the word-level ones) with, where they have none, the passage that
-    best supports their sentence, when that passage holds one of the sentence's facts."""
-    results = []
-    for finding in findings:
-        number = _sentence_of(finding.value, summary, found)
-        if finding.evidence or number is None or finding.kind not in _FACT_KINDS:
-            results.append(finding)
-            continue
-        claim = found[number]
-        evidence = _evidence(claim, index) if claim.held else ""
-        results.append(replace(finding, evidence=evidence))
-    return results
-
-
-def _evidence(claim: Claim, index: RelationIndex) -> str:
-    return index.passages.quote(claim.passage) if claim.passage is not None else ""
-
-
-def _sentence_of(value: str, summary: str, found: list[Claim]) -> int | None:
-    """The number of the first sentence whose text holds ``value``."""
-    for number, claim in enumerate(found):
-        if value and value in claim.sentence.text(summary):
-            return number
-    return None

@@ -15,7 +15,7 @@ from harness.api import bearer, running_api
 from harness.newsroom import add_version, insert_articles, served_version
 from harness.processes import WorkerProcess, run_cli, wait_until_final
 from newsum.config import Settings
-from newsum.modeling.faithfulness import ArticleText, LengthBounds, check_summary
+from newsum.modeling.faithfulness import ArticleText, Finding, LengthBounds, check_summary
 from newsum.modeling.manifest import AdapterManifest
 from newsum.trainer.corpus import generate_corpus
 
@@ -50,7 +50,10 @@ def test_a_summary_naming_what_its_article_lacks_waits_for_review_with_its_findi
 
     assert str(row.status) == "needs_review", (row.status, row.text)
     assert read["status"] == "needs_review" and read["publishable"] is False
-    assert read["text"] == row.text and read["findings"] == row.findings
+    assert read["text"] == row.text
+    assert [Finding.from_dict(f) for f in read["findings"]] == [
+        Finding.from_dict(f) for f in row.findings or []
+    ]
     # Each finding names something the article really lacks.
     assert read["findings"], read
     article = _folded(BARE["title"] + " " + BARE["body"])

@@ -67,13 +67,13 @@ class Passage:
     def coverage(self, content: frozenset[str], persons: set[str]) -> float:
         """The share of ``content`` (stems) this passage says of ``persons``.
 
-        Of a pair, a sentence that names one of them counts; one that names only others
-        never does ("Ruth Shaw welcomed the news. Asked about the contract, Reed said
-        ..." says nothing of Shaw's contract); one that names no one counts after a
-        sentence naming them that says "he" or "she" after it, or when their own
-        sentence says part of the claim ("Reed signed a contract. It runs for four
-        seasons."), not when it only shares a topic ("Critics asked about the contract.
-        Ruth Shaw, the club president, welcomed the news.": a role is not a deed)."""
+        Of a pair, a sentence that names one of them counts, and one that names only
+        others never does ("Ruth Shaw welcomed the news. Asked about the contract, Reed
+        said ..." says nothing of Shaw's contract). One that names no one counts when
+        it follows their sentence and says "he" or "she", or when their own sentence
+        says part of the claim ("Reed signed a contract. It runs for four seasons."),
+        not when they only share a topic ("Critics asked about the contract. Ruth Shaw,
+        the club president, welcomed the news.": a role is not a deed)."""
         if not content:
             return 1.0
         if not persons or not self.parts:

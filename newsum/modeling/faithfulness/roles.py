@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from newsum.modeling.faithfulness.names import NameSpan, name_spans
 from newsum.modeling.faithfulness.passages import PassageIndex
-from newsum.modeling.faithfulness.stems import NOT_CONTENT, stem
+from newsum.modeling.faithfulness.stems import NOT_CONTENT, stem, token_stems
 from newsum.modeling.faithfulness.text import Token, word_set
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
@@ -40,6 +40,8 @@ _PAST_ENDINGS = ("ed", "ou", "iu", "aram", "eram", "iram")  # not "-eu": "museu"
 _MAX_ROLE_TOKENS = 7
 _MODIFIERS = word_set("former ex late then acting interim current outgoing incoming atual")
 """Said of a role, not the role: "the former chief executive" holds "chief executive"."""
+_HONORIFICS = word_set("mr mrs ms dr dra prof sir sr sra")
+"""Titles that say nothing of a role ("Mr Walker")."""
 _CLOSING = frozenset({",", ")", ".", ";", ":", "!", "?", "\n", "…"})
 
 
@@ -49,9 +51,10 @@ class Role:
     the apposition stands in its text (``start:end``, holder included)."""
 
     holder: tuple[str, ...]
-    stems: frozenset[str]
+    stems: frozenset[str]  # hyphenated words whole: "economista-chefe"
     start: int
     end: int
+    parts: frozenset[str] = frozenset()  # hyphenated words in parts, as sentences hold them
 
 
 def _is_role_word(token: Token) -> bool:
@@ -137,16 +140,15 @@ def appositions(tokens: list[Token], spans: list[NameSpan], language: str | None
                 continue
             # Whole, hyphens kept: "economista-chefe" is not "chefe da pasta da economia".
             stems = frozenset(stem(_plain(t), language) for t in words)
+            parts = frozenset(s for t in words for s in token_stems(t, language))
             begin, end = min(first, span.start), max(last, span.end)
-            yield Role(span.name.words, stems, tokens[begin].start, _end(tokens[end - 1]))
+            start, stop = tokens[begin].start, _end(tokens[end - 1])
+            yield Role(span.name.words, stems, start, stop, parts)
         if span.titles:
             stems = frozenset(stem(t, language) for t in span.titles if t not in _HONORIFICS)
             if stems:
                 start = tokens[span.start - 1].start
-                yield Role(span.name.words, stems, start, _end(tokens[span.end - 1]))
-
-
-_HONORIFICS = word_set("mr mrs ms dr dra prof sir sr sra")
+                yield Role(span.name.words, stems, start, _end(tokens[span.end - 1]), stems)
 
 
 def _qualifies(tokens: list[Token], span: NameSpan) -> bool:
@@ -199,7 +201,7 @@ class RoleIndex:
         if not own and not theirs and role.holder[-1] not in passages.persons:
             return None  # a name the article never treats as a person's: nothing to judge
         if not theirs and any(
-            role.holder[-1] in s.words and role.stems <= s.stems for s in passages.sentences
+            role.holder[-1] in s.words and role.parts <= s.stems for s in passages.sentences
         ):
             return None
         shown = own[0] if own else (theirs[0] if theirs else None)

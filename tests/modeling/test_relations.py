@@ -377,3 +377,12 @@ def test_every_new_kind_carries_evidence() -> None:
                 assert finding.evidence, finding
                 seen.add(finding.kind)
     assert seen == new_kinds
+
+
+def test_an_article_of_unknown_language_holds_invented_words_only() -> None:
+    article = ArticleText("", "O conselho votou nesta terça-feira em Vila Serena.", None)
+    assert not found(
+        article, "O conselho votou closely nesta terça-feira.", FindingKind.INVENTED_WORD
+    )
+    summary = "O conselho votou nesta terçaência em Vila Serena."
+    assert [f.value for f in found(article, summary, FindingKind.INVENTED_WORD)] == ["terçaência"]

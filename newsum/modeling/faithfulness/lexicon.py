@@ -37,6 +37,8 @@ _MIN_ZIPF = 1.0  # the lists stop here: rarer than once in a hundred million wor
 _FOREIGN_MARGIN = 1.5
 _FOREIGN_CEILING = {"en": 3.0, "pt": 4.0}
 _OTHER = {"en": "pt", "pt": "en"}
+LANGUAGES = tuple(_OTHER)
+"""The languages whose word lists this module reads."""
 
 
 class Standing(Enum):
@@ -56,11 +58,6 @@ def zipf(word: str, language: str) -> float:
     """``word``'s Zipf frequency in ``language`` (log10 per billion words); 0 if unlisted."""
     frequency = _frequencies(language).get(word)
     return math.log10(frequency) + 9 if frequency else 0.0
-
-
-def known_anywhere(word: str) -> bool:
-    """True when English or Portuguese lists ``word``."""
-    return any(word in _frequencies(lang) for lang in _OTHER)
 
 
 @lru_cache(maxsize=65536)

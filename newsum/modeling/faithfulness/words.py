@@ -2,12 +2,12 @@
 
 A model that copies badly writes words no one writes ("quintaência", a weekday with a
 suffix) or slips into the other language ("Inclua em Vila closely"). A lower-case word
-of a summary is accepted when the article has it (folded: case and accents aside),
-when it writes a figure or a date in either language (the figure
-and date checks read both), or when the article's language lists it as its own (see
-``lexicon``). Capitalised words are names, left to the name check; so are the small
-words inside a name ("Rio de Janeiro" in English). For an article of unknown
-language only words that neither language lists are held.
+of a summary is accepted when the article has it (folded: case and accents aside), when
+it writes a figure or a date in either language (the figure and date checks read both),
+or when the article's language lists it as its own (see ``lexicon``). Capitalised words
+are names, left to the name check; so are the small words inside a name ("Rio de
+Janeiro" in English). For an article of unknown language only words that neither
+language lists are held.
 
 Another inflection of an article word is accepted through the word lists, which hold
 inflections, not through stems: a stem would also accept "segundamento" for an
@@ -17,7 +17,7 @@ article that says "segundos".
 from __future__ import annotations
 
 from newsum.modeling.faithfulness.dates import DATE_WORDS
-from newsum.modeling.faithfulness.lexicon import Standing, known_anywhere, standing
+from newsum.modeling.faithfulness.lexicon import LANGUAGES, Standing, standing
 from newsum.modeling.faithfulness.numbers import NUMBER_WORDS
 from newsum.modeling.faithfulness.text import Token
 
@@ -45,7 +45,7 @@ def invented_words(
             continue
         word = token.raw.lower().replace("’", "'").removesuffix("'s")
         if declared is None:
-            if not known_anywhere(word):
+            if all(standing(word, language) is Standing.UNKNOWN for language in LANGUAGES):
                 found.append(token)
         elif standing(word, declared) is not Standing.WORD:
             found.append(token)

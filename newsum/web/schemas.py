@@ -16,5 +16,8 @@ ArticleId = Annotated[int, Path(gt=0, le=MAX_ARTICLE_ID, description="The CMS's 
 class FindingView(BaseModel):
     """Something the faithfulness check found in a summary."""
 
-    kind: str = Field(description="e.g. unsupported_name, unsupported_number, wrong_language.")
-    value: str = Field(description="The name, figure or text concerned.")
+    kind: str = Field(description="e.g. unsupported_name, wrong_role, unsupported_relation.")
+    value: str = Field(description="The name, figure or text concerned, as the summary has it.")
+    evidence: str = Field(
+        default="", description="The article passage the check compared it with, if any."
+    )

@@ -33,7 +33,7 @@ from pydantic import SecretStr
 
 from bench.bench_quality import demo_adapter
 from harness.newsroom import add_editor_account
-from newsum.api.app import create_app
+from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.articles import import_articles
 from newsum.db.engine import make_engine, transaction
@@ -41,13 +41,14 @@ from newsum.db.migrate import upgrade
 from newsum.db.models import articles_table
 from newsum.db.registry import promote_model_version, register_model_version
 from newsum.modeling.manifest import AdapterManifest
-from newsum.trainer.config import tiny_model_config
-from newsum.trainer.corpus_text import LANGUAGE_TEXT
+from newsum.sandbox.corpus_text import LANGUAGE_TEXT
+from newsum.sandbox.recipe import tiny_model_config
+from newsum.server import create_app
 from newsum.trainer.data import Pair, SplitFractions, load_split, prepare
 from newsum.trainer.evaluate import evaluate_systems
 from newsum.trainer.sources import ColumnMapping, load_pairs_from_feedback, load_pairs_from_file
 from newsum.trainer.train import train
-from newsum.worker.batch import SummarizeMessage, summarize_requests
+from newsum.worker.batch import summarize_requests
 from newsum.worker.runtime import ModelRuntime
 
 TOKEN = "bench-feedback-token-of-some-length"

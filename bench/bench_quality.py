@@ -17,7 +17,12 @@ import argparse
 import time
 from pathlib import Path
 
-from newsum.demo import DemoConfig, fine_tuned_adapter, newsroom_articles, tiny_foundation_model
+from newsum.sandbox.demo import (
+    DemoConfig,
+    fine_tuned_adapter,
+    newsroom_articles,
+    tiny_foundation_model,
+)
 from newsum.trainer.data import SplitFractions, load_split, prepare
 from newsum.trainer.evaluate import evaluate_systems
 from newsum.trainer.sources import ColumnMapping, load_pairs_from_file

@@ -572,8 +572,8 @@ def main() -> None:
                         help="fsync policy of each private Redis (docker-compose.yml: everysec,"
                              " Redis's default with --appendonly yes).")
     args = parser.parse_args()
-    from newsum.trainer.corpus import generate_corpus
-    from newsum.trainer.tiny import build_tiny_model
+    from newsum.sandbox.corpus import generate_corpus
+    from newsum.sandbox.tiny import build_tiny_model
 
     with tempfile.TemporaryDirectory(prefix="newsum-reliability-") as tmp:
         root = Path(tmp)

@@ -30,8 +30,8 @@ from transformers import (
 )
 
 from newsum.modeling.loading import load_base_model, load_tokenizer
+from newsum.sandbox.corpus import generate_corpus
 from newsum.trainer.config import LLAMA_PROJECTIONS, TrainConfig
-from newsum.trainer.corpus import generate_corpus
 from newsum.trainer.data import Pair
 from newsum.trainer.train import (
     load_trainable_model,
@@ -166,7 +166,7 @@ def tiny_model_dir(path: Path | None) -> Path:
     """The given tiny model, or one built (once) under .newsum/bench/."""
     if path is not None:
         return path
-    from newsum.trainer.tiny import build_tiny_model
+    from newsum.sandbox.tiny import build_tiny_model
 
     out = Path(".newsum/bench/tiny-model")
     if not (out / "config.json").is_file():

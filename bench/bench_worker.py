@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def corpus(n: int) -> list[tuple[str, str]]:
-    from newsum.trainer.corpus import generate_corpus
+    from newsum.sandbox.corpus import generate_corpus
 
     return [(item.title, item.body) for item in generate_corpus(n, seed=7)]
 
@@ -114,7 +114,7 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> 
     try:
         worker.wait_ready(timeout=300)
         worker.wait_for_log(r"model warmed up pid=", timeout=300)
-        from newsum.queue.enqueue import enqueue
+        from newsum.broker.enqueue import enqueue
 
         engine = make_engine(settings.database_url)
         started = time.perf_counter()
@@ -203,7 +203,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="newsum-bench-"))
     base_model = args.base_model
     if base_model is None:
-        from newsum.trainer.tiny import build_tiny_model
+        from newsum.sandbox.tiny import build_tiny_model
 
         print("building the tiny model ...", file=sys.stderr)
         base_model = build_tiny_model(workdir / "tiny")

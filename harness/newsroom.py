@@ -80,8 +80,8 @@ def hold_for_review(engine: Engine, settings: Settings, version_id: int,
 
 def add_editor_account(engine: Engine, name: str, password: str) -> int:
     """An active editor account (what `newsum editors add` makes); returns its id."""
-    from newsum.api.logins import hash_password
     from newsum.db.editors import add_editor
+    from newsum.review.logins import hash_password
 
     with transaction(engine) as session:
         return add_editor(session, name, hash_password(password)).id

@@ -109,7 +109,7 @@ def build_tiny_classifier(out_dir: Path, *, seed: int = 0, steps: int = 600) -> 
     )
     from transformers.trainer_callback import PrinterCallback
 
-    from newsum.trainer.tiny import train_tokenizer
+    from newsum.sandbox.tiny import train_tokenizer
 
     torch.manual_seed(seed)
     pairs = sentence_pairs(4000, seed)

@@ -6,7 +6,6 @@ stderr with exit status 1, never as a traceback.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
@@ -15,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from newsum.cli_params import config_parameters, settings
+from newsum.cli_params import settings
 from newsum.config import get_settings
 from newsum.errors import NewsumError
 
@@ -131,31 +130,41 @@ def status() -> None:
     typer.echo(format_status(collect_status(settings())))
 
 
-def demo_command(**options: object) -> None:
-    """Run the whole product offline: newsroom, tiny model, QLoRA, worker, summaries."""
-    from newsum.demo import DemoConfig, run_demo
+@app.command("api")
+def api(
+    host: Annotated[str | None, typer.Option(help="Bind address (NEWSUM_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (NEWSUM_API_PORT).")] = None,
+) -> None:
+    """Serve the authenticated HTTP API the CMS calls (and the editors' review page)."""
+    import uvicorn
 
-    run_demo(DemoConfig(**options))  # type: ignore[arg-type]
+    from newsum.server import create_app
+
+    config = settings()
+    uvicorn.run(
+        create_app(config),
+        host=host or config.api_host,
+        port=port or config.api_port,
+        log_level=config.log_level.lower(),
+        server_header=False,
+    )
 
 
 def _register_subcommands() -> None:
     """Attach each package's commands (each imports its heavy modules lazily)."""
-    from newsum.api.cli import register as register_api
     from newsum.audit.cli import register as register_audit
-    from newsum.demo import DemoConfig
     from newsum.queue.cli import register as register_queue
+    from newsum.review.cli import register as register_review
+    from newsum.sandbox.cli import register as register_sandbox
     from newsum.trainer.cli import register as register_trainer
     from newsum.worker.cli import register as register_worker
 
     register_trainer(app)
     register_worker(app)
     register_queue(app)
-    register_api(app)
+    register_review(app)
+    register_sandbox(app)
     register_audit(app)
-    demo_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        config_parameters(DemoConfig)
-    )
-    app.command("demo")(demo_command)
 
 
 def main() -> None:

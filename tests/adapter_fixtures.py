@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from newsum.trainer.config import TrainConfig, tiny_model_config
+from newsum.sandbox.recipe import tiny_model_config
+from newsum.trainer.config import TrainConfig
 
 DATA_SEED = 1  # a corpus the tiny model was not pre-trained on
 DATA_ARTICLES = 900
@@ -42,7 +43,7 @@ def one_thread() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """train/validation/test JSONL of a synthetic corpus, through ``newsum data prepare``."""
-    from newsum.trainer.corpus import generate_corpus
+    from newsum.sandbox.corpus import generate_corpus
     from newsum.trainer.data import Pair, SplitFractions, prepare
 
     out = tmp_path_factory.mktemp("prepared")

@@ -6,17 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from newsum.trainer.corpus import NewsItem, generate_corpus
-
-TINY_SEED = 0
-TINY_ARTICLES = 600
-TINY_STEPS = 400
+from newsum.sandbox.corpus import NewsItem, generate_corpus
+from newsum.sandbox.recipe import RECIPE
 
 
 @pytest.fixture(scope="session")
 def tiny_corpus() -> list[NewsItem]:
     """The synthetic articles the tiny model was pre-trained on (same seed and count)."""
-    return generate_corpus(TINY_ARTICLES, seed=TINY_SEED)
+    return generate_corpus(RECIPE.articles, seed=RECIPE.seed)
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +22,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Imported here so that test sessions that never build the model skip loading torch.
     import torch
 
-    from newsum.trainer.tiny import build_tiny_model
+    from newsum.sandbox.tiny import build_tiny_model
 
     out_dir = tmp_path_factory.mktemp("tiny-model")
     threads = torch.get_num_threads()
@@ -33,8 +30,6 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # threads waiting on each other run several times slower.
     torch.set_num_threads(1)
     try:
-        return build_tiny_model(
-            out_dir, seed=TINY_SEED, n_articles=TINY_ARTICLES, pretrain_steps=TINY_STEPS
-        )
+        return build_tiny_model(out_dir)  # the demo's recipe
     finally:
         torch.set_num_threads(threads)

@@ -1,6 +1,6 @@
-"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics;
-the review API (:mod:`newsum.api.review_api`) and the editors' page at ``/review``
-(:mod:`newsum.api.review_page`, signed in with editors' own accounts) ride along.
+"""The small HTTP API the CMS calls: enqueue an article, read its summary, health, metrics.
+
+:mod:`newsum.server` serves it in one app with the editors' review (:mod:`newsum.review`).
 
 Every route but ``/healthz`` and the review page needs the shared secret (see
 :mod:`newsum.api.auth`); without one configured the app refuses to be built. An article
@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,20 +26,14 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from newsum import __version__
-from newsum.api.auth import RequestAuthenticator, redis_client, seen_signatures_for
-from newsum.api.guard import MAX_BODY_BYTES, RequestGuard
-from newsum.api.metrics import NewsumCollector, metrics_registry, render
-from newsum.api.review_api import router as review_router
-from newsum.api.review_page import PREFIX as REVIEW_PREFIX
-from newsum.api.review_page import review_app
-from newsum.api.state import ApiState, State
-from newsum.config import Settings, is_redis_url
-from newsum.db.articles import MAX_ARTICLE_ID
-from newsum.db.engine import check_connection, make_engine, session_factory
-from newsum.db.models import PUBLISHABLE, ModelVersion, articles_table
+from newsum.api.metrics import render
+from newsum.broker.enqueue import enqueue
+from newsum.broker.redis import redis_client
+from newsum.config import is_redis_url
+from newsum.db.engine import check_connection
+from newsum.db.models import PUBLISHABLE
 from newsum.db.queries import get_summary
-from newsum.db.registry import active_model_version, find_model_version
+from newsum.db.registry import resolve_model_version
 from newsum.errors import (
     BrokerUnavailable,
     DatabaseUnavailable,
@@ -52,13 +45,13 @@ from newsum.errors import (
     UnknownEditor,
     UnknownModelVersion,
 )
-from newsum.queue.enqueue import enqueue
+from newsum.web.schemas import ArticleId, FindingView
+from newsum.web.state import State
 
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_S = 2.0
 
-ArticleId = Annotated[int, Path(gt=0, le=MAX_ARTICLE_ID, description="The CMS's article id.")]
 VersionName = Annotated[
     str | None,
     Query(max_length=200, description="A model version name; the active one when omitted."),
@@ -80,13 +73,6 @@ class SummarizeAccepted(BaseModel):
     article_id: int
     model_version: str
     queued: bool = Field(description="False when the id was already queued or in flight.")
-
-
-class FindingView(BaseModel):
-    """Something the faithfulness check found in a summary."""
-
-    kind: str = Field(description="e.g. unsupported_name, unsupported_number, wrong_language.")
-    value: str = Field(description="The name, figure or text concerned.")
 
 
 class SummaryView(BaseModel):
@@ -116,34 +102,6 @@ class SummaryView(BaseModel):
     updated_at: datetime
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The API for ``settings``; raises ApiMisconfigured when no api_token is set."""
-    authenticator = RequestAuthenticator(
-        settings.api_token,
-        seen_signatures_for(settings.broker_url, settings.broker_key_prefix),
-    )
-    engine = make_engine(settings.database_url)
-    state = ApiState(settings, engine, session_factory(engine), articles_table(settings.articles))
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> Any:
-        yield
-        engine.dispose()
-
-    app = FastAPI(title="newsum", version=__version__, lifespan=lifespan)
-    app.state.newsum = state
-    app.state.metrics = metrics_registry(NewsumCollector(settings, engine))
-    app.add_middleware(
-        RequestGuard, authenticator=authenticator, max_body_bytes=MAX_BODY_BYTES,
-        session_prefixes=(REVIEW_PREFIX,),
-    )
-    app.include_router(router)
-    app.include_router(review_router)
-    app.mount(REVIEW_PREFIX, review_app(state))
-    _add_error_handlers(app)
-    return app
-
-
 router = APIRouter()
 
 
@@ -160,7 +118,7 @@ def summarize_article(
     """Queue one article for summarising (202); 404 when the CMS has no such article."""
     body = body or SummarizeBody()
     with state.sessions() as session:
-        version = _model_version(session, body.model_version or model_version)
+        version = resolve_model_version(session, body.model_version or model_version or None)
         _require_article(session, state.articles, article_id)
     result = enqueue(
         [article_id],
@@ -179,7 +137,7 @@ def read_summary(
 ) -> SummaryView:
     """The article's summary and state for the active (or named) model version."""
     with state.sessions() as session:
-        version = _model_version(session, model_version)
+        version = resolve_model_version(session, model_version or None)
         row = get_summary(session, article_id, version.id)
     if row is None:
         raise HTTPException(
@@ -218,11 +176,6 @@ def metrics(request: Request) -> Response:
     from prometheus_client import CONTENT_TYPE_LATEST
 
     return Response(render(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
-
-
-def _model_version(session: Session, name: str | None) -> ModelVersion:
-    """The named version, or the active one (raises the registry's errors)."""
-    return find_model_version(session, name) if name else active_model_version(session)
 
 
 def _require_article(session: Session, articles: Table, article_id: int) -> None:
@@ -280,7 +233,7 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _add_error_handlers(app: FastAPI) -> None:
+def add_error_handlers(app: FastAPI) -> None:
     """Turn the failures a client can act on into clear 4xx/5xx answers, never a 500."""
 
     def handler(status: int, detail: str | None = None, retry: bool = False) -> Any:

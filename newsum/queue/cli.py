@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime
 from typing import Annotated
 
@@ -24,8 +26,8 @@ def enqueue_command(
     override_review: Annotated[bool, typer.Option(help=OVERRIDE_HELP)] = False,
 ) -> None:
     """Queue articles for summarisation (an id already queued is not queued twice)."""
+    from newsum.broker.enqueue import enqueue
     from newsum.db.articles import parse_article_ids
-    from newsum.queue.enqueue import enqueue
 
     ids = parse_article_ids(article_ids)
     result = enqueue(ids, settings=settings(), model_version=model_version, force=force,
@@ -68,3 +70,15 @@ def register(app: typer.Typer) -> None:
     """Attach the producers' commands to the root newsum app."""
     app.command("enqueue")(enqueue_command)
     app.command("backfill")(backfill_command)
+    app.command("flower")(flower_command)
+
+
+def flower_command() -> None:
+    """Start Flower (basic auth) on the broker, showing the summarize queue."""
+    from newsum.queue.flower import flower_launch
+
+    launch = flower_launch(settings(), os.environ)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process, so that signals reach Flower directly.
+    os.execve(launch.argv[0], launch.argv, launch.env)

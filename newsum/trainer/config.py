@@ -136,39 +136,3 @@ def _problems(config: TrainConfig) -> list[str]:
     if not config.target_modules:
         problems.append("target_modules must name at least one layer")
     return problems
-
-
-def tiny_model_config(
-    base_model: str | Path, data_dir: Path, output_dir: Path, **overrides: Any
-) -> TrainConfig:
-    """A brief CPU QLoRA run on the project's tiny model (the demo's and the tests').
-
-    300 steps of 8 pairs at a learning rate held after warmup: the summary's form, and
-    which of the article's facts it restates (the decoding copies them, see
-    newsum.modeling.constraints), in about a minute on two cores.
-    """
-    options: dict[str, Any] = {
-        "quantization": "nf4",
-        "lora_r": 16,
-        "lora_alpha": 32,
-        "lora_dropout": 0.0,
-        "max_input_tokens": 320,
-        "max_summary_tokens": 64,
-        "max_steps": 300,
-        "learning_rate": 3e-3,
-        "lr_scheduler": "constant_with_warmup",
-        "warmup_ratio": 0.05,
-        "batch_size": 8,
-        "grad_accumulation": 1,
-        "eval_steps": 50,
-        "save_steps": 50,
-        "logging_steps": 10,
-        "eval_max_articles": 40,
-        "generation_batch_size": 20,
-        "seed": 0,
-        "device": "cpu",
-    }
-    options.update(overrides)
-    return TrainConfig(
-        base_model=str(base_model), data_dir=data_dir, output_dir=output_dir, **options
-    )

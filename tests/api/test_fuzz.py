@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from harness.api import TOKEN, signed
 from harness.newsroom import add_version, insert_articles
-from newsum.api.app import create_app
 from newsum.config import Settings
+from newsum.server import create_app
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

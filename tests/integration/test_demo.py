@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from newsum.config import Settings
 from newsum.db.engine import make_engine, session_factory
 from newsum.db.models import ModelVersion, Summary, SummaryStatus, articles_table
-from newsum.demo import DemoConfig
 from newsum.modeling.faithfulness import ArticleText, LengthBounds, check_summary
 from newsum.modeling.manifest import AdapterManifest
+from newsum.sandbox.demo import DemoConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKFILL_LINE = re.compile(

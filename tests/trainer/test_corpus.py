@@ -13,8 +13,8 @@ from newsum.config import ArticleSource
 from newsum.db.articles import import_articles
 from newsum.db.engine import make_engine
 from newsum.db.models import articles_table
-from newsum.trainer.corpus import generate_corpus, write_articles_jsonl
-from newsum.trainer.corpus_text import LANGUAGE_TEXT
+from newsum.sandbox.corpus import generate_corpus, write_articles_jsonl
+from newsum.sandbox.corpus_text import LANGUAGE_TEXT
 
 
 def test_same_seed_gives_the_same_corpus_and_another_seed_a_different_one() -> None:

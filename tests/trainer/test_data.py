@@ -18,7 +18,7 @@ from newsum.config import ArticleSource, Settings
 from newsum.db.articles import import_articles
 from newsum.db.engine import make_engine
 from newsum.errors import DataInvalid, DataSourceUnavailable
-from newsum.trainer.corpus import NewsItem, generate_corpus, write_articles_jsonl
+from newsum.sandbox.corpus import NewsItem, generate_corpus, write_articles_jsonl
 from newsum.trainer.data import (
     SPLITS,
     Pair,

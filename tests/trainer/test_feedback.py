@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from harness.api import TOKEN, bearer
 from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
-from newsum.api.app import create_app
 from newsum.config import Settings
-from newsum.trainer.corpus import generate_corpus
+from newsum.sandbox.corpus import generate_corpus
+from newsum.server import create_app
 from newsum.trainer.data import Pair, SplitFractions, load_split, prepare, split_of
 from newsum.trainer.sources import load_pairs_from_feedback
 

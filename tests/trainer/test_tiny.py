@@ -11,7 +11,7 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from newsum.trainer.corpus import NewsItem
+from newsum.sandbox.corpus import NewsItem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

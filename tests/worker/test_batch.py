@@ -9,18 +9,17 @@ import torch
 from sqlalchemy import Engine, select, update
 
 from harness.newsroom import add_version, insert_articles
+from newsum.broker.enqueue import enqueue
+from newsum.broker.message import SummarizeMessage, parse_request
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus, articles_table
 from newsum.db.queries import content_hash
 from newsum.modeling.faithfulness import ArticleText, Finding, LengthBounds, Verdict, check_summary
 from newsum.modeling.manifest import AdapterManifest
-from newsum.queue.enqueue import enqueue
 from newsum.worker.batch import (
     EMPTY_TEXT,
     UNKNOWN_ARTICLE,
-    SummarizeMessage,
-    parse_request,
     publishable,
     summarize_requests,
 )
@@ -180,7 +179,7 @@ def test_the_trained_adapter_publishes_what_passes_and_holds_the_rest(
     engine: Engine, worker_settings: Settings, runtime: ModelRuntime, trained_adapter_dir: Path
 ) -> None:
     from harness.newsroom import served_version
-    from newsum.trainer.corpus import generate_corpus
+    from newsum.sandbox.corpus import generate_corpus
 
     version_id = served_version(engine, "adapter", trained_adapter_dir)
     items = generate_corpus(6, seed=77)

@@ -10,12 +10,13 @@ import torch
 from sqlalchemy import Engine, select
 
 from harness.newsroom import add_version, insert_articles
+from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.calibration import CalibrationResult, record_calibration
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind
 from newsum.db.models import ServiceEvent, Summary, SummaryStatus, articles_table
-from newsum.worker.batch import SummarizeMessage, summarize_requests
+from newsum.worker.batch import summarize_requests
 from newsum.worker.runtime import ModelRuntime
 from tests.audit.stories import HARBOUR, STORM
 

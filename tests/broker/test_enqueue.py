@@ -12,13 +12,13 @@ import redis
 from sqlalchemy import Engine, select
 
 from harness.newsroom import add_version
+from newsum.broker.enqueue import enqueue
+from newsum.broker.stats import in_flight, queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import Summary
 from newsum.db.queries import counts_by_status
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
-from newsum.queue.enqueue import enqueue
-from newsum.queue.stats import in_flight, queue_depth
 from tests.conftest import REDIS_SERVER
 
 

@@ -17,10 +17,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsum.api.logins import SignedInEditor
 from newsum.db.models import Editor
-
-CSRF_FIELD = "csrf_token"
+from newsum.review.logins import SignedInEditor
 
 
 class NotSignedIn(Exception):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from newsum.config import Settings
 from newsum.errors import ApiMisconfigured
 
-CELERY_APP = "newsum.worker.celery_app:app"
+CELERY_APP = "newsum.broker.app:app"
 _OVERRIDDEN = frozenset({"FLOWER_BASIC_AUTH", "FLOWER_UNAUTHENTICATED_API"})
 
 
@@ -49,7 +49,7 @@ def flower_launch(settings: Settings, environ: Mapping[str, str]) -> FlowerLaunc
     env = {k: v for k, v in environ.items() if k not in _OVERRIDDEN}
     env["FLOWER_BASIC_AUTH"] = f"{settings.flower_user}:{password}"
     argv = [
-        sys.executable, "-m", "newsum.api.flower", "-A", CELERY_APP, "flower",
+        sys.executable, "-m", "newsum.queue.flower", "-A", CELERY_APP, "flower",
         f"--port={settings.flower_port}",
         f"--address={settings.flower_host}",
         f"--logging={settings.log_level.lower()}",
@@ -76,7 +76,7 @@ def use_standard_redis_transport() -> None:
     and Flower's broker page and queue API answer "broker is not supported". Flower never
     consumes the summarize queue, so it has no use for the worker's junk-tolerant channel.
     """
-    from newsum.worker.celery_app import app
+    from newsum.broker.app import app
 
     app.conf.broker_transport = None
 

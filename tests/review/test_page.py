@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 
 from harness.api import TOKEN, bearer
 from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
-from newsum.api.app import create_app
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import ReviewRecord, Summary
+from newsum.server import create_app
 
 SECRET_KEY = "review-session-key-for-tests-0123456789abcdef"
 PASSWORD = "ana-has-a-long-password"

@@ -1,14 +1,8 @@
-"""``newsum api`` and ``newsum flower``: the two servers that face people and the CMS, and
-``newsum editors``: the accounts that sign in to the review page.
-
-Neither server is ever served without authentication: the API refuses to start without
-``NEWSUM_API_TOKEN`` and Flower without ``NEWSUM_FLOWER_PASSWORD``; the review page is off
-without ``NEWSUM_REVIEW_SECRET_KEY``.
-"""
+"""``newsum editors``: the accounts that sign in to the review page (which is off without
+``NEWSUM_REVIEW_SECRET_KEY``)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,8 +31,8 @@ def editors_add(
     name: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -).")],
 ) -> None:
     """Create an editor; the password is prompted (or read from standard input)."""
-    from newsum.api.logins import hash_password
     from newsum.db.editors import add_editor, check_editor_name
+    from newsum.review.logins import hash_password
 
     check_editor_name(name)
     password_hash = hash_password(_read_password())
@@ -50,8 +44,8 @@ def editors_add(
 @editors_app.command("password")
 def editors_password(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Set a new password for an editor (prompted, or read from standard input)."""
-    from newsum.api.logins import hash_password
     from newsum.db.editors import set_editor_password
+    from newsum.review.logins import hash_password
 
     password_hash = hash_password(_read_password())
     with _transaction() as session:
@@ -104,35 +98,5 @@ def _transaction() -> Iterator[Session]:
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``newsum api``, ``newsum flower`` and ``newsum editors`` to the root app."""
+    """Attach ``newsum editors`` to the root app."""
     app.add_typer(editors_app, name="editors")
-
-    @app.command("api")
-    def api(
-        host: Annotated[str | None, typer.Option(help="Bind address (NEWSUM_API_HOST).")] = None,
-        port: Annotated[int | None, typer.Option(help="Port (NEWSUM_API_PORT).")] = None,
-    ) -> None:
-        """Serve the authenticated HTTP API the CMS calls."""
-        import uvicorn
-
-        from newsum.api.app import create_app
-
-        config = settings()
-        uvicorn.run(
-            create_app(config),
-            host=host or config.api_host,
-            port=port or config.api_port,
-            log_level=config.log_level.lower(),
-            server_header=False,
-        )
-
-    @app.command("flower")
-    def flower() -> None:
-        """Start Flower (basic auth) on the broker, showing the summarize queue."""
-        from newsum.api.flower import flower_launch
-
-        launch = flower_launch(settings(), os.environ)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Replace this process, so that signals reach Flower directly.
-        os.execve(launch.argv[0], launch.argv, launch.env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsum.api.marking import Segment, marked_segments
+from newsum.review.marking import Segment, marked_segments
 
 
 def marked(text: str, findings: list[dict[str, str]]) -> list[str]:

@@ -1,11 +1,11 @@
 """The review page at /review: editors sign in with their own accounts and clear the queue.
 
 A small app of its own, mounted by the API under ``/review``: its own cookie sessions
-(see :mod:`newsum.api.review_session`), server-rendered Jinja2 pages with autoescaping,
+(see :mod:`newsum.review.session`), server-rendered Jinja2 pages with autoescaping,
 no script or style from anywhere but the page itself. The queue is on the left; the
 article and its summary side by side on the right, the names and figures the article
 does not support marked in the summary. Every action goes through
-:func:`newsum.api.review.review_summary`, as the JSON review API's do.
+:func:`newsum.review.actions.review_summary`, as the JSON review API's do.
 """
 
 from __future__ import annotations
@@ -25,10 +25,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
-from newsum.api.logins import MAX_PASSWORD_LENGTH, LoginCheck
-from newsum.api.marking import marked_segments
-from newsum.api.review import ReviewRequest, review_summary
-from newsum.api.review_session import (
+from newsum.db.models import REVIEWABLE_STATES, ReviewAction, SummaryStatus
+from newsum.db.registry import find_model_version
+from newsum.db.review import ReviewFilters, ReviewItem, review_item, review_queue
+from newsum.errors import NewsumError
+from newsum.review.actions import ReviewRequest, review_summary
+from newsum.review.logins import MAX_PASSWORD_LENGTH, LoginCheck
+from newsum.review.marking import marked_segments
+from newsum.review.session import (
     CsrfChecked,
     CsrfRefused,
     CurrentEditor,
@@ -40,11 +44,7 @@ from newsum.api.review_session import (
     sign_out,
     take_flash,
 )
-from newsum.api.state import ApiState
-from newsum.db.models import ReviewAction, SummaryStatus
-from newsum.db.registry import find_model_version
-from newsum.db.review import ReviewFilters, ReviewItem, review_item, review_queue
-from newsum.errors import NewsumError
+from newsum.web.state import ApiState
 
 PREFIX = "/review"
 QUEUE_PAGE_SIZE = 50
@@ -53,7 +53,7 @@ LOGIN_FAILED = "Unknown name or wrong password."
 
 templates = Jinja2Templates(
     env=jinja2.Environment(
-        loader=jinja2.PackageLoader("newsum.api", "templates"),
+        loader=jinja2.PackageLoader("newsum.review", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
@@ -200,13 +200,8 @@ def queue_page(
         selected=selected, neighbours=_neighbours(items, selected),
         segments=marked_segments(selected.text or "", selected.findings) if selected else [],
         flash=take_flash(request), problem=problem, statuses=list(SummaryStatus),
-        actionable=selected is not None and selected.status in _ACTIONABLE,
+        actionable=selected is not None and selected.status in REVIEWABLE_STATES,
     )
-
-
-_ACTIONABLE = {s.value for s in (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW,
-                                 SummaryStatus.APPROVED, SummaryStatus.EDITED,
-                                 SummaryStatus.REJECTED)}
 
 
 def _neighbours(items: list[ReviewItem], selected: ReviewItem | None) -> dict[str, int | None]:

@@ -28,7 +28,8 @@ from transformers import (
 )
 from transformers.trainer_callback import PrinterCallback
 
-from newsum.trainer.corpus import NewsItem, generate_corpus
+from newsum.sandbox.corpus import NewsItem, generate_corpus
+from newsum.sandbox.recipe import RECIPE
 
 # Llama 2's ids: the tokenizer trainer assigns ids to special tokens in this order.
 SPECIAL_TOKENS = ("<unk>", "<s>", "</s>")
@@ -179,9 +180,9 @@ def _pretrain(
 def build_tiny_model(
     out_dir: Path,
     *,
-    seed: int = 0,
-    n_articles: int = 2000,
-    pretrain_steps: int = 1000,
+    seed: int = RECIPE.seed,
+    n_articles: int = RECIPE.articles,
+    pretrain_steps: int = RECIPE.pretrain_steps,
     spec: TinyModelSpec | None = None,
 ) -> Path:
     """Train the tokenizer and pre-train the tiny model; save both in ``out_dir``.

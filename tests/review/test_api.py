@@ -12,10 +12,10 @@ from sqlalchemy import Engine, select
 
 from harness.api import TOKEN, bearer
 from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
-from newsum.api.app import create_app
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import ReviewRecord, Summary
+from newsum.server import create_app
 from tests.api.test_app import queue_length
 
 ARTICLES = [

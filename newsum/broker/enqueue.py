@@ -19,14 +19,14 @@ import redis
 from celery import Celery
 from sqlalchemy import Engine
 
+from newsum.broker.app import TASK_SUMMARIZE, celery_app_for
+from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.articles import parse_article_id
 from newsum.db.engine import engine_for, transaction
-from newsum.db.models import ModelVersion
 from newsum.db.queries import claim_for_queue, release_claims
-from newsum.db.registry import active_model_version, find_model_version
-from newsum.errors import BrokerUnavailable, UnknownModelVersion
-from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
+from newsum.db.registry import resolve_model_version
+from newsum.errors import BrokerUnavailable
 
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     kombu.exceptions.OperationalError,
@@ -51,14 +51,7 @@ def resolve_model_version_id(engine: Engine, model_version: str | int | None) ->
     Raises NoActiveModelVersion or UnknownModelVersion.
     """
     with transaction(engine) as session:
-        if model_version is None:
-            return active_model_version(session).id
-        if isinstance(model_version, int):
-            version = session.get(ModelVersion, model_version)
-            if version is None:
-                raise UnknownModelVersion(f"no model version with id {model_version}")
-            return version.id
-        return find_model_version(session, model_version).id
+        return resolve_model_version(session, model_version).id
 
 
 def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -105,19 +98,15 @@ def send_summarize(
     force: bool, override_review: bool = False,
 ) -> None:
     """Publish one ``newsum.summarize`` message per id over a single connection."""
-    # The override travels only when asked: a worker of the previous release refuses a
-    # payload with a key it does not know, so rolling upgrades keep working.
-    extra = {"override_review": True} if override_review else {}
     with celery.producer_or_acquire() as producer:
         for article_id in article_ids:
+            message = SummarizeMessage(
+                article_id=article_id, model_version_id=model_version_id, force=force,
+                override_review=override_review,
+            )
             celery.send_task(
                 TASK_SUMMARIZE,
-                kwargs={
-                    "article_id": article_id,
-                    "model_version_id": model_version_id,
-                    "force": force,
-                    **extra,
-                },
+                kwargs=message.as_kwargs(),
                 queue=settings.queue_name,
                 producer=producer,
                 retry=True,

@@ -27,14 +27,11 @@ from newsum.config import Settings
 from newsum.db.articles import import_articles
 from newsum.db.engine import check_connection, make_engine, session_factory, transaction
 from newsum.db.migrate import upgrade
-from newsum.db.models import Summary, SummaryStatus, articles_table
+from newsum.db.models import FINAL_STATES, Summary, articles_table
 from newsum.db.registry import promote_model_version, register_model_version
 from newsum.errors import NewsumError
 from newsum.modeling.manifest import AdapterManifest
-
-FINAL_STATES = (
-    SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.FAILED, SummaryStatus.SKIPPED
-)
+from newsum.sandbox.recipe import RECIPE
 
 
 @dataclass
@@ -62,8 +59,12 @@ class DemoConfig:
     backfill: int = field(
         default=12, metadata={"help": "Further recent articles a backfill queues."}
     )
-    train_steps: int = field(default=300, metadata={"help": "QLoRA optimizer steps."})
-    seed: int = field(default=0, metadata={"help": "Seed of corpus, model and training."})
+    train_steps: int = field(
+        default=RECIPE.fine_tune_steps, metadata={"help": "QLoRA optimizer steps."}
+    )
+    seed: int = field(
+        default=RECIPE.seed, metadata={"help": "Seed of corpus, model and training."}
+    )
 
 
 def run_demo(config: DemoConfig) -> None:
@@ -138,7 +139,7 @@ def newsroom_articles(config: DemoConfig) -> Path:
         if not config.data.is_file():
             raise NewsumError(f"{config.data}: no such articles file")
         return config.data
-    from newsum.trainer.corpus import generate_corpus, write_articles_jsonl
+    from newsum.sandbox.corpus import generate_corpus, write_articles_jsonl
 
     items = generate_corpus(config.articles, seed=config.seed)
     # Named after its content: a cache written by another version of the corpus is not
@@ -156,7 +157,7 @@ def tiny_foundation_model(config: DemoConfig) -> Path:
     """The tiny Llama the project builds, cached in the workdir."""
     from dataclasses import asdict
 
-    from newsum.trainer.tiny import TinyModelSpec, build_tiny_model
+    from newsum.sandbox.tiny import TinyModelSpec, build_tiny_model
 
     # Named after what builds it (the recipe and this version's corpus), so that a cache
     # from another version of newsum is never reused.
@@ -174,7 +175,8 @@ def fine_tuned_adapter(
     config: DemoConfig, base_model: str, articles: Path, *, exclude: set[int]
 ) -> tuple[Path, str]:
     """Train (or reuse) the adapter for these inputs; return it and its ROUGE table."""
-    from newsum.trainer.config import TrainConfig, tiny_model_config
+    from newsum.sandbox.recipe import tiny_model_config
+    from newsum.trainer.config import TrainConfig
     from newsum.trainer.data import SplitFractions, prepare
     from newsum.trainer.sources import ColumnMapping, load_pairs_from_file
     from newsum.trainer.train import train
@@ -230,8 +232,8 @@ def serve(
     workdir: Path,
 ) -> None:
     """Start a real worker, enqueue ``fresh``, backfill from ``since``, wait for ``expected``."""
+    from newsum.broker.enqueue import enqueue
     from newsum.queue.backfill import BackfillOptions, run_backfill
-    from newsum.queue.enqueue import enqueue
 
     log_path = workdir / "worker.log"
     worker = start_worker(settings, log_path)

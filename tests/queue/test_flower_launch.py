@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from newsum.api.flower import flower_launch
 from newsum.config import Settings
 from newsum.errors import ApiMisconfigured
+from newsum.queue.flower import flower_launch
 
 
 def test_flower_launch_needs_a_password_and_keeps_it_off_the_command_line() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsum.trainer.corpus_text import LANGUAGE_TEXT, SECTIONS, Event, LanguageText
+from newsum.sandbox.corpus_text import LANGUAGE_TEXT, SECTIONS, Event, LanguageText
 
 EPOCH = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
-from newsum.audit.check import check_summaries
+from newsum.audit.check import check_summaries, no_sqlite_file
 from newsum.audit.curve import (
     CurvePoint,
     ScoredLabel,
@@ -119,7 +119,8 @@ def save_calibration(engine: Engine, result: CalibrationResult) -> int:
 
     check_connection(engine)
     if not inspect(engine).has_table("newsum_faithfulness_calibrations"):
-        raise SettingsInvalid("the database has no calibrations table yet: run newsum db upgrade")
+        raise SettingsInvalid("the database has no calibrations table yet: run newsum db"
+                              " upgrade, or pass --no-save")
     with transaction(engine) as session:
         return record_calibration(session, result).id
 
@@ -197,7 +198,11 @@ def run_calibration(
     if not request.model_name:
         raise SettingsInvalid("calibration chooses the entailment threshold: set"
                               " NEWSUM_FAITHFULNESS_MODEL or pass --model")
-    engine = make_engine(settings.database_url) if request.from_reviews or request.save else None
+    needs_database = request.from_reviews or request.save
+    if needs_database and no_sqlite_file(settings.database_url):
+        raise SettingsInvalid(f"no database at {settings.database_url}: run newsum db upgrade"
+                              f"{'' if request.from_reviews else ', or pass --no-save'}")
+    engine = make_engine(settings.database_url) if needs_database else None
     try:
         labelled = (labels_from_file(request.data) if request.data is not None
                     else labels_from_audit_trail(engine, settings))  # type: ignore[arg-type]

@@ -98,6 +98,14 @@ def configured_checker(
     )
 
 
+def no_sqlite_file(database_url: str) -> bool:
+    """Whether the URL names a SQLite file that does not exist (connecting would create it)."""
+    url = make_url(database_url)
+    return url.get_backend_name() == "sqlite" and not (
+        url.database and Path(url.database).is_file()
+    )
+
+
 def _threshold(settings: Settings, model_name: str, explicit: float | None) -> ThresholdInForce:
     """The threshold in force, read from the database only when none is given.
 
@@ -108,8 +116,7 @@ def _threshold(settings: Settings, model_name: str, explicit: float | None) -> T
 
     if explicit is not None:
         return ThresholdInForce(explicit, "set explicitly")
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+    if no_sqlite_file(settings.database_url):
         return ThresholdInForce(DEFAULT_THRESHOLD, "default; no database")
     engine = make_engine(settings.database_url)
     try:

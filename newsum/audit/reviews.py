@@ -11,7 +11,8 @@ Editors label summaries every day without meaning to:
 - **edited for wording only** (every fact kept): says nothing about faithfulness and is
   left out, with a count.
 
-An editor may act on one summary more than once; the last action on a text counts. A
+An editor may act on one summary more than once; the last labelled action on a text
+counts. A
 decision whose article the CMS has since deleted is left out too (there is nothing left
 to score the summary against).
 """
@@ -77,8 +78,7 @@ def labels_from_reviews(engine: Engine, settings: Settings) -> ReviewLabels:
         label = review_label(decision)
         key = (decision.article_id, decision.model_version_id, decision.text_before)
         if label is None:
-            wording += 1
-            latest.pop(key, None)  # the editor's last word on this text carried no label
+            wording += 1  # says nothing of the facts: an earlier label of this text stands
         elif decision.body is None:
             deleted += 1
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from newsum.db.engine import make_engine, transaction
 from newsum.db.migrate import upgrade
 from newsum.db.models import Editor, FaithfulnessCalibration, ReviewAction, articles_table
 from newsum.db.review import ReviewChange, apply_review, lock_summary
-from newsum.errors import CalibrationUnreachable
+from newsum.errors import CalibrationUnreachable, SettingsInvalid
 from newsum.modeling.faithfulness.entailment import load_entailment_model
 from tests.audit.stories import BUDGET, CASES, HARBOUR, LIBRARY, STORM
 from tests.audit.test_check import run_newsum
@@ -59,25 +60,24 @@ def test_a_threshold_from_a_labelled_file_is_recorded_for_the_workers(
     env = {"NEWSUM_DATABASE_URL": url, "NEWSUM_DEVICE": "cpu",
            "NEWSUM_DATA_DIR": str(tmp_path / "data")}
     result = run_newsum("faithfulness", "calibrate", "--data", str(data), "--model", model,
-                        "--target-precision", "0.97", cwd=tmp_path, env=env)
+                        "--target-precision", "0.97", "--entailment-only", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "| threshold | published | faithful among published |" in result.stdout
     assert "(chosen)" in result.stdout and "recorded as calibration 1" in result.stdout
     assert (tmp_path / "data" / "faithfulness-calibration.png").stat().st_size > 1000
 
     [row] = calibrations(engine)
-    assert (row.model, row.target_precision, row.with_rules) == (model, 0.97, True)
+    assert (row.model, row.target_precision, row.with_rules) == (model, 0.97, False)
     assert row.source == f"file labelled.jsonl ({len(rows)} labelled)"
     assert row.fingerprint == hashlib.sha256(data.read_bytes()).hexdigest()
     assert (row.labelled, row.faithful) == (len(rows), sum(r["label"] == "faithful" for r in rows))
     assert row.precision >= 0.97 and row.published > 0 and row.curve
     # Nothing unfaithful is published at the threshold, and it is as low as that allows:
-    # the best-scoring summary below it (that the rules pass) is an unfaithful one.
+    # the best-scoring summary below it is an unfaithful one.
     labels = score_labels(read_summaries(data, labelled=True),
-                          load_entailment_model(model, device="cpu"), with_rules=True)
-    publishable = [x for x in labels if x.rules_passed]
-    assert all(x.faithful for x in publishable if x.score >= row.threshold)
-    below = max((x for x in publishable if x.score < row.threshold), key=lambda x: x.score)
+                          load_entailment_model(model, device="cpu"), with_rules=False)
+    assert all(x.faithful for x in labels if x.score >= row.threshold)
+    below = max((x for x in labels if x.score < row.threshold), key=lambda x: x.score)
     assert not below.faithful
     # What workers read when they build their checker; an explicit setting wins.
     with transaction(engine) as session:
@@ -150,6 +150,8 @@ def reviewed_newsroom(engine: Engine, settings_for) -> Settings:  # type: ignore
     review(engine, 4, version, ReviewAction.EDIT,
            "The council approved a budget raising spending on parks.")
     review(engine, 5, version, ReviewAction.APPROVE)
+    review(engine, 5, version, ReviewAction.EDIT,  # wording only: the approval stands
+           "Heavy rain flooded the valley and closed the coastal road.")
     review(engine, 6, version, ReviewAction.APPROVE)
     review(engine, 6, version, ReviewAction.REJECT)  # the editor's last word counts
     review(engine, 7, version, ReviewAction.APPROVE)
@@ -169,8 +171,8 @@ def test_editors_decisions_become_labels(engine: Engine, reviewed_newsroom: Sett
         "Heavy rain flooded the valley and closed the road.": True,
         "The ferry left the harbour at dawn with passengers aboard.": False,
     }
-    assert (labels.wording_edits, labels.deleted_articles) == (1, 1)
-    assert "1 wording-only edits left out" in labels.source
+    assert (labels.wording_edits, labels.deleted_articles) == (2, 1)
+    assert "2 wording-only edits left out" in labels.source
 
 
 def test_an_edit_is_about_a_fact_when_the_new_text_no_longer_supports_the_old() -> None:
@@ -212,3 +214,18 @@ def test_the_latest_calibration_of_the_served_model_is_in_force(engine: Engine) 
         assert threshold_in_force(session, "nli", None).value == 0.6
         assert threshold_in_force(session, "other", None).value == 0.9
         assert threshold_in_force(session, "nli", 0.2).value == 0.2
+
+
+def test_without_a_database_nothing_is_scored_unless_asked_not_to_save(
+    tmp_path: Path, tiny_classifier_dir: Path, settings_for  # type: ignore[no-untyped-def]
+) -> None:
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in labelled_rows()))
+    settings = settings_for(f"sqlite:///{tmp_path / 'absent.db'}", device="cpu")
+    request = CalibrationRequest(data=data, from_reviews=False, target_precision=0.9,
+                                 model_name=str(tiny_classifier_dir), with_rules=False,
+                                 plot=tmp_path / "c.png")
+    with pytest.raises(SettingsInvalid, match="run newsum db upgrade, or pass --no-save"):
+        run_calibration(request, settings)
+    assert run_calibration(replace(request, save=False), settings, echo=lambda _: None) is None
+    assert not (tmp_path / "absent.db").exists() and (tmp_path / "c.png").is_file()

@@ -153,9 +153,10 @@ def test_combined_a_summary_must_pass_the_rules_and_the_model(
     held_by_rules = combined.check(ARTICLE, "The ferry left Lisbon at dawn with passengers.")
     assert held_by_rules.kinds() == {FindingKind.UNSUPPORTED_NAME}
     assert held_by_rules.score is not None and held_by_rules.score > 0.5
-    # Every word of it could be checked by the rules, but no chunk of the article entails it.
+    # From another story: no chunk of the article entails it, whatever the rules find.
     held_by_model = combined.check(ARTICLE, "The coach of the youth team praised the defenders.")
-    assert held_by_model.kinds() == {FindingKind.NOT_ENTAILED}
+    assert FindingKind.NOT_ENTAILED in held_by_model.kinds()
+    assert held_by_model.score is not None and held_by_model.score < 0.5
     # The generic batch helper gives the same as asking one by one.
     items = [(ARTICLE, FROM_THE_HARBOUR), (ARTICLE, NOT_IN_THE_ARTICLE)]
     assert check_batch(combined, items) == [combined.check(a, s) for a, s in items]

@@ -267,14 +267,14 @@ class EntailmentChecker:
         """Min over sentences of their max over chunks; weak sentences become findings."""
         if not support:
             return Verdict.of([Finding(FindingKind.EMPTY, "")])
-        score = min(s.score for s in support)
         return Verdict.of(
             [Finding(FindingKind.NOT_ENTAILED, s.sentence, evidence=s.chunk)
              for s in support if s.score < self.threshold],
-            score=round(score, 6),
+            score=min(s.score for s in support),
         )
 
 
 def _best(sentence: str, scored: list[tuple[float, str]]) -> SentenceSupport:
     score, chunk = max(scored, key=lambda pair: pair[0])
-    return SentenceSupport(sentence=sentence, score=score, chunk=chunk)
+    # Rounded as stored, so that a threshold read off stored scores judges them the same.
+    return SentenceSupport(sentence=sentence, score=round(score, 6), chunk=chunk)

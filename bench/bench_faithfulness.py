@@ -187,6 +187,9 @@ def main() -> None:
               " code path)")
     else:
         print(f"\nentailment model: {model_name}, threshold {threshold:g}")
+    if args.tiny_entailment is not None:
+        print("(the tests' tiny classifier: its rows show the code path, not how an NLI model"
+              " does on real news)")
     print(f"\n{XSUM_NOTE}")
     print(f"'-': fewer than {MIN_CLASS} summaries of that kind in the group.")
 

@@ -35,7 +35,7 @@ from newsum.modeling.faithfulness.stems import is_content, token_stems
 from newsum.modeling.faithfulness.text import Token
 
 COVERAGE = 2 / 3
-"""Share of a claim's content words one passage must hold."""
+"""Share of a claim's facts (its anchors and content words) one passage must hold."""
 
 _POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
@@ -91,13 +91,23 @@ class Claim:
     sentence: Sentence
     anchors: int
     held: int
-    coverage: float
+    coverage: float  # the share of its content words the passage holds
     passage: Passage | None
+    content: int = 0  # how many content words it has
+
+    @property
+    def share(self) -> float:
+        """The share of the claim's facts the passage holds: a name, a figure or a day
+        counts as one fact, like a content word; the most telling ones, so a passage
+        that holds every one of them needs fewer of the other words ("Lazio beat Napoli
+        1-0 on Wednesday" is "Lazio's 1-0 victory over Napoli on Wednesday")."""
+        total = self.anchors + self.content
+        return 1.0 if not total else (self.held + self.coverage * self.content) / total
 
     @property
     def supported(self) -> bool:
-        """Every anchor and enough of the content in one passage."""
-        return self.held == self.anchors and self.coverage >= COVERAGE
+        """Every anchor, and enough of all the facts, in one passage."""
+        return self.held == self.anchors and self.share >= COVERAGE
 
 
 @dataclass(frozen=True)
@@ -226,5 +236,5 @@ def _best(
         if best is None or key > best:
             best, chosen = key, passage
     if best is None:
-        return Claim(sentence, total, 0, 0.0 if content else 1.0, None)
-    return Claim(sentence, total, best[0], best[1], chosen)
+        return Claim(sentence, total, 0, 0.0 if content else 1.0, None, len(content))
+    return Claim(sentence, total, best[0], best[1], chosen, len(content))

@@ -3,7 +3,10 @@ passages begin and end.
 
 A sentence ends at ". ! ? …" or a line break, with closing quotes and brackets kept
 on it. A full stop after an abbreviation ("Mr.", "Dr.", "U.S.", "p.m.") or followed by a
-word in lower case ("approx. five") ends nothing; the relation check compares one
+word in lower case ("approx. five") ends nothing. A closing quote written against its
+last word and followed by a capitalised word ends a sentence whose full stop was lost
+(captions and generated summaries often read "... a bit of a soap opera' He believes
+..."). The relation check compares one
 summary sentence with a window of article sentences, so a rare wrong split costs
 little, while a missed one would join two claims.
 """
@@ -20,6 +23,7 @@ _ABBREVIATIONS = word_set(
 )
 _ENDS = frozenset(".!?…")
 _CLOSERS = frozenset({'"', "”", "’", "'", "»", ")", "]"})
+_QUOTE_MARKS = frozenset({'"', "”", "’", "'"})
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,22 @@ def _next_is_lower(tokens: list[Token], i: int) -> bool:
     return False
 
 
+def _closes_lost_stop(tokens: list[Token], i: int) -> bool:
+    """A quote closing against a word, then a space and a capitalised word: "... soap
+    opera' He believes"."""
+    token = tokens[i]
+    if token.raw not in _QUOTE_MARKS or i == 0 or i + 1 >= len(tokens):
+        return False
+    before, after = tokens[i - 1], tokens[i + 1]
+    attached = before.kind in ("word", "number") and before.start + len(before.raw) == token.start
+    spaced = after.start > token.start + len(token.raw)
+    return attached and spaced and after.is_word and after.capitalised
+
+
 def _ends_sentence(tokens: list[Token], i: int) -> bool:
     token = tokens[i]
+    if _closes_lost_stop(tokens, i):
+        return True
     if token.kind != "stop":
         return False
     if token.raw == "\n":

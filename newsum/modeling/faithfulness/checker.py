@@ -67,7 +67,7 @@ def index_article(article: ArticleText) -> ArticleIndex:
     dated = date_positions(article_tokens)
     return ArticleIndex(
         language=article.language,
-        names=NameIndex.build(article_tokens, spans),
+        names=NameIndex.build(article_tokens, spans, article.language),
         figures=FigureIndex.build([figure for figure, _, _ in placed_figures]),
         dates=frozenset(date for _, date in dated),
         quote_text=normalize_for_quotes(text),

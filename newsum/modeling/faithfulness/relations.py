@@ -15,13 +15,14 @@ judged on the same sentences (see ``claim_findings``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from newsum.modeling.faithfulness.dates import DateId, date_mentions
 from newsum.modeling.faithfulness.figure_context import FigureContextIndex
 from newsum.modeling.faithfulness.language import detect_language, leaning
 from newsum.modeling.faithfulness.names import NameIndex, NameSpan, NameSupport, name_spans
-from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
+from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans
 from newsum.modeling.faithfulness.passages import (
     ArticleFacts,
     Passage,
@@ -29,15 +30,18 @@ from newsum.modeling.faithfulness.passages import (
     PlacedSpan,
     figures_by_sentence,
 )
+from newsum.modeling.faithfulness.references import Referent, describe, person_ages
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
-from newsum.modeling.faithfulness.sentences import Sentence, split_sentences
+from newsum.modeling.faithfulness.sentences import Sentence, split_clauses, split_sentences
 from newsum.modeling.faithfulness.stems import is_content, token_stems
-from newsum.modeling.faithfulness.text import Token
+from newsum.modeling.faithfulness.text import Token, word_set
 
 COVERAGE = 2 / 3
 """Share of a claim's facts (its anchors and content words) one passage must hold."""
 
 _POSSESSIVE = ("'s", "’s")
+_PLACE_WORDS = word_set("at in near em no na nos nas")
+"""Before a name, they say where ("at Ibrox", "in Norfolk", "no Maracanã")."""
 _CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
 
 
@@ -51,6 +55,11 @@ class RelationIndex:
     roles: RoleIndex
     figures: FigureContextIndex
     vocabulary: frozenset[str]
+    sayings: Mapping[str, frozenset[str]]  # key -> stems and words of the sentences naming them
+
+    def said_of(self, key: str) -> frozenset[str]:
+        """The stems and folded words of the article's sentences that name ``key``."""
+        return self.sayings.get(key, frozenset())
 
     @classmethod
     def build(
@@ -74,6 +83,10 @@ class RelationIndex:
         passages = PassageIndex.build(text, tokens, facts, language, spans_of_roles, holders)
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
+        sayings: dict[str, set[str]] = {}
+        for single in passages.sentences:
+            for key in single.persons:
+                sayings.setdefault(key, set()).update(single.stems, single.words)
         return cls(
             language,
             declared,
@@ -81,6 +94,7 @@ class RelationIndex:
             roles,
             FigureContextIndex.build(tokens, sentences, placed, language),
             vocabulary,
+            {key: frozenset(said) for key, said in sayings.items()},
         )
 
 
@@ -115,23 +129,47 @@ class _Anchors:
     names: list[tuple[str, ...]]
     figures: list[Figure]
     dates: list[DateId]
-    subjects: set[str]  # the surnames of the people the claim is about
+    subjects: set[str]  # the keys (surnames) of the people the claim is about
+    referents: list[Referent]  # people it describes without naming ("the 30-year-old")
+    places: list[tuple[str, ...]]  # where it happened: "at Ibrox", "in Norfolk"
 
     def count(self) -> int:
-        return len(self.names) + len(self.figures) + len(self.dates)
+        named = len(self.names) + len(self.places) + len(self.referents)
+        return named + len(self.figures) + len(self.dates)
 
 
 def _held(anchors: _Anchors, passage: Passage, index: RelationIndex) -> int:
-    persons = index.passages.persons
-    held = sum(
-        (words[-1] in passage.words) if words[-1] in persons else passage.words.issuperset(words)
-        for words in anchors.names
-    )
+    """How many anchors ``passage`` holds. A person is held by any name the article
+    gives them; a day or a place also by another sentence that names the person the
+    claim is about ("Reed turned 25 on Saturday": "Reed celebrated on Saturday ... as
+    the goalkeeper turned 25"): when and where are said of a person's day once."""
+    people = index.passages.people
+    held = 0
+    for words in anchors.names:
+        key = people.key(words)
+        held += key in passage.persons if key else passage.words.issuperset(words)
+    for words in anchors.places:
+        held += passage.words.issuperset(words) or any(
+            index.said_of(k).issuperset(words) for k in anchors.subjects
+        )
     held += sum(
         not f.readings.isdisjoint(passage.percents if f.percent else passage.values)
         for f in anchors.figures
     )
-    return held + sum(d in passage.dates for d in anchors.dates)
+    dates_of = index.passages.dates_of
+    held += sum(
+        d in passage.dates or any(d in dates_of.get(k, ()) for k in anchors.subjects)
+        for d in anchors.dates
+    )
+    return held + sum(_refers(r, passage) for r in anchors.referents)
+
+
+def _refers(referent: Referent, passage: Passage) -> bool:
+    if referent.key in passage.persons:
+        return True
+    if referent.age is not None:
+        return referent.age in passage.values
+    return bool(referent.words) and referent.words <= passage.words
 
 
 def _parts(words: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -156,24 +194,40 @@ def _anchors(
     article: FigureIndex,
     dates: frozenset[DateId],
     index: RelationIndex,
+    facets: _Facets,
 ) -> _Anchors:
-    """The facts of one sentence that the article holds somewhere (the rest are the
-    word-level checks' findings), less the setting's names and dates."""
-    kept = []
+    """The facts of one sentence (``text``, its tokens ``part``) that the article holds
+    somewhere (the rest are the word-level checks' findings), less the setting's names
+    and dates, and less the ages of its people (``facets``: see ``references``)."""
+    kept: list[tuple[str, ...]] = []
+    places: list[tuple[str, ...]] = []
     subjects = set()
+    people = index.passages.people
+    described = facets.referent.positions if facets.referent else frozenset()
     for span in spans:
-        if names.judge(span.name) is not NameSupport.SUPPORTED:
+        if names.judge(span.name) is not NameSupport.SUPPORTED or span.start in described:
             continue
+        place = span.start > 0 and part[span.start - 1].folded in _PLACE_WORDS
         for part_words in _parts(span.name.words):  # "Ana Souza of Vila Nova": two names
             if not _in_setting(part_words, index):
-                kept.append(part_words)
-        last = span.name.words[-1]
-        if last in index.passages.persons and not part[span.end - 1].raw.endswith(_POSSESSIVE):
-            subjects.add(last)  # "Okafor's council backed ...": the claim is the council's
-    found = [f for f in figures(text) if not f.article_like and article.supports(f)]
+                (places if place else kept).append(part_words)
+        key = people.key(span.name.words)
+        if key and not part[span.end - 1].raw.endswith(_POSSESSIVE):
+            subjects.add(key)  # "Okafor's council backed ...": the claim is the council's
+    offset = part[0].start if part else 0
+    ages = {part[i].start - offset for i in facets.ages}
+    referents = [facets.referent] if facets.referent else []
+    if facets.referent:
+        subjects.add(facets.referent.key)
+        ages |= {part[i].start - offset for i in facets.referent.positions}
+    found = [
+        f
+        for f, start, _ in figure_spans(text)
+        if not f.article_like and article.supports(f) and start not in ages
+    ]
     setting_dates = index.passages.setting_dates
     days = [d for _, d in date_mentions(part) if d in dates and d not in setting_dates]
-    return _Anchors(kept, found, days, subjects)
+    return _Anchors(kept, found, days, subjects, referents, places)
 
 
 def _content(part: list[Token], skipped: set[int], language: str | None) -> frozenset[str]:
@@ -202,16 +256,46 @@ def claims(
     roles = list(appositions(summary_tokens, name_spans(summary_tokens), index.language))
     written_in = leaning(summary_tokens)
     translated = written_in is not None and written_in != index.language
+    named: list[str] = []  # the summary's persons so far, the last sentence's first
     for sentence in split_sentences(summary_tokens):
-        part = summary_tokens[sentence.first : sentence.last]
-        spans = name_spans(part)
-        skipped = _skipped(part, spans, roles)
-        anchors = _anchors(
-            sentence.text(summary), part, spans, names, article_figures, dates, index
-        )
-        content = frozenset() if translated else _content(part, skipped, index.language)
-        found.append(_best(sentence, anchors, content, index))
+        for clause in split_clauses(summary_tokens, sentence):
+            part = summary_tokens[clause.first : clause.last]
+            spans = name_spans(part)
+            facets = _facets(part, spans, named, index)
+            skipped = _skipped(part, spans, roles) | facets.positions()
+            anchors = _anchors(
+                clause.text(summary), part, spans, names, article_figures, dates, index, facets
+            )
+            content = frozenset() if translated else _content(part, skipped, index.language)
+            found.append(_best(clause, anchors, content, index))
+            keys = [k for s in spans if (k := index.passages.people.key(s.name.words))]
+            if facets.referent:
+                keys.insert(0, facets.referent.key)
+            named = [*dict.fromkeys([*keys, *named])]  # its subject first, then the last
     return found
+
+
+@dataclass(frozen=True)
+class _Facets:
+    """What a sentence says of its people rather than of what they did: the ages
+    written against their names, and the description that stands for one of them."""
+
+    ages: set[int]
+    referent: Referent | None
+
+    def positions(self) -> set[int]:
+        return self.ages | (set(self.referent.positions) if self.referent else set())
+
+
+def _facets(
+    part: list[Token], spans: list[NameSpan], named: list[str], index: RelationIndex
+) -> _Facets:
+    people = index.passages.people
+    ages = person_ages(part, spans, people)
+    own = {people.key(s.name.words) for s in spans}
+    candidates = [k for k in named if k not in own]
+    referent = describe(part, people, candidates, index.said_of, index.language)
+    return _Facets(ages, referent)
 
 
 def _skipped(part: list[Token], spans: list[NameSpan], roles: list[Role]) -> set[int]:
@@ -235,6 +319,31 @@ def _best(
         key = (held, coverage, passage.start - passage.end)
         if best is None or key > best:
             best, chosen = key, passage
-    if best is None:
+    if best is None or chosen is None:
         return Claim(sentence, total, 0, 0.0 if content else 1.0, None, len(content))
-    return Claim(sentence, total, best[0], best[1], chosen, len(content))
+    claim = Claim(sentence, total, best[0], best[1], chosen, len(content))
+    if claim.supported or claim.held < total or not content:
+        return claim
+    return _with_tied(claim, content, anchors.subjects, index)
+
+
+def _with_tied(
+    claim: Claim, content: frozenset[str], subjects: set[str], index: RelationIndex
+) -> Claim:
+    """``claim`` with what another sentence naming its person says of them: a passage
+    that holds every name, figure and day of the claim may leave part of what is said
+    of the person to a sentence elsewhere that names them ("Leiva hopes to play at
+    Wembley against Villa on April 19 ... his first game in a Liverpool shirt").
+    Names and figures are never taken from there: they are the relation."""
+    passage = claim.passage
+    if passage is None or not subjects:
+        return claim
+    said = passage.says(content, subjects)
+    best = claim
+    for other in index.passages.sentences:
+        if other.persons.isdisjoint(subjects) or passage.start <= other.start < passage.end:
+            continue
+        coverage = len(said | (content & other.stems)) / len(content)
+        if coverage > best.coverage:
+            best = replace(claim, coverage=coverage)
+    return best

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newsum.modeling.faithfulness.stems import is_content
 from newsum.modeling.faithfulness.text import Token, word_set
 
 _ABBREVIATIONS = word_set(
@@ -110,3 +111,42 @@ def split_sentences(tokens: list[Token]) -> list[Sentence]:
     if sentence is not None:
         found.append(sentence)
     return found
+
+
+_COORDINATORS = word_set("and but while whereas e mas enquanto")
+
+
+def _starts_clause(tokens: list[Token], i: int, last: int) -> bool:
+    """Whether ``tokens[i]`` ("and", "but", ";") opens a clause with a subject of its
+    own: a capitalised name, then a word in lower case ("... and Tiger Woods completed
+    the feat at 24"), not the last item of a list ("Clark, Vuckic and Nicky Law scored")."""
+    token = tokens[i]
+    if token.raw == ";":
+        return True
+    if not (token.is_word and token.folded in _COORDINATORS and not token.capitalised):
+        return False
+    j = i + 1
+    while j < last and tokens[j].is_word and tokens[j].capitalised:
+        j += 1
+    after = tokens[j] if j < last else None
+    return j > i + 1 and after is not None and is_content(after) and after.raw[0].islower()
+
+
+def split_clauses(tokens: list[Token], sentence: Sentence) -> list[Sentence]:
+    """``sentence`` cut where a clause with its own subject begins ("Player completed
+    the Grand Slam at 29 and Tiger Woods completed the feat at 24", or at a semicolon),
+    when the part before it says something of its own (a content word in lower case):
+    each clause is a claim of its own. Otherwise the sentence, whole."""
+    cuts = [sentence.first]
+    for i in range(sentence.first + 1, sentence.last - 1):
+        if _starts_clause(tokens, i, sentence.last) and _says_something(tokens[cuts[-1] : i]):
+            cuts.append(i + 1 if tokens[i].raw == ";" else i)
+    if len(cuts) == 1:
+        return [sentence]
+    bounds = [*cuts, sentence.last]
+    parts = [_sentence(tokens, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [p for p in parts if p is not None]
+
+
+def _says_something(part: list[Token]) -> bool:
+    return any(is_content(t) and not t.capitalised for t in part)

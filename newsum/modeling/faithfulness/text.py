@@ -69,6 +69,9 @@ GROUP_WORDS: dict[str, frozenset[str]] = {
         organizadores pesquisadores cientistas produtores familias trabalhadores"""
     ),
 }
+ROLE_MODIFIERS = word_set("former ex late then acting interim current outgoing incoming atual")
+"""Said of a role, not the role: "the former chief executive" holds "chief executive";
+"Former minister Ana Souza" names Ana Souza."""
 STOP_WORDS: dict[str, frozenset[str]] = {
     # A capitalised word from this list at the start of a name ("The", "Em", "Mayor",
     # "Officials") is not part of the name; words found in only one language's function

@@ -191,6 +191,10 @@ def _setting_dates(sentences: tuple[Passage, ...]) -> frozenset[DateId]:
     return frozenset(d for d in lead if all(o[0] != d[0] for o in named - {d}))
 
 
+def _prefix_dates(sentences: tuple[Passage, ...], prefix: int) -> frozenset[DateId]:
+    return frozenset(d for s in sentences if s.end <= prefix for d in s.dates)
+
+
 @dataclass(frozen=True)
 class PassageIndex:
     """An article's sentences and passages, its people and its setting."""
@@ -213,10 +217,12 @@ class PassageIndex:
         language: str | None,
         roles: list[tuple[int, int]],
         role_holders: set[str],
+        prefix: int = 0,
     ) -> PassageIndex:
         """The index of ``text`` (its ``tokens`` and ``facts``); ``roles`` are where its
         appositions stand (``start, end``), ``role_holders`` the last words of the names
-        they give a role to."""
+        they give a role to, ``prefix`` where its dateline or byline ends (see
+        ``datelines``): their names and days are the setting, whatever else it says."""
         sentences, spans = facts.sentences, facts.spans
         persons = _persons(tokens, spans, role_holders)
         lower = frozenset(t.folded for t in tokens if t.is_word and not t.capitalised)
@@ -231,7 +237,8 @@ class PassageIndex:
             for key in single.persons:
                 dates_of.setdefault(key, set()).update(single.dates)
         pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))
-        lead_end = sentences[min(len(sentences), _LEAD_SENTENCES) - 1].last if sentences else 0
+        lead = _LEAD_SENTENCES + (1 if prefix else 0)
+        lead_end = sentences[min(len(sentences), lead) - 1].last if sentences else 0
         setting = frozenset(
             s.name.words for s in spans if s.start < lead_end and s.name.words[-1] not in persons
         )
@@ -241,7 +248,7 @@ class PassageIndex:
             singles + pairs,
             persons,
             setting,
-            _setting_dates(singles),
+            _setting_dates(singles) | _prefix_dates(singles, prefix),
             people,
             {key: frozenset(days) for key, days in dates_of.items()},
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from newsum.modeling.faithfulness.datelines import prefix_end
 from newsum.modeling.faithfulness.dates import DateId, date_mentions
 from newsum.modeling.faithfulness.figure_context import FigureContextIndex
 from newsum.modeling.faithfulness.language import detect_language, leaning
@@ -32,7 +33,12 @@ from newsum.modeling.faithfulness.passages import (
 )
 from newsum.modeling.faithfulness.references import Referent, describe, person_ages
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
-from newsum.modeling.faithfulness.sentences import Sentence, split_clauses, split_sentences
+from newsum.modeling.faithfulness.sentences import (
+    Sentence,
+    split_at,
+    split_clauses,
+    split_sentences,
+)
 from newsum.modeling.faithfulness.stems import is_content, token_stems
 from newsum.modeling.faithfulness.text import Token, word_set
 
@@ -74,13 +80,16 @@ class RelationIndex:
         """The index of an article's ``text``: its ``tokens``, with names at ``spans``,
         its ``figures`` and its ``dates`` (token positions), each found once."""
         language = declared or detect_language(tokens)
-        sentences = split_sentences(tokens)
+        prefix = prefix_end(text)
+        sentences = split_at(tokens, split_sentences(tokens), prefix)
         roles = RoleIndex.build(tokens, spans, language)
         placed = figures_by_sentence(figures, sentences)
         facts = ArticleFacts(sentences, spans, placed, dates)
         spans_of_roles = [(r.start, r.end) for r in roles.roles]
         holders = roles.holders()
-        passages = PassageIndex.build(text, tokens, facts, language, spans_of_roles, holders)
+        passages = PassageIndex.build(
+            text, tokens, facts, language, spans_of_roles, holders, prefix
+        )
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
         sayings: dict[str, set[str]] = {}

@@ -150,3 +150,28 @@ def split_clauses(tokens: list[Token], sentence: Sentence) -> list[Sentence]:
 
 def _says_something(part: list[Token]) -> bool:
     return any(is_content(t) and not t.capitalised for t in part)
+
+
+def split_at(tokens: list[Token], sentences: list[Sentence], offset: int) -> list[Sentence]:
+    """``sentences`` with the one that spans ``offset`` (a character position) cut there:
+    a dateline ("Tokyo (CNN)") is not part of the first sentence."""
+    if offset <= 0:
+        return sentences
+    result = []
+    for sentence in sentences:
+        if sentence.start < offset < sentence.end:
+            cut = next(
+                (i for i in range(sentence.first, sentence.last) if tokens[i].start >= offset), None
+            )
+            if cut is not None and cut > sentence.first:
+                result += [
+                    p
+                    for p in (
+                        _sentence(tokens, sentence.first, cut),
+                        _sentence(tokens, cut, sentence.last),
+                    )
+                    if p
+                ]
+                continue
+        result.append(sentence)
+    return result

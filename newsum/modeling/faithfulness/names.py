@@ -185,6 +185,11 @@ class NameIndex:
             return NameSupport.SUPPORTED
         return NameSupport.UNSUPPORTED
 
+    def holds(self, words: tuple[str, ...]) -> bool:
+        """Whether the article writes ``words`` as they are, or their parts."""
+        parts = _split_at_connectors(words)
+        return self._supports(words) or (len(parts) > 1 and all(map(self._supports, parts)))
+
     def _supported(self, words: tuple[str, ...], text: str) -> bool:
         parts = _split_at_connectors(words)
         if self._supports(words) or (len(parts) > 1 and all(map(self._supports, parts))):
@@ -208,6 +213,32 @@ class NameIndex:
                 return False
             words = words[1:]
         return False
+
+
+def defined_by_acronym(tokens: list[Token], index: NameIndex) -> set[int]:
+    """Positions of the words a text spells out before an acronym in brackets that the
+    article supports ("the Police and Crime Commissioner (PCC)"): the text defines them
+    by it, so they stand or fall with it."""
+    found: set[int] = set()
+    for i, token in enumerate(tokens):
+        if not (token.raw == "(" and i + 2 < len(tokens) and tokens[i + 2].raw == ")"):
+            continue
+        acronym = tokens[i + 1]
+        if not (acronym.is_word and acronym.raw.isupper() and len(acronym.raw) > 1):
+            continue
+        if not (acronym.folded in index.words or acronym.folded in index.acronyms):
+            continue
+        start = i
+        while start > 0 and tokens[start - 1].is_word and (
+            tokens[start - 1].capitalised or tokens[start - 1].folded in _ACRONYM_JOINERS
+        ):
+            start -= 1
+        words = tuple(t.folded for t in tokens[start:i])
+        while words and initials(words) != acronym.folded and len(words) > 1:
+            words, start = words[1:], start + 1  # "Sussex's Police and Crime ...": from "Police"
+        if words and initials(words) == acronym.folded:
+            found.update(range(start, i))
+    return found
 
 
 def initials(words: tuple[str, ...]) -> str:

@@ -22,7 +22,13 @@ from newsum.modeling.faithfulness.datelines import prefix_end
 from newsum.modeling.faithfulness.dates import DateId, date_mentions
 from newsum.modeling.faithfulness.figure_context import FigureContextIndex
 from newsum.modeling.faithfulness.language import detect_language, leaning
-from newsum.modeling.faithfulness.names import NameIndex, NameSpan, NameSupport, name_spans
+from newsum.modeling.faithfulness.names import (
+    NameIndex,
+    NameSpan,
+    NameSupport,
+    initials,
+    name_spans,
+)
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans
 from newsum.modeling.faithfulness.passages import (
     ArticleFacts,
@@ -217,7 +223,10 @@ def _anchors(
         if names.judge(span.name) is not NameSupport.SUPPORTED or span.start in described:
             continue
         place = span.start > 0 and part[span.start - 1].folded in _PLACE_WORDS
-        for part_words in _parts(span.name.words):  # "Ana Souza of Vila Nova": two names
+        words = span.name.words
+        if not names.holds(words) and names.stands_for(words, span.name.text):
+            words = (initials(words),)  # "International Monetary Fund": the article's "IMF"
+        for part_words in _parts(words):  # "Ana Souza of Vila Nova": two names
             if not _in_setting(part_words, index):
                 (places if place else kept).append(part_words)
         key = people.key(span.name.words)

@@ -19,8 +19,8 @@ supports ("the Police and Crime Commissioner (PCC)") is supported too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 
 from newsum.modeling.faithfulness.dates import NOT_NAMES
@@ -133,6 +133,7 @@ class NameIndex:
     lower_stems: frozenset[str] = frozenset()  # the stems of those words
     acronyms: frozenset[str] = frozenset()  # folded: those it writes ("IMF") or spells out
     language: str | None = None
+    expansions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "pm": prime minister
 
     @classmethod
     def build(
@@ -143,13 +144,15 @@ class NameIndex:
         words = [t for t in tokens if t.is_word]
         phrase = " ".join(t.folded if t.kind in ("word", "number") else _BREAK for t in tokens)
         lower = frozenset(t.folded for t in words if not t.capitalised)
+        spelled = spelled_acronyms(tokens)
         return cls(  # hyphens count as spaces: "São Paulo" is in "São Paulo-based"
             words=frozenset(part for t in words for part in t.folded.split("-")),
             lower_words=lower,
             phrase_text=f" {phrase.replace('-', ' ')} ",
             names=frozenset(s.name.words for s in (spans or name_spans(tokens))),
             lower_stems=frozenset(stem(w, language) for w in lower),
-            acronyms=_written_acronyms(tokens) | _spelled_acronyms(tokens),
+            acronyms=_written_acronyms(tokens) | frozenset(spelled),
+            expansions=spelled,
             language=language,
         )
 
@@ -184,6 +187,15 @@ class NameIndex:
         if self._supported(words, name.text):
             return NameSupport.SUPPORTED
         return NameSupport.UNSUPPORTED
+
+    def written_as(self, words: tuple[str, ...], text: str) -> tuple[str, ...]:
+        """How the article writes a name the summary writes as ``words``: the same words,
+        the acronym of an expansion ("imf"), or the expansion of an acronym."""
+        if self.holds(words) or not self.stands_for(words, text):
+            return words
+        if len(words) == 1:
+            return self.expansions.get(words[0], words)
+        return (initials(words),)
 
     def holds(self, words: tuple[str, ...]) -> bool:
         """Whether the article writes ``words`` as they are, or their parts."""
@@ -250,23 +262,27 @@ def _written_acronyms(tokens: list[Token]) -> frozenset[str]:
     return frozenset(t.folded for t in tokens if t.is_word and len(t.raw) > 1 and t.raw.isupper())
 
 
-def _spelled_acronyms(tokens: list[Token]) -> frozenset[str]:
+def spelled_acronyms(tokens: list[Token]) -> dict[str, tuple[str, ...]]:
     """The initials of every run of two or more capitalised words, joined across "of",
-    "and"... ("Police and Crime Commissioner": "pcc")."""
-    found = set()
+    "and"... ("Police and Crime Commissioner": "pcc"), with the words they stand for;
+    a leading "The" is no part of it."""
+    found: dict[str, tuple[str, ...]] = {}
     run: list[str] = []
     for token in (*tokens, None):
         if token is not None and token.is_word and token.capitalised:
-            run.append(token.folded)
+            if run or token.folded not in ALL_STOP_WORDS:
+                run.append(token.folded)
             continue
         if token is not None and token.is_word and token.folded in _ACRONYM_JOINERS and run:
             run.append(token.folded)
             continue
+        while run and run[-1] in _ACRONYM_JOINERS:
+            run.pop()
         letters = initials(tuple(run))
         if len(letters) > 1:
-            found.add(letters)
+            found.setdefault(letters, tuple(run))
         run = []
-    return frozenset(found)
+    return found
 
 
 def _split_at_connectors(words: tuple[str, ...]) -> list[tuple[str, ...]]:

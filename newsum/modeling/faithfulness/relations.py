@@ -26,7 +26,6 @@ from newsum.modeling.faithfulness.names import (
     NameIndex,
     NameSpan,
     NameSupport,
-    initials,
     name_spans,
 )
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans
@@ -223,9 +222,7 @@ def _anchors(
         if names.judge(span.name) is not NameSupport.SUPPORTED or span.start in described:
             continue
         place = span.start > 0 and part[span.start - 1].folded in _PLACE_WORDS
-        words = span.name.words
-        if not names.holds(words) and names.stands_for(words, span.name.text):
-            words = (initials(words),)  # "International Monetary Fund": the article's "IMF"
+        words = names.written_as(span.name.words, span.name.text)  # "IMF" for its expansion
         for part_words in _parts(words):  # "Ana Souza of Vila Nova": two names
             if not _in_setting(part_words, index):
                 (places if place else kept).append(part_words)

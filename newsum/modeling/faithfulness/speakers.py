@@ -13,35 +13,33 @@ article names no one near the quote, nothing is judged.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from newsum.modeling.faithfulness.names import name_spans
 from newsum.modeling.faithfulness.passages import PassageIndex
-from newsum.modeling.faithfulness.quotes import normalize_for_quotes
+from newsum.modeling.faithfulness.people import People
+from newsum.modeling.faithfulness.quotes import normalize_for_quotes, quote_spans
 from newsum.modeling.faithfulness.sentences import split_sentences
 from newsum.modeling.faithfulness.stems import REPORTING_WORDS
-from newsum.modeling.faithfulness.text import Token
+from newsum.modeling.faithfulness.text import Token, tokens
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
-_QUOTED = re.compile(r"“[^”]+”|\"[^\"\n]+\"|«[^»]+»|‘[^’\n]+’")
 _PROBE = 40  # characters of a quote that find it in the article
 _MIN_QUOTE = 12  # shorter quotes ("'heartbroken'") are words, not someone's speech
 
 
-def _quotes(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for match in _QUOTED.finditer(text, start, end):
-        if match.end() - match.start() - 2 >= _MIN_QUOTE:
-            yield match.start(), match.end()
+def _quotes(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+    for found in quote_spans(text, start, end):
+        if len(found[2]) >= _MIN_QUOTE:
+            yield found
 
 
-def _speakers(part: list[Token], inside: list[tuple[int, int]], passages: PassageIndex) -> set[str]:
-    """The persons a summary sentence (``part``) names outside its quotes (at
-    ``inside``) beside a reporting word or a colon."""
-    people = passages.people
+def _speakers(part: list[Token], inside: list[tuple[int, int, str]], people: People) -> set[str]:
+    """The persons a sentence (``part``, its quotes at ``inside``) names outside its
+    quotes beside a reporting word or a colon ("Reed said", "Reed: ", "told Reed")."""
     found = set()
     for span in name_spans(part):
-        if any(a <= part[span.start].start < b for a, b in inside):
+        if any(a <= part[span.start].start < b for a, b, _ in inside):
             continue
         key = people.key(span.name.words)
         near = part[max(span.start - 2, 0) : span.start] + part[span.end : span.end + 3]
@@ -50,18 +48,30 @@ def _speakers(part: list[Token], inside: list[tuple[int, int]], passages: Passag
     return found
 
 
+def _sentence_speakers(passages: PassageIndex, number: int) -> set[str]:
+    text = passages.quote(passages.sentences[number])
+    return _speakers(tokens(text), quote_spans(text), passages.people)
+
+
 def _article_speakers(probe: str, passages: PassageIndex) -> tuple[set[str], str] | None:
-    """The persons named where the article has the quote that ``probe`` begins, and
-    that sentence; None when the article's sentences do not hold it."""
+    """Who the article has say the quote that ``probe`` begins (in its sentence, else a
+    "he said" there goes back to the sentence before, else the sentence before or after
+    that introduces it), and that sentence; None when no sentence holds it or no one
+    is said to speak."""
     sentences = passages.sentences
     for number, sentence in enumerate(sentences):
         if probe not in normalize_for_quotes(passages.quote(sentence)):
             continue
-        window = sentences[max(number - 1, 0) : number + 2]
-        named = set().union(*(s.persons for s in window))
-        if sentence.pronoun and number > 0 and not sentence.persons:
-            named |= sentences[number - 1].persons
-        return named, passages.quote(sentence)
+        evidence = passages.quote(sentence)
+        own = _sentence_speakers(passages, number)
+        if own:
+            return own, evidence
+        before = number - 1
+        if before >= 0 and sentence.pronoun and not sentence.persons:
+            return set(sentences[before].persons) or None, evidence
+        around = [n for n in (before, number + 1) if 0 <= n < len(sentences)]
+        named = set().union(*(_sentence_speakers(passages, n) for n in around))
+        return (named, evidence) if named else None
     return None
 
 
@@ -77,14 +87,13 @@ def speaker_findings(
         if not inside:
             continue
         part = summary_tokens[sentence.first : sentence.last]
-        speakers = _speakers(part, inside, passages)
+        speakers = _speakers(part, inside, passages.people)
         if not speakers:
             continue
-        for start, end in inside:
-            quote = summary[start + 1 : end - 1].strip()
+        for _, _, quote in inside:
             probe = normalize_for_quotes(quote)[:_PROBE].strip(" .,;:!?")
             where = _article_speakers(probe, passages)
-            if where is None or not where[0]:
+            if where is None:
                 continue
             named, evidence = where
             if speakers.isdisjoint(named):

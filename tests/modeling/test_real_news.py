@@ -16,9 +16,9 @@ from newsum.modeling.faithfulness.text import tokens
 
 MATCH = ArticleText(
     "",
-    "Harbour City goalkeeper Tomas Brandt had two reasons to celebrate on Saturday. Hours"
-    " after keeping a clean sheet in the 2-0 win over Northfield, the keeper turned 30."
-    " Brandt was joined at his home by family and friends for a surprise party. The"
+    "Tomas Brandt, the Harbour City goalkeeper, was the hero of the 2-0 win over Northfield"
+    " on Saturday. Later that evening the keeper turned 30. Brandt was joined at his home"
+    " by family and friends for a surprise party. The"
     " 30-year-old was also given a signed shirt by the captain.\n\n"
     "The captain, Jonas Kerr, 28, said the squad had planned the party for weeks.\n\n"
     "Northfield's coach Mia Ortega praised the hosts. Brandt signed for the club from"
@@ -27,17 +27,16 @@ MATCH = ArticleText(
 )
 OPERA = ArticleText(
     "",
-    "Former Eastfield boss Gareth Lowe has described his last months at the club as 'a"
-    " bit of a soap opera'. The 64-year-old blamed a knee injury for his decision to"
-    " leave in March.\n\n"
+    "Gareth Lowe, who ran Eastfield until the spring, called his final season 'a long"
+    " goodbye'. The 64-year-old said a back injury made him step down in March.\n\n"
     "Lowe's assistant, Dara Quinn, said the board had been divided. 'We all saw it"
     " coming,' Quinn said.",
     "en",
 )
 COURT = ArticleText(
     "",
-    "Owen Pratt, 51, stabbed his neighbour in a flat in Lowmoor, the court heard. The"
-    " jury was told that Pratt had argued with the man for months.\n\n"
+    "Owen Pratt, 47, set fire to a garden shed in Lowmoor, the court heard. The jury was"
+    " told that Pratt had argued with his neighbour for months.\n\n"
     "Police arrested Pratt at the flat the same evening. He was charged the next day.",
     "en",
 )
@@ -49,8 +48,8 @@ def _passes(article: ArticleText, summary: str) -> bool:
 
 def test_a_description_stands_for_the_person_named_before() -> None:
     summary = (
-        "Tomas Brandt turned 30 on Saturday. The Harbour City goalkeeper was joined at his"
-        " home by family and friends."
+        "Tomas Brandt was the hero of the win over Northfield. The Harbour City goalkeeper"
+        " was joined at his home by family and friends."
     )
     assert _passes(MATCH, summary)
 
@@ -69,19 +68,20 @@ def test_a_description_does_not_give_a_deed_to_someone_else() -> None:
 
 
 def test_an_age_against_a_name_is_the_persons_not_the_deeds() -> None:
-    assert _passes(COURT, "Owen Pratt, 51, was charged the next day.")
-    assert not _passes(COURT, "Owen Pratt, 15, was charged the next day.")
+    assert _passes(COURT, "Owen Pratt, 47, was charged the next day.")
+    assert not _passes(COURT, "Owen Pratt, 74, was charged the next day.")
 
 
 def test_a_day_may_be_said_in_another_sentence_that_names_the_person() -> None:
-    assert _passes(MATCH, "Tomas Brandt turned 30 on Saturday.")
-    assert not _passes(MATCH, "Tomas Brandt turned 30 on Sunday.")
+    party = "Tomas Brandt had a surprise party with family and friends"
+    assert _passes(MATCH, f"{party} on Saturday.")
+    assert not _passes(MATCH, f"{party} on Sunday.")
 
 
 def test_a_description_naming_a_club_does_not_make_the_club_an_anchor() -> None:
     summary = (
-        "Gareth Lowe blamed a knee injury for leaving. The former Eastfield boss described"
-        " his last months as 'a bit of a soap opera'."
+        "Gareth Lowe stepped down in March. The former Eastfield boss called his final"
+        " season 'a long goodbye'."
     )
     assert _passes(OPERA, summary)
 
@@ -102,53 +102,50 @@ def test_each_clause_with_a_subject_of_its_own_is_a_claim() -> None:
 
 def test_a_list_of_names_is_not_cut_into_clauses() -> None:
     article = ArticleText(
-        "", "Flights to Lisbon and Porto were cancelled because of the strike.", "en"
+        "", "Ferries to Lisbon and Porto were halted because of the storm.", "en"
     )
-    assert _passes(article, "Flights to Lisbon and Porto were cancelled because of the strike.")
+    assert _passes(article, "Ferries to Lisbon and Porto were halted because of the storm.")
 
 
 def test_a_first_name_no_one_else_has_stands_for_the_person() -> None:
     article = ArticleText(
         "",
-        "Lucas Prado is hoping to play at the national stadium in May. Lucas missed the"
-        " last final with a knee injury, the club said.",
+        "Ana Prado wants to sing at the summer festival in May. Ana missed last year's"
+        " festival with a throat infection, her label said.",
         "en",
     )
-    assert _passes(article, "Lucas Prado missed the last final with a knee injury.")
+    assert _passes(article, "Ana Prado missed last year's festival with a throat infection.")
 
 
 def test_a_closing_quote_before_a_capital_ends_a_sentence() -> None:
-    text = "He called it 'a bit of a soap opera' He believes he was right."
+    text = "He called it 'a turning point' He believes he was right."
     assert len(split_sentences(tokens(text))) == 2
     assert _passes(
         OPERA,
-        "Gareth Lowe described his last months as 'a bit of a soap opera' The 64-year-old"
-        " blamed a knee injury for his decision to leave.",
+        "Gareth Lowe called his final season 'a long goodbye' The 64-year-old said a back"
+        " injury made him step down in March.",
     )
 
 
 def test_an_acronym_and_its_expansion_stand_for_each_other() -> None:
     article = ArticleText(
         "",
-        "The IMF said the global economy was at a delicate juncture. The Prime Minister"
-        " welcomed the report.",
+        "The ECB said inflation had eased in the spring. The Prime Minister welcomed the"
+        " figures.",
         "en",
     )
-    said = "said the global economy was at a delicate juncture."
-    assert _passes(article, f"The International Monetary Fund {said}")
-    assert _passes(article, "The PM welcomed the report.")
-    assert not _passes(article, f"The International Energy Agency {said}")
+    said = "said inflation had eased in the spring."
+    assert _passes(article, f"The European Central Bank {said}")
+    assert _passes(article, "The PM welcomed the figures.")
+    assert not _passes(article, f"The European Investment Bank {said}")
 
 
 def test_words_defined_by_a_supported_acronym_stand_with_it() -> None:
     article = ArticleText(
-        "", "The PCC said fire services across the county should work together.", "en"
+        "", "The ONS said rents across the county rose for a third year.", "en"
     )
-    assert _passes(
-        article,
-        "The county's Police and Crime Commissioner (PCC) said fire services should work"
-        " together.",
-    )
+    summary = "The county's Office for National Statistics (ONS) said rents rose for a third year."
+    assert _passes(article, summary)
 
 
 def test_a_sentence_initial_inflection_of_an_article_word_is_an_ordinary_word() -> None:
@@ -160,9 +157,10 @@ def test_a_sentence_initial_inflection_of_an_article_word_is_an_ordinary_word() 
 
 def test_number_words_and_possessive_days_are_not_names() -> None:
     article = ArticleText(
-        "", "Three men were arrested on Thursday after the fire at the depot.", "en"
+        "", "Four workers were hurt on Thursday when a crane fell at the depot.", "en"
     )
-    verdict = check_summary(article, "Three men were arrested after Thursday's fire at the depot.")
+    summary = "Four workers were hurt in Thursday's crane fall at the depot."
+    verdict = check_summary(article, summary)
     assert FindingKind.UNSUPPORTED_NAME not in verdict.kinds()
 
 
@@ -181,8 +179,8 @@ def test_a_quote_given_to_someone_the_article_does_not_have_say_it_is_held() -> 
 
 
 def test_a_name_said_as_its_own_object_is_held() -> None:
-    assert self_relations("Westvale have informed Westvale of their wish.") == [
-        "Westvale have informed Westvale"
+    assert self_relations("Westvale have thanked Westvale for the offer.") == [
+        "Westvale have thanked Westvale"
     ]
     assert self_relations("Ana Lima and Ana Lima") == []
     assert self_relations("Manchester United beat Manchester City.") == []

@@ -1,6 +1,6 @@
 """An article's dateline and byline: where and when it was filed, and who wrote it.
 
-Wire copy opens with a dateline ("KIEV, Ukraine (CNN) --", "Tokyo (CNN)", "SÃO PAULO,
+Wire copy opens with a dateline ("LISBON, Portugal (AP) --", "Recife (AP)", "SÃO PAULO,
 3 de março (Reuters) -"), and features with a byline ("By Ana Souza", "Por Ana
 Souza"). What they say holds for the whole article: a summary may place or date any
 of its sentences by them, and name the author ("Souza writes that ..."), though no
@@ -14,7 +14,7 @@ import re
 
 _DATELINE = re.compile(
     r"\A\s*(?:[^\W\d_][^()\n]{0,60}?\s*)?"  # the place (and day), if any
-    r"\((?:[A-Z][\w.&'’-]*)(?:\s+[A-Z][\w.&'’-]*){0,3}\)"  # the agency: "(CNN)", "(AP)"
+    r"\((?:[A-Z][\w.&'’-]*)(?:\s+[A-Z][\w.&'’-]*){0,3}\)"  # the agency: "(AP)", "(Reuters)"
     r"\s*(?:--|—|–|-)?\s*"
 )
 _BYLINE = re.compile(
@@ -34,5 +34,5 @@ def prefix_end(text: str) -> int:
 
 
 def _opens_sentence(char: str) -> bool:
-    """ "(CNN)The question": the body starts; "The council (CNN) voted": no dateline."""
+    """ "(AP)The port": the body starts; "The council (AP) voted": no dateline."""
     return char.isupper() or char in "\"“‘'«"

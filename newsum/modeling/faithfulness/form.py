@@ -66,7 +66,7 @@ def form_findings(summary: str, bounds: LengthBounds) -> list[Finding]:
 
 def self_relations(summary: str) -> list[str]:
     """A name said twice across a few lower-case words, as subject and object of one
-    verb ("PSV have informed PSV of their wish"): people write "themselves", a model
+    verb ("Westvale have thanked Westvale for the offer"): people write "themselves", a model
     that lost track of who did what writes the name again."""
     summary_tokens = tokens(summary)
     spans = name_spans(summary_tokens)

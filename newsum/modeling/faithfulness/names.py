@@ -11,10 +11,10 @@ this form or another of its inflections ("Officials said", "Plans to ..." for an
 article that writes "plan"), or that qualifies a role ("Former"), is an ordinary word,
 not a name. Number words ("Three men ...") are the figure check's.
 
-An acronym and its expansion stand for each other: "International Monetary Fund" is
-supported by an article that writes "IMF", and "PCC" by one that writes "Police and
-Crime Commissioner". A name the summary itself defines by an acronym the article
-supports ("the Police and Crime Commissioner (PCC)") is supported too.
+An acronym and its expansion stand for each other: "European Central Bank" is supported
+by an article that writes "ECB", and "ONS" by one that writes "Office for National
+Statistics". A name the summary itself defines by an acronym the article supports
+("the Office for National Statistics (ONS)") is supported too.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class NameIndex:
     phrase_text: str
     names: frozenset[tuple[str, ...]]
     lower_stems: frozenset[str] = frozenset()  # the stems of those words
-    acronyms: frozenset[str] = frozenset()  # folded: those it writes ("IMF") or spells out
+    acronyms: frozenset[str] = frozenset()  # folded: those it writes ("ECB") or spells out
     language: str | None = None
     expansions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "pm": prime minister
 
@@ -210,8 +210,8 @@ class NameIndex:
 
     def stands_for(self, words: tuple[str, ...], text: str) -> bool:
         """Whether ``words`` (``text`` as written) are an acronym the article spells out
-        ("PM" for "Prime Minister") or spell out one it writes ("International Monetary
-        Fund" for "IMF")."""
+        ("PM" for "Prime Minister") or spell out one it writes ("European Central Bank"
+        for "ECB")."""
         if len(words) == 1:
             return text.isupper() and len(text) > 1 and words[0] in self.acronyms
         letters = initials(words)
@@ -229,7 +229,7 @@ class NameIndex:
 
 def defined_by_acronym(tokens: list[Token], index: NameIndex) -> set[int]:
     """Positions of the words a text spells out before an acronym in brackets that the
-    article supports ("the Police and Crime Commissioner (PCC)"): the text defines them
+    article supports ("the Office for National Statistics (ONS)"): the text defines them
     by it, so they stand or fall with it."""
     found: set[int] = set()
     for i, token in enumerate(tokens):
@@ -247,7 +247,7 @@ def defined_by_acronym(tokens: list[Token], index: NameIndex) -> set[int]:
             start -= 1
         words = tuple(t.folded for t in tokens[start:i])
         while words and initials(words) != acronym.folded and len(words) > 1:
-            words, start = words[1:], start + 1  # "Sussex's Police and Crime ...": from "Police"
+            words, start = words[1:], start + 1  # "Lowmoor's Office for ...": from "Office"
         if words and initials(words) == acronym.folded:
             found.update(range(start, i))
     return found
@@ -264,7 +264,7 @@ def _written_acronyms(tokens: list[Token]) -> frozenset[str]:
 
 def spelled_acronyms(tokens: list[Token]) -> dict[str, tuple[str, ...]]:
     """The initials of every run of two or more capitalised words, joined across "of",
-    "and"... ("Police and Crime Commissioner": "pcc"), with the words they stand for;
+    "and"... ("Office for National Statistics": "ons"), with the words they stand for;
     a leading "The" is no part of it."""
     found: dict[str, tuple[str, ...]] = {}
     run: list[str] = []

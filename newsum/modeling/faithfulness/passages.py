@@ -33,8 +33,8 @@ from newsum.modeling.faithfulness.text import Token, squash_spaces, word_set
 _LEAD_SENTENCES = 3  # the title and the first two sentences of the body
 _PRONOUNS = word_set("he she him his her hers ele ela dele dela")
 _OPENERS = word_set("the they it its their this o a os as eles elas seu sua")
-"""A sentence that opens with one of these and names no one ("The Roman outfit clinched
-...", "They will now face ...") goes on about the one named just before."""
+"""A sentence that opens with one of these and names no one ("The visitors sealed it
+late", "They will now face ...") goes on about the one named just before."""
 
 
 @dataclass(frozen=True)

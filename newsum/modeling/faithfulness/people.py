@@ -2,7 +2,7 @@
 
 A person is known by a key, the last word of their name (a surname stands for the full
 name). An article also calls a person by a first name that no other person of it
-shares ("Lucas" for Lucas Leiva, "Elle" for Elle Macpherson), and gives people ages
+shares ("Tomas" for Tomas Brandt, "Ana" for Ana Souza), and gives people ages
 in the forms news uses: "Ana Souza, 34,", "Ana Souza (34)", "Ana Souza, aged 34",
 "34-year-old Ana Souza", "Ana Souza, de 34 anos". An age attached to a name is a fact
 about the person, like a role, not about what the sentence says they did: "Barry
@@ -139,7 +139,7 @@ class People:
     ) -> People:
         """The people among ``spans`` (names of ``tokens``, in ``sentences``) whose last
         words are ``keys``; ``lower_words`` are the words the article writes in lower
-        case, never a first name ("Pupil Damian Vanya" in a caption)."""
+        case, never a first name ("Striker Ana Lima" in a caption)."""
         firsts: dict[str, set[str]] = {}
         ages: dict[str, set[Decimal]] = {}
         attached: set[int] = set()

@@ -1,7 +1,7 @@
 """Who a summary sentence speaks of when it does not repeat the name.
 
 Summaries name a person once and then describe them: "The 30-year-old said ...",
-"The Polish goalkeeper was joined ...", "The former club boss described ...". Such a
+"The Danish goalkeeper was cheered ...", "The former club boss described ...". Such a
 sentence is about a person the summary named before, and the relation check must find
 what it says of *that* person. The description is resolved to the most recent person
 the summary named whom the article describes so: an age the article gives them (see
@@ -76,7 +76,7 @@ def _description(part: list[Token]) -> tuple[int, Decimal | None] | None:
         return None
     last = part[end - 1].folded
     if last.endswith("s") and not last.endswith("ss") and not part[end - 1].capitalised:
-        return None  # "The sisters", "The trio's fans": a group, not one person
+        return None  # "The twins", "The band's fans": a group, not one person
     return end, None
 
 
@@ -110,3 +110,32 @@ def describe(
         if needed <= said_of(key):
             return Referent(key, frozenset(t.folded for t in words), None, positions)
     return None
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What a sentence says of its people rather than of what they did: the ages
+    written against their names, and the description that stands for one of them."""
+
+    ages: set[int]
+    referent: Referent | None
+
+    def positions(self) -> set[int]:
+        """The positions of those words in the sentence: no content of the claim."""
+        return self.ages | (set(self.referent.positions) if self.referent else set())
+
+
+def sentence_facets(
+    part: list[Token],
+    spans: list[NameSpan],
+    named: list[str],
+    people: People,
+    said_of: Callable[[str], frozenset[str]],
+    language: str | None,
+) -> Facets:
+    """The facets of one summary sentence (``part``, names at ``spans``), its
+    description resolved among ``named`` (see ``describe``) less its own persons."""
+    own = {people.key(s.name.words) for s in spans}
+    candidates = [k for k in named if k not in own]
+    referent = describe(part, people, candidates, said_of, language)
+    return Facets(person_ages(part, spans, people), referent)

@@ -2,12 +2,18 @@
 
 A summary built of the article's own words in the wrong places ("the league director
 Ruth Shaw signed a new contract", when Sarah Reed signed it and Ruth Shaw welcomed it)
-passes every word-level check. Here each summary sentence is a claim; its *anchors*
-are the names, figures and days it states, its *content* the other words that say
-something (stemmed: see ``stems``). The claim is supported when one passage of the
-article (a sentence, or a sentence and the next: see ``passages``) holds every anchor
-and at least two thirds of the content. The passage that came closest is the
-evidence, on this finding and on the word-level findings of the same sentence.
+passes every word-level check. Here each summary sentence is a claim (a clause with a
+subject of its own is one too: see ``sentences.split_clauses``); its *anchors* are the
+names, figures and days it states, and the person a description stands for ("the
+30-year-old", "the former club boss": see ``references``); its *content* the other words
+that say something (stemmed: see ``stems``). The claim is supported when one passage
+of the article (a sentence, or a sentence and the next: see ``passages``) holds every
+anchor and at least two thirds of all its facts, each anchor counting as one fact like
+each content word. A person is held by any name the article gives them (see
+``people``); a day, or a place a preposition introduces, also by another sentence that
+names the claim's person; and what is said of the person may be completed by one more
+sentence that names them. The passage that came closest is the evidence, on this
+finding and on the word-level findings of the same sentence.
 
 Roles (``roles``), what figures count (``figure_context``) and words (``words``) are
 judged on the same sentences (see ``claim_findings``).
@@ -36,7 +42,7 @@ from newsum.modeling.faithfulness.passages import (
     PlacedSpan,
     figures_by_sentence,
 )
-from newsum.modeling.faithfulness.references import Referent, describe, person_ages
+from newsum.modeling.faithfulness.references import Facets, Referent, sentence_facets
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
 from newsum.modeling.faithfulness.sentences import (
     Sentence,
@@ -52,7 +58,7 @@ COVERAGE = 2 / 3
 
 _POSSESSIVE = ("'s", "’s")
 _PLACE_WORDS = word_set("at in near em no na nos nas")
-"""Before a name, they say where ("at Ibrox", "in Norfolk", "no Maracanã")."""
+"""Before a name, they say where ("at Eastfield Park", "in Lowmoor", "no Maracanã")."""
 _CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
 
 
@@ -127,8 +133,8 @@ class Claim:
     def share(self) -> float:
         """The share of the claim's facts the passage holds: a name, a figure or a day
         counts as one fact, like a content word; the most telling ones, so a passage
-        that holds every one of them needs fewer of the other words ("Lazio beat Napoli
-        1-0 on Wednesday" is "Lazio's 1-0 victory over Napoli on Wednesday")."""
+        that holds every one of them needs fewer of the other words ("Eastport beat
+        Westvale 2-1 on Sunday" is "Eastport's 2-1 victory over Westvale on Sunday")."""
         total = self.anchors + self.content
         return 1.0 if not total else (self.held + self.coverage * self.content) / total
 
@@ -145,7 +151,7 @@ class _Anchors:
     dates: list[DateId]
     subjects: set[str]  # the keys (surnames) of the people the claim is about
     referents: list[Referent]  # people it describes without naming ("the 30-year-old")
-    places: list[tuple[str, ...]]  # where it happened: "at Ibrox", "in Norfolk"
+    places: list[tuple[str, ...]]  # where it happened: "at Eastfield Park", "in Lowmoor"
 
     def count(self) -> int:
         named = len(self.names) + len(self.places) + len(self.referents)
@@ -208,7 +214,7 @@ def _anchors(
     article: FigureIndex,
     dates: frozenset[DateId],
     index: RelationIndex,
-    facets: _Facets,
+    facets: Facets,
 ) -> _Anchors:
     """The facts of one sentence (``text``, its tokens ``part``) that the article holds
     somewhere (the rest are the word-level checks' findings), less the setting's names
@@ -222,7 +228,7 @@ def _anchors(
         if names.judge(span.name) is not NameSupport.SUPPORTED or span.start in described:
             continue
         place = span.start > 0 and part[span.start - 1].folded in _PLACE_WORDS
-        words = names.written_as(span.name.words, span.name.text)  # "IMF" for its expansion
+        words = names.written_as(span.name.words, span.name.text)  # "ECB" for its expansion
         for part_words in _parts(words):  # "Ana Souza of Vila Nova": two names
             if not _in_setting(part_words, index):
                 (places if place else kept).append(part_words)
@@ -276,41 +282,19 @@ def claims(
         for clause in split_clauses(summary_tokens, sentence):
             part = summary_tokens[clause.first : clause.last]
             spans = name_spans(part)
-            facets = _facets(part, spans, named, index)
+            people = index.passages.people
+            facets = sentence_facets(part, spans, named, people, index.said_of, index.language)
             skipped = _skipped(part, spans, roles) | facets.positions()
             anchors = _anchors(
                 clause.text(summary), part, spans, names, article_figures, dates, index, facets
             )
             content = frozenset() if translated else _content(part, skipped, index.language)
             found.append(_best(clause, anchors, content, index))
-            keys = [k for s in spans if (k := index.passages.people.key(s.name.words))]
+            keys = [k for s in spans if (k := people.key(s.name.words))]
             if facets.referent:
                 keys.insert(0, facets.referent.key)
             named = [*dict.fromkeys([*keys, *named])]  # its subject first, then the last
     return found
-
-
-@dataclass(frozen=True)
-class _Facets:
-    """What a sentence says of its people rather than of what they did: the ages
-    written against their names, and the description that stands for one of them."""
-
-    ages: set[int]
-    referent: Referent | None
-
-    def positions(self) -> set[int]:
-        return self.ages | (set(self.referent.positions) if self.referent else set())
-
-
-def _facets(
-    part: list[Token], spans: list[NameSpan], named: list[str], index: RelationIndex
-) -> _Facets:
-    people = index.passages.people
-    ages = person_ages(part, spans, people)
-    own = {people.key(s.name.words) for s in spans}
-    candidates = [k for k in named if k not in own]
-    referent = describe(part, people, candidates, index.said_of, index.language)
-    return _Facets(ages, referent)
 
 
 def _skipped(part: list[Token], spans: list[NameSpan], roles: list[Role]) -> set[int]:
@@ -347,8 +331,8 @@ def _with_tied(
 ) -> Claim:
     """``claim`` with what another sentence naming its person says of them: a passage
     that holds every name, figure and day of the claim may leave part of what is said
-    of the person to a sentence elsewhere that names them ("Leiva hopes to play at
-    Wembley against Villa on April 19 ... his first game in a Liverpool shirt").
+    of the person to a sentence elsewhere that names them ("Souza hopes to play in
+    the final on May 3 ... her first game for the club").
     Names and figures are never taken from there: they are the relation."""
     passage = claim.passage
     if passage is None or not subjects:

@@ -5,7 +5,7 @@ A sentence ends at ". ! ? …" or a line break, with closing quotes and brackets
 on it. A full stop after an abbreviation ("Mr.", "Dr.", "U.S.", "p.m.") or followed by a
 word in lower case ("approx. five") ends nothing. A closing quote written against its
 last word and followed by a capitalised word ends a sentence whose full stop was lost
-(captions and generated summaries often read "... a bit of a soap opera' He believes
+(captions and generated summaries often read "... it was a turning point' He believes
 ..."). The relation check compares one
 summary sentence with a window of article sentences, so a rare wrong split costs
 little, while a missed one would join two claims.
@@ -118,8 +118,8 @@ _COORDINATORS = word_set("and but while whereas e mas enquanto")
 
 def _starts_clause(tokens: list[Token], i: int, last: int) -> bool:
     """Whether ``tokens[i]`` ("and", "but", ";") opens a clause with a subject of its
-    own: a capitalised name, then a word in lower case ("... and Tiger Woods completed
-    the feat at 24"), not the last item of a list ("Clark, Vuckic and Nicky Law scored")."""
+    own: a capitalised name, then a word in lower case ("... and Ana Souza won it
+    at 24"), not the last item of a list ("Reed, Shaw and Ana Souza scored")."""
     token = tokens[i]
     if token.raw == ";":
         return True
@@ -133,8 +133,8 @@ def _starts_clause(tokens: list[Token], i: int, last: int) -> bool:
 
 
 def split_clauses(tokens: list[Token], sentence: Sentence) -> list[Sentence]:
-    """``sentence`` cut where a clause with its own subject begins ("Player completed
-    the Grand Slam at 29 and Tiger Woods completed the feat at 24", or at a semicolon),
+    """``sentence`` cut where a clause with its own subject begins ("Reed won the title
+    at 29 and Ana Souza won it at 24", or at a semicolon),
     when the part before it says something of its own (a content word in lower case):
     each clause is a claim of its own. Otherwise the sentence, whole."""
     cuts = [sentence.first]
@@ -154,7 +154,7 @@ def _says_something(part: list[Token]) -> bool:
 
 def split_at(tokens: list[Token], sentences: list[Sentence], offset: int) -> list[Sentence]:
     """``sentences`` with the one that spans ``offset`` (a character position) cut there:
-    a dateline ("Tokyo (CNN)") is not part of the first sentence."""
+    a dateline ("Recife (AP)") is not part of the first sentence."""
     if offset <= 0:
         return sentences
     result = []

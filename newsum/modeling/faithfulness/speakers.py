@@ -25,7 +25,7 @@ from newsum.modeling.faithfulness.text import Token, tokens
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
 _PROBE = 40  # characters of a quote that find it in the article
-_MIN_QUOTE = 12  # shorter quotes ("'heartbroken'") are words, not someone's speech
+_MIN_QUOTE = 12  # shorter quotes ("'delighted'") are words, not someone's speech
 
 
 def _quotes(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:

@@ -132,7 +132,7 @@ class Token(NamedTuple):
 
 def tokens(text: str) -> list[Token]:
     """The text's tokens in order; a word after . ! ? : or a quote mark starts a sentence
-    (a single quote only where it closes against a word: "a soap opera' He said")."""
+    (a single quote only where it closes against a word: "a turning point' He said")."""
     result: list[Token] = []
     append = result.append  # the loop runs once per token of a long article
     initial = True

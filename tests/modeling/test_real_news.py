@@ -212,3 +212,22 @@ def test_portuguese_ages_and_descriptions_are_read() -> None:
     said = "disse que a ponte vai encurtar a viagem dos moradores."
     assert _passes(article, f"Helena Duarte, de 52 anos, {said}")
     assert not _passes(article, f"Helena Duarte, de 25 anos, {said}")
+
+
+def test_a_deed_the_article_tells_in_the_passive_is_not_the_persons_own() -> None:
+    article = ArticleText(
+        "",
+        "A mother says her daughter Nina Holt was refused a place at a school 100 yards"
+        " from their home. The council said the school was full.",
+        "en",
+    )
+    verdict = check_summary(article, "Nina Holt refused a place at a school 100 yards from home.")
+    assert FindingKind.UNSUPPORTED_RELATION in verdict.kinds()
+    assert _passes(article, "Nina Holt was refused a place at a school 100 yards from home.")
+
+
+def test_a_headlines_passive_is_not_read_as_a_deed() -> None:
+    article = ArticleText(
+        "", "The bakery chain Crumbs is embroiled in a row over its opening hours.", "en"
+    )
+    assert _passes(article, "Crumbs embroiled in a row over its opening hours.")

@@ -52,6 +52,7 @@ from newsum.modeling.faithfulness.sentences import (
 )
 from newsum.modeling.faithfulness.stems import is_content, token_stems
 from newsum.modeling.faithfulness.text import Token, word_set
+from newsum.modeling.faithfulness.voice import active_deeds, only_passive
 
 COVERAGE = 2 / 3
 """Share of a claim's facts (its anchors and content words) one passage must hold."""
@@ -128,6 +129,7 @@ class Claim:
     coverage: float  # the share of its content words the passage holds
     passage: Passage | None
     content: int = 0  # how many content words it has
+    turned: bool = False  # it says its person did what the passage has done to someone
 
     @property
     def share(self) -> float:
@@ -140,8 +142,8 @@ class Claim:
 
     @property
     def supported(self) -> bool:
-        """Every anchor, and enough of all the facts, in one passage."""
-        return self.held == self.anchors and self.share >= COVERAGE
+        """Every anchor, and enough of all the facts, in one passage, told in its voice."""
+        return self.held == self.anchors and self.share >= COVERAGE and not self.turned
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ def claims(
                 clause.text(summary), part, spans, names, article_figures, dates, index, facets
             )
             content = frozenset() if translated else _content(part, skipped, index.language)
-            found.append(_best(clause, anchors, content, index))
+            found.append(_in_voice(_best(clause, anchors, content, index), part, spans, index))
             keys = [k for s in spans if (k := people.key(s.name.words))]
             if facets.referent:
                 keys.insert(0, facets.referent.key)
@@ -324,6 +326,19 @@ def _best(
     if claim.supported or claim.held < total or not content:
         return claim
     return _with_tied(claim, content, anchors.subjects, index)
+
+
+def _in_voice(
+    claim: Claim, part: list[Token], spans: list[NameSpan], index: RelationIndex
+) -> Claim:
+    """``claim``, turned when its passage tells a deed of its people only in the passive
+    (see ``voice``)."""
+    if claim.passage is None or index.language not in (None, "en"):
+        return claim
+    text = index.passages.quote(claim.passage)
+    if any(only_passive(deed, text) for deed in active_deeds(part, spans)):
+        return replace(claim, turned=True)
+    return claim
 
 
 def _with_tied(

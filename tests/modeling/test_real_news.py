@@ -231,3 +231,32 @@ def test_a_headlines_passive_is_not_read_as_a_deed() -> None:
         "", "The bakery chain Crumbs is embroiled in a row over its opening hours.", "en"
     )
     assert _passes(article, "Crumbs embroiled in a row over its opening hours.")
+
+
+def test_a_decade_ends_a_sentence_and_a_closed_pair_of_quotes_before_a_capital_does_too() -> None:
+    def cut(text: str) -> list[str]:
+        return [s.text(text) for s in split_sentences(tokens(text))]
+
+    assert cut("She has trained since the 1990s. Says she runs daily.") == [
+        "She has trained since the 1990s.",
+        "Says she runs daily.",
+    ]
+    assert cut('He called himself a " wry critic " The paper called him a hero.') == [
+        'He called himself a " wry critic "',
+        "The paper called him a hero.",
+    ]
+    assert cut('He said "yes" and left. The U.S. team won.') == [
+        'He said "yes" and left.',
+        "The U.S. team won.",
+    ]
+
+
+def test_the_last_name_of_a_list_does_not_open_a_clause() -> None:
+    article = ArticleText(
+        "",
+        "Westvale won 30-10 with tries from Reed, Ana Souza and Tom Lee, who crossed twice"
+        " for the visitors.",
+        "en",
+    )
+    summary = "Westvale won 30-10, with Reed, Ana Souza and Tom Lee crossing for the visitors."
+    assert _passes(article, summary)

@@ -45,7 +45,13 @@ def _is_abbreviation(tokens: list[Token], i: int) -> bool:
     if tokens[i].raw != "." or i == 0 or not tokens[i - 1].is_word:
         return False
     before = tokens[i - 1]
+    if i > 1 and tokens[i - 2].kind == "number" and _adjacent(tokens[i - 2], before):
+        return False  # "since the 1980s." ends a sentence
     return len(before.raw) == 1 or before.folded in _ABBREVIATIONS  # "U.S.", "p.m."
+
+
+def _adjacent(first: Token, second: Token) -> bool:
+    return first.start + len(first.raw) == second.start
 
 
 def _next_is_lower(tokens: list[Token], i: int) -> bool:
@@ -58,21 +64,38 @@ def _next_is_lower(tokens: list[Token], i: int) -> bool:
 
 
 def _closes_lost_stop(tokens: list[Token], i: int) -> bool:
-    """A quote closing against a word, then a space and a capitalised word: "... soap
-    opera' He believes"."""
+    """A quote closing against a word (or a straight double quote that closes an even
+    count of them, however spaced), then a space and a capitalised word: "... a turning
+    point' He believes", "... a " wry satirist " The paper called him"."""
     token = tokens[i]
     if token.raw not in _QUOTE_MARKS or i == 0 or i + 1 >= len(tokens):
         return False
     before, after = tokens[i - 1], tokens[i + 1]
-    attached = before.kind in ("word", "number") and before.start + len(before.raw) == token.start
+    attached = before.kind in ("word", "number") and _adjacent(before, token)
     spaced = after.start > token.start + len(token.raw)
-    return attached and spaced and after.is_word and after.capitalised
+    if not (spaced and after.is_word and after.capitalised):
+        return False
+    return attached or (token.raw == '"' and _closes_pair(tokens, i))
+
+
+def _closes_pair(tokens: list[Token], i: int) -> bool:
+    """Whether the straight double quote at ``i`` is the second of a pair in its
+    sentence so far."""
+    count = 0
+    for j in range(i, -1, -1):
+        raw = tokens[j].raw
+        if j < i and _ends_sentence_plain(tokens, j):
+            break
+        count += raw == '"'
+    return count % 2 == 0
 
 
 def _ends_sentence(tokens: list[Token], i: int) -> bool:
+    return _closes_lost_stop(tokens, i) or _ends_sentence_plain(tokens, i)
+
+
+def _ends_sentence_plain(tokens: list[Token], i: int) -> bool:
     token = tokens[i]
-    if _closes_lost_stop(tokens, i):
-        return True
     if token.kind != "stop":
         return False
     if token.raw == "\n":
@@ -125,6 +148,8 @@ def _starts_clause(tokens: list[Token], i: int, last: int) -> bool:
         return True
     if not (token.is_word and token.folded in _COORDINATORS and not token.capitalised):
         return False
+    if i > 0 and tokens[i - 1].is_word and tokens[i - 1].capitalised:
+        return False  # "Johnson, Lee and Ana Souza crossing ...": the last of a list
     j = i + 1
     while j < last and tokens[j].is_word and tokens[j].capitalised:
         j += 1

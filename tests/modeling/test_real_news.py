@@ -8,7 +8,7 @@ where a rule reads Portuguese forms).
 
 from __future__ import annotations
 
-from newsum.modeling.faithfulness import ArticleText, FindingKind, check_summary
+from newsum.modeling.faithfulness import ArticleText, FindingKind, check_summary, index_article
 from newsum.modeling.faithfulness.datelines import prefix_end
 from newsum.modeling.faithfulness.form import self_relations
 from newsum.modeling.faithfulness.sentences import split_sentences
@@ -260,3 +260,14 @@ def test_the_last_name_of_a_list_does_not_open_a_clause() -> None:
     )
     summary = "Westvale won 30-10, with Reed, Ana Souza and Tom Lee crossing for the visitors."
     assert _passes(article, summary)
+
+
+def test_a_sentence_that_goes_on_about_the_person_named_before_speaks_of_them() -> None:
+    article = ArticleText(
+        "",
+        "Rosa Lind signed for Westvale in June. The Danish keeper was sold to Eastport a"
+        " year later. Critics called the fee too low. Lind said she was happy.",
+        "en",
+    )
+    sentences = index_article(article).relations.passages.sentences
+    assert [set(s.persons) for s in sentences] == [{"lind"}, {"lind"}, set(), {"lind"}]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from newsum.modeling.faithfulness.dates import DateId
@@ -33,6 +33,7 @@ from newsum.modeling.faithfulness.text import Token, squash_spaces, word_set
 _LEAD_SENTENCES = 3  # the title and the first two sentences of the body
 _PRONOUNS = word_set("he she him his her hers ele ela dele dela")
 _OPENERS = word_set("the they it its their this o a os as eles elas seu sua")
+_CONTINUING = word_set("he she the his her ele ela o a")
 """A sentence that opens with one of these and names no one ("The visitors sealed it
 late", "They will now face ...") goes on about the one named just before."""
 
@@ -191,6 +192,17 @@ def _setting_dates(sentences: tuple[Passage, ...]) -> frozenset[DateId]:
     return frozenset(d for d in lead if all(o[0] != d[0] for o in named - {d}))
 
 
+def _continued(singles: tuple[Passage, ...], openers: list[str]) -> tuple[Passage, ...]:
+    """Each sentence that names no one and opens with "He", "She" or "The ..." ("The
+    Danish keeper was later sold") speaks of the people the sentence before names."""
+    result = list(singles)
+    for i in range(1, len(result)):
+        single = result[i]
+        if not single.persons and openers[i] in _CONTINUING and result[i - 1].persons:
+            result[i] = replace(single, persons=result[i - 1].persons)
+    return tuple(result)
+
+
 def _prefix_dates(sentences: tuple[Passage, ...], prefix: int) -> frozenset[DateId]:
     return frozenset(d for s in sentences if s.end <= prefix for d in s.dates)
 
@@ -228,9 +240,12 @@ class PassageIndex:
         lower = frozenset(t.folded for t in tokens if t.is_word and not t.capitalised)
         people = People.build(tokens, spans, persons, sentences, lower)
         dated = _dates_by_sentence(facts.dates, sentences)
-        singles = tuple(
-            _passage(tokens, s, p, d, people, roles, language)
-            for s, p, d in zip(sentences, facts.figures, dated, strict=True)
+        singles = _continued(
+            tuple(
+                _passage(tokens, s, p, d, people, roles, language)
+                for s, p, d in zip(sentences, facts.figures, dated, strict=True)
+            ),
+            [tokens[s.first].folded if s.first < s.last else "" for s in sentences],
         )
         dates_of: dict[str, set[DateId]] = {}
         for single in singles:

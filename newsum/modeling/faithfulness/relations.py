@@ -24,17 +24,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from newsum.modeling.faithfulness.anchors import Anchors, count_held, sentence_anchors
 from newsum.modeling.faithfulness.datelines import prefix_end
-from newsum.modeling.faithfulness.dates import DateId, date_mentions
+from newsum.modeling.faithfulness.dates import DateId
 from newsum.modeling.faithfulness.figure_context import FigureContextIndex
 from newsum.modeling.faithfulness.language import detect_language, leaning
 from newsum.modeling.faithfulness.names import (
     NameIndex,
     NameSpan,
-    NameSupport,
     name_spans,
 )
-from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans
+from newsum.modeling.faithfulness.numbers import FigureIndex
 from newsum.modeling.faithfulness.passages import (
     ArticleFacts,
     Passage,
@@ -42,7 +42,7 @@ from newsum.modeling.faithfulness.passages import (
     PlacedSpan,
     figures_by_sentence,
 )
-from newsum.modeling.faithfulness.references import Facets, Referent, sentence_facets
+from newsum.modeling.faithfulness.references import sentence_facets
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
 from newsum.modeling.faithfulness.sentences import (
     Sentence,
@@ -51,16 +51,12 @@ from newsum.modeling.faithfulness.sentences import (
     split_sentences,
 )
 from newsum.modeling.faithfulness.stems import is_content, token_stems
-from newsum.modeling.faithfulness.text import Token, word_set
+from newsum.modeling.faithfulness.text import Token
 from newsum.modeling.faithfulness.voice import active_deeds, only_passive
 
 COVERAGE = 2 / 3
 """Share of a claim's facts (its anchors and content words) one passage must hold."""
 
-_POSSESSIVE = ("'s", "’s")
-_PLACE_WORDS = word_set("at in near em no na nos nas")
-"""Before a name, they say where ("at Eastfield Park", "in Lowmoor", "no Maracanã")."""
-_CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
 
 
 @dataclass(frozen=True)
@@ -146,113 +142,6 @@ class Claim:
         return self.held == self.anchors and self.share >= COVERAGE and not self.turned
 
 
-@dataclass(frozen=True)
-class _Anchors:
-    names: list[tuple[str, ...]]
-    figures: list[Figure]
-    dates: list[DateId]
-    subjects: set[str]  # the keys (surnames) of the people the claim is about
-    referents: list[Referent]  # people it describes without naming ("the 30-year-old")
-    places: list[tuple[str, ...]]  # where it happened: "at Eastfield Park", "in Lowmoor"
-
-    def count(self) -> int:
-        named = len(self.names) + len(self.places) + len(self.referents)
-        return named + len(self.figures) + len(self.dates)
-
-
-def _held(anchors: _Anchors, passage: Passage, index: RelationIndex) -> int:
-    """How many anchors ``passage`` holds. A person is held by any name the article
-    gives them; a day or a place also by another sentence that names the person the
-    claim is about ("Reed turned 25 on Saturday": "Reed celebrated on Saturday ... as
-    the goalkeeper turned 25"): when and where are said of a person's day once."""
-    people = index.passages.people
-    held = 0
-    for words in anchors.names:
-        key = people.key(words)
-        held += key in passage.persons if key else passage.words.issuperset(words)
-    for words in anchors.places:
-        held += passage.words.issuperset(words) or any(
-            index.said_of(k).issuperset(words) for k in anchors.subjects
-        )
-    held += sum(
-        not f.readings.isdisjoint(passage.percents if f.percent else passage.values)
-        for f in anchors.figures
-    )
-    dates_of = index.passages.dates_of
-    held += sum(
-        d in passage.dates or any(d in dates_of.get(k, ()) for k in anchors.subjects)
-        for d in anchors.dates
-    )
-    return held + sum(_refers(r, passage) for r in anchors.referents)
-
-
-def _refers(referent: Referent, passage: Passage) -> bool:
-    if referent.key in passage.persons:
-        return True
-    if referent.age is not None:
-        return referent.age in passage.values
-    return bool(referent.words) and referent.words <= passage.words
-
-
-def _parts(words: tuple[str, ...]) -> list[tuple[str, ...]]:
-    parts: list[tuple[str, ...]] = [()]
-    for word in words:
-        if word in _CONNECTORS:
-            parts.append(())
-        else:
-            parts[-1] += (word,)
-    return [p for p in parts if p]
-
-
-def _in_setting(words: tuple[str, ...], index: RelationIndex) -> bool:
-    return any(set(words) <= set(name) for name in index.passages.setting)
-
-
-def _anchors(
-    text: str,
-    part: list[Token],
-    spans: list[NameSpan],
-    names: NameIndex,
-    article: FigureIndex,
-    dates: frozenset[DateId],
-    index: RelationIndex,
-    facets: Facets,
-) -> _Anchors:
-    """The facts of one sentence (``text``, its tokens ``part``) that the article holds
-    somewhere (the rest are the word-level checks' findings), less the setting's names
-    and dates, and less the ages of its people (``facets``: see ``references``)."""
-    kept: list[tuple[str, ...]] = []
-    places: list[tuple[str, ...]] = []
-    subjects = set()
-    people = index.passages.people
-    described = facets.referent.positions if facets.referent else frozenset()
-    for span in spans:
-        if names.judge(span.name) is not NameSupport.SUPPORTED or span.start in described:
-            continue
-        place = span.start > 0 and part[span.start - 1].folded in _PLACE_WORDS
-        words = names.written_as(span.name.words, span.name.text)  # "ECB" for its expansion
-        for part_words in _parts(words):  # "Ana Souza of Vila Nova": two names
-            if not _in_setting(part_words, index):
-                (places if place else kept).append(part_words)
-        key = people.key(span.name.words)
-        if key and not part[span.end - 1].raw.endswith(_POSSESSIVE):
-            subjects.add(key)  # "Okafor's council backed ...": the claim is the council's
-    offset = part[0].start if part else 0
-    ages = {part[i].start - offset for i in facets.ages}
-    referents = [facets.referent] if facets.referent else []
-    if facets.referent:
-        subjects.add(facets.referent.key)
-        ages |= {part[i].start - offset for i in facets.referent.positions}
-    found = [
-        f
-        for f, start, _ in figure_spans(text)
-        if not f.article_like and article.supports(f) and start not in ages
-    ]
-    setting_dates = index.passages.setting_dates
-    days = [d for _, d in date_mentions(part) if d in dates and d not in setting_dates]
-    return _Anchors(kept, found, days, subjects, referents, places)
-
-
 def _content(part: list[Token], skipped: set[int], language: str | None) -> frozenset[str]:
     return frozenset(
         s
@@ -287,7 +176,7 @@ def claims(
             people = index.passages.people
             facets = sentence_facets(part, spans, named, people, index.said_of, index.language)
             skipped = _skipped(part, spans, roles) | facets.positions()
-            anchors = _anchors(
+            anchors = sentence_anchors(
                 clause.text(summary), part, spans, names, article_figures, dates, index, facets
             )
             content = frozenset() if translated else _content(part, skipped, index.language)
@@ -309,15 +198,15 @@ def _skipped(part: list[Token], spans: list[NameSpan], roles: list[Role]) -> set
 
 
 def _best(
-    sentence: Sentence, anchors: _Anchors, content: frozenset[str], index: RelationIndex
+    sentence: Sentence, anchors: Anchors, content: frozenset[str], index: RelationIndex
 ) -> Claim:
     total = anchors.count()
     best: tuple[int, float, int] | None = None
     chosen = None
     for passage in index.passages.passages:
-        held = _held(anchors, passage, index)
+        count = count_held(anchors, passage, index)
         coverage = passage.coverage(content, anchors.subjects)
-        key = (held, coverage, passage.start - passage.end)
+        key = (count, coverage, passage.start - passage.end)
         if best is None or key > best:
             best, chosen = key, passage
     if best is None or chosen is None:

@@ -17,8 +17,8 @@ from newsum.modeling.faithfulness.text import tokens
 MATCH = ArticleText(
     "",
     "Tomas Brandt, the Harbour City goalkeeper, was the hero of the 2-0 win over Northfield"
-    " on Saturday. Later that evening the keeper turned 30. Brandt was joined at his home"
-    " by family and friends for a surprise party. The"
+    " on Saturday. Later that evening the keeper turned 30. Brandt was met at his flat"
+    " by his parents and neighbours for a surprise party. The"
     " 30-year-old was also given a signed shirt by the captain.\n\n"
     "The captain, Jonas Kerr, 28, said the squad had planned the party for weeks.\n\n"
     "Northfield's coach Mia Ortega praised the hosts. Brandt signed for the club from"
@@ -49,13 +49,13 @@ def _passes(article: ArticleText, summary: str) -> bool:
 def test_a_description_stands_for_the_person_named_before() -> None:
     summary = (
         "Tomas Brandt was the hero of the win over Northfield. The Harbour City goalkeeper"
-        " was joined at his home by family and friends."
+        " was met at his flat by his parents and neighbours."
     )
     assert _passes(MATCH, summary)
 
 
 def test_an_age_description_stands_for_the_person_the_article_gives_that_age() -> None:
-    first = "Tomas Brandt was joined at his home by family and friends."
+    first = "Tomas Brandt was met at his flat by his parents and neighbours."
     assert _passes(MATCH, f"{first} The 30-year-old was given a signed shirt.")
     assert _passes(MATCH, f"{first} The 30 - year - old was given a signed shirt.")
 
@@ -63,7 +63,7 @@ def test_an_age_description_stands_for_the_person_the_article_gives_that_age() -
 def test_a_description_does_not_give_a_deed_to_someone_else() -> None:
     summary = "Jonas Kerr planned the party. The 30-year-old signed for the club from Westvale."
     assert _passes(MATCH, summary)  # Brandt is the 30-year-old, and the article says he signed
-    summary = "Tomas Brandt was joined by his family. The 28-year-old praised the hosts."
+    summary = "Tomas Brandt was met by his parents. The 28-year-old praised the hosts."
     assert not _passes(MATCH, summary)  # Kerr is 28, and Ortega praised the hosts
 
 
@@ -73,7 +73,7 @@ def test_an_age_against_a_name_is_the_persons_not_the_deeds() -> None:
 
 
 def test_a_day_may_be_said_in_another_sentence_that_names_the_person() -> None:
-    party = "Tomas Brandt had a surprise party with family and friends"
+    party = "Tomas Brandt had a surprise party with his parents and neighbours"
     assert _passes(MATCH, f"{party} on Saturday.")
     assert not _passes(MATCH, f"{party} on Sunday.")
 
@@ -217,13 +217,13 @@ def test_portuguese_ages_and_descriptions_are_read() -> None:
 def test_a_deed_the_article_tells_in_the_passive_is_not_the_persons_own() -> None:
     article = ArticleText(
         "",
-        "A mother says her daughter Nina Holt was refused a place at a school 100 yards"
-        " from their home. The council said the school was full.",
+        "Her father says the swimmer Nina Holt was denied a lane at the pool 300 metres"
+        " from their street. The council said the pool was full.",
         "en",
     )
-    verdict = check_summary(article, "Nina Holt refused a place at a school 100 yards from home.")
+    verdict = check_summary(article, "Nina Holt denied a lane at the pool 300 metres away.")
     assert FindingKind.UNSUPPORTED_RELATION in verdict.kinds()
-    assert _passes(article, "Nina Holt was refused a place at a school 100 yards from home.")
+    assert _passes(article, "Nina Holt was denied a lane at the pool 300 metres away.")
 
 
 def test_a_headlines_passive_is_not_read_as_a_deed() -> None:

@@ -1,7 +1,7 @@
 """Who did it to whom: a deed the article tells in the passive, told in the active.
 
-"Her daughter was refused a place" and "Ana refused a place" hold the same words; only
-the voice says that Ana was the one refused. A summary sentence that puts a person's
+"The swimmer was denied a lane" and "Ana denied a lane" hold the same words; only the
+voice says that Ana was the one denied. A summary sentence that puts a person's
 name right before a past-tense verb ("Ana refused", "Reed sacked") says that person
 did it; when the passage that supports the sentence uses that verb only after "was",
 "were", "been"... (the person, or someone, had it done to them), the summary has
@@ -22,7 +22,7 @@ _BETWEEN = word_set("not never also then later yet already just still since agai
 
 def active_deeds(part: list[Token], spans: list[NameSpan]) -> list[str]:
     """The past-tense verbs (folded) that follow a name directly in ``part`` and take an
-    object ("Ana refused a place", "Reed sacked the coach"): what the sentence says its
+    object ("Ana denied a lane", "Reed sacked the coach"): what the sentence says its
     people did. One followed by a preposition is a headline's passive ("Reed jailed
     for ...", "Club embroiled in ...")."""
     deeds = []

@@ -13,7 +13,8 @@ SUPPORTED_LANGUAGES = ("en", "pt")
 class FindingKind(StrEnum):
     """Kinds of finding the rule checker reports, in the order verdicts list them: the
     summary's form and language, then words and facts the article lacks, then facts the
-    article has but not together (a role, what a figure counts, who did what)."""
+    article has but not together (a role, who said a quote, what a figure counts, who did
+    what)."""
 
     EMPTY = "empty"
     TOO_SHORT = "too_short"
@@ -28,6 +29,7 @@ class FindingKind(StrEnum):
     UNSUPPORTED_NAME = "unsupported_name"
     UNSUPPORTED_QUOTE = "unsupported_quote"
     WRONG_ROLE = "wrong_role"
+    WRONG_SPEAKER = "wrong_speaker"
     FIGURE_CONTEXT = "figure_context"
     UNSUPPORTED_RELATION = "unsupported_relation"
     NOT_ENTAILED = "not_entailed"

@@ -14,7 +14,7 @@ MARKED_KINDS = frozenset({
     FindingKind.UNSUPPORTED_NAME.value, FindingKind.UNSUPPORTED_NUMBER.value,
     FindingKind.UNSUPPORTED_DATE.value, FindingKind.UNSUPPORTED_QUOTE.value,
     FindingKind.WRONG_ROLE.value, FindingKind.FIGURE_CONTEXT.value,
-    FindingKind.INVENTED_WORD.value,
+    FindingKind.INVENTED_WORD.value, FindingKind.WRONG_SPEAKER.value,
 })
 
 

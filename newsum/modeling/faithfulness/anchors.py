@@ -20,7 +20,7 @@ from newsum.modeling.faithfulness.references import Facets, Referent
 from newsum.modeling.faithfulness.text import Token, word_set
 
 if TYPE_CHECKING:
-    from newsum.modeling.faithfulness.relations import RelationIndex
+    from newsum.modeling.faithfulness.relation_index import RelationIndex
 
 _POSSESSIVE = ("'s", "’s")
 _PLACE_WORDS = word_set("at in near em no na nos nas")

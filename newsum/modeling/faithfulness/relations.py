@@ -21,14 +21,11 @@ judged on the same sentences (see ``claim_findings``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from newsum.modeling.faithfulness.anchors import Anchors, count_held, sentence_anchors
-from newsum.modeling.faithfulness.datelines import prefix_end
 from newsum.modeling.faithfulness.dates import DateId
-from newsum.modeling.faithfulness.figure_context import FigureContextIndex
-from newsum.modeling.faithfulness.language import detect_language, leaning
+from newsum.modeling.faithfulness.language import leaning
 from newsum.modeling.faithfulness.names import (
     NameIndex,
     NameSpan,
@@ -36,17 +33,13 @@ from newsum.modeling.faithfulness.names import (
 )
 from newsum.modeling.faithfulness.numbers import FigureIndex
 from newsum.modeling.faithfulness.passages import (
-    ArticleFacts,
     Passage,
-    PassageIndex,
-    PlacedSpan,
-    figures_by_sentence,
 )
 from newsum.modeling.faithfulness.references import sentence_facets
-from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
+from newsum.modeling.faithfulness.relation_index import RelationIndex
+from newsum.modeling.faithfulness.roles import Role, appositions
 from newsum.modeling.faithfulness.sentences import (
     Sentence,
-    split_at,
     split_clauses,
     split_sentences,
 )
@@ -57,62 +50,6 @@ from newsum.modeling.faithfulness.voice import active_deeds, only_passive
 COVERAGE = 2 / 3
 """Share of a claim's facts (its anchors and content words) one passage must hold."""
 
-
-
-@dataclass(frozen=True)
-class RelationIndex:
-    """What the relation checks need of an article, built once with its index."""
-
-    language: str | None  # the article's, or the one its text is clearly in (for stems)
-    declared: str | None  # the article's as given: foreign words are judged only then
-    passages: PassageIndex
-    roles: RoleIndex
-    figures: FigureContextIndex
-    vocabulary: frozenset[str]
-    sayings: Mapping[str, frozenset[str]]  # key -> stems and words of the sentences naming them
-
-    def said_of(self, key: str) -> frozenset[str]:
-        """The stems and folded words of the article's sentences that name ``key``."""
-        return self.sayings.get(key, frozenset())
-
-    @classmethod
-    def build(
-        cls,
-        text: str,
-        tokens: list[Token],
-        spans: list[NameSpan],
-        figures: list[PlacedSpan],
-        dates: list[tuple[int, DateId]],
-        declared: str | None,
-    ) -> RelationIndex:
-        """The index of an article's ``text``: its ``tokens``, with names at ``spans``,
-        its ``figures`` and its ``dates`` (token positions), each found once."""
-        language = declared or detect_language(tokens)
-        prefix = prefix_end(text)
-        sentences = split_at(tokens, split_sentences(tokens), prefix)
-        roles = RoleIndex.build(tokens, spans, language)
-        placed = figures_by_sentence(figures, sentences)
-        facts = ArticleFacts(sentences, spans, placed, dates)
-        spans_of_roles = [(r.start, r.end) for r in roles.roles]
-        holders = roles.holders()
-        passages = PassageIndex.build(
-            text, tokens, facts, language, spans_of_roles, holders, prefix
-        )
-        words = {t.folded for t in tokens if t.is_word}
-        vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
-        sayings: dict[str, set[str]] = {}
-        for single in passages.sentences:
-            for key in single.persons:
-                sayings.setdefault(key, set()).update(single.stems, single.words)
-        return cls(
-            language,
-            declared,
-            passages,
-            roles,
-            FigureContextIndex.build(tokens, sentences, placed, language),
-            vocabulary,
-            {key: frozenset(said) for key, said in sayings.items()},
-        )
 
 
 @dataclass(frozen=True)

@@ -111,10 +111,11 @@ def redis_client(url: str, timeout_s: float = 1.0) -> redis.Redis:
     )
 
 
-def seen_signatures_for(broker_url: str, key_prefix: str) -> SeenSignatures:
+def seen_signatures_for(broker_url: str, key_prefix: str,
+                        timeout_s: float = 1.0) -> SeenSignatures:
     """Redis when the broker is Redis (shared by all API processes), else in memory."""
     if is_redis_url(broker_url):
-        return RedisSeenSignatures(redis_client(broker_url), key_prefix)
+        return RedisSeenSignatures(redis_client(broker_url, timeout_s), key_prefix)
     return MemorySeenSignatures()
 
 

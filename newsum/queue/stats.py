@@ -68,7 +68,7 @@ def _redis(settings: Settings) -> redis.Redis:
     return redis.Redis.from_url(
         settings.broker_url,
         socket_connect_timeout=settings.broker_connect_timeout_s,
-        socket_timeout=settings.broker_connect_timeout_s,
+        socket_timeout=settings.broker_read_timeout_s,
     )
 
 

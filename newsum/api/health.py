@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 
 import redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from newsum.api.auth import redis_client
 from newsum.config import Settings, is_redis_url
-from newsum.db.engine import check_connection
+from newsum.db.models import Summary
 from newsum.web.errors import describe
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,17 @@ class HealthProbe:
             if time.monotonic() - self._checked_at < CACHE_S:
                 return dict(self._answer)
             self._answer = {
-                "database": _reachable(lambda: check_connection(self._engine)),
+                "database": _reachable(self._read_database),
                 "broker": _reachable(self._ping_broker),
             }
             self._checked_at = time.monotonic()
             return dict(self._answer)
+
+    def _read_database(self) -> None:
+        """Read newsum's own table, not just ``SELECT 1``: a pool with no free connection,
+        or a table locked past the lock timeout, is a database that cannot serve."""
+        with self._engine.connect() as connection:
+            connection.execute(select(Summary.id).limit(1)).all()
 
     def _ping_broker(self) -> None:
         if self._redis is not None:

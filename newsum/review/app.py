@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 
 from newsum.errors import BrokerUnavailable, DatabaseUnavailable
 from newsum.review.api import router as api_router
-from newsum.review.credentials import CredentialRefused
+from newsum.review.credentials import CMS_REFUSED, CredentialRefused
 from newsum.review.logins import LoginCheck
 from newsum.review.page import router as page_router
 from newsum.review.render import PREFIX, message_page
@@ -91,7 +91,10 @@ async def _not_signed_in(_request: Request, _exc: Exception) -> Response:
     )
 
 
-async def _to_login(_request: Request, _exc: Exception) -> Response:
+async def _to_login(request: Request, _exc: Exception) -> Response:
+    if "authorization" in request.headers or "x-newsum-signature" in request.headers:
+        # A machine credential on a page for people: say no, rather than show a login.
+        return JSONResponse({"detail": CMS_REFUSED}, status_code=403)
     return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
 

@@ -150,19 +150,12 @@ class PrivateRedis:
         self.start()
 
     def pause(self, seconds: float) -> None:
-        """Stall every client for ``seconds`` (``CLIENT PAUSE``: connections are accepted
-        and commands wait unanswered, as with a hung server or a half-open link)."""
+        """Stall every client for ``seconds`` (``CLIENT PAUSE ... ALL``: connections are
+        accepted and commands wait unanswered, as with a hung server or a half-open link;
+        no command, not even ``CLIENT UNPAUSE``, ends it early)."""
         client = redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
         try:
             client.execute_command("CLIENT", "PAUSE", str(int(seconds * 1000)), "ALL")
-        finally:
-            client.close()
-
-    def unpause(self) -> None:
-        """End a pause early."""
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
-        try:
-            client.execute_command("CLIENT", "UNPAUSE")
         finally:
             client.close()
 

@@ -45,16 +45,21 @@ async def login(
     state: ReviewState = request.app.state.review
     assert state.gate is not None
     address = request.client.host if request.client else "unknown"
+    editor, refusal = None, None
     try:
         editor = await state.gate.sign_in(name, password, address)
     except LoginThrottled as exc:
-        return render_page(request, "review/login.html", status_code=429, error=f"{exc}.",
-                           name=name, headers={"Retry-After": str(exc.retry_after_s)})
+        refusal = (429, f"{exc}.", str(exc.retry_after_s))
     except LoginBusy as exc:
-        return render_page(request, "review/login.html", status_code=503, error=f"{exc}.",
-                           name=name, headers={"Retry-After": "5"})
+        refusal = (503, f"{exc}.", "5")
+    # Every answer takes the minimum time, a refusal too: a guesser's loop cannot spin
+    # on quick refusals, and the answers do not tell their causes apart by timing.
     remaining = state.settings.review_login_delay_s - (time.monotonic() - started)
     await asyncio.sleep(max(0.0, remaining))
+    if refusal is not None:
+        status, message, retry_after = refusal
+        return render_page(request, "review/login.html", status_code=status, error=message,
+                           name=name, headers={"Retry-After": retry_after})
     if editor is None:
         return render_page(request, "review/login.html", status_code=401, error=LOGIN_FAILED,
                            name=name)

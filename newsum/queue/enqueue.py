@@ -22,15 +22,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from itertools import islice
 
 import kombu.exceptions
 import redis
 from celery import Celery
 from kombu import Producer
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine
 
-from newsum.config import Settings
+from newsum.config import Settings, is_redis_url
 from newsum.db.articles import parse_article_id
 from newsum.db.engine import engine_for, transaction
 from newsum.db.models import ModelVersion, utcnow
@@ -114,12 +117,30 @@ def _producer(celery: Celery, settings: Settings) -> Iterator[Producer]:
 
 
 def check_broker(celery: Celery, settings: Settings) -> None:
-    """Raise BrokerUnavailable unless the broker accepts a connection within seconds."""
+    """Raise BrokerUnavailable unless the broker answers within seconds.
+
+    On Redis a PING over a kept connection: one round trip, and it tells a paused or
+    half-open Redis (which still accepts connections) from a live one.
+    """
     try:
+        if is_redis_url(settings.broker_url):
+            _ping_client(settings.broker_url, settings.broker_connect_timeout_s,
+                         settings.broker_read_timeout_s).ping()
+            return
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=settings.broker_connect_timeout_s)
     except BROKER_ERRORS as exc:
         raise broker_unavailable(settings, exc) from exc
+
+
+@lru_cache(maxsize=8)
+def _ping_client(url: str, connect_timeout_s: float, read_timeout_s: float) -> redis.Redis:
+    """A Redis client per broker and timeouts, kept for the process (redis-py makes new
+    connections after a fork by itself); it never retries, so a stall fails at once."""
+    return redis.Redis.from_url(
+        url.replace("redis+socket://", "unix://", 1), socket_connect_timeout=connect_timeout_s,
+        socket_timeout=read_timeout_s, retry=Retry(NoBackoff(), 0),
+    )
 
 
 def broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavailable:

@@ -54,7 +54,7 @@ def password_problem(password: str, name: str = "") -> str | None:
     listed = common_passwords()
     if lowered in listed or _DECORATION.sub("", lowered) in listed:
         return "that password is on the list of the commonest ones: choose another"
-    if name and lowered.replace(name.lower(), "") in ("", *listed):
+    if name and _DECORATION.sub("", lowered.replace(name.lower(), "")) in ("", *listed):
         return "a password must not be built from the editor's name"
     if len(set(password)) < MIN_DISTINCT_CHARACTERS:
         return f"a password needs at least {MIN_DISTINCT_CHARACTERS} different characters"

@@ -298,3 +298,14 @@ def test_the_json_api_takes_the_pages_session_with_its_csrf_token(
         record = session.scalars(select(ReviewRecord)).one()
         assert (record.editor.name, record.channel, record.credential_id) == (
             "ana", "page", who.json()["credential_id"])
+
+
+def test_without_redis_a_sign_in_is_refused_with_503_not_let_through_uncounted(
+    newsroom: Settings,
+) -> None:
+    away = page_settings(newsroom, broker_url=f"redis://127.0.0.1:{closed_port()}/0")
+    with TestClient(create_app(away), follow_redirects=False,
+                    raise_server_exceptions=False) as client:
+        answer = sign_in(client)
+        assert answer.status_code == 503, answer.text
+        assert client.get("/review/").status_code == 303  # not signed in

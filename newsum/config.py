@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -266,6 +266,20 @@ class Settings(BaseSettings):
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    @field_validator("review_login_limits_account", "review_login_limits_address")
+    @classmethod
+    def _limits_parse(cls, value: str) -> str:
+        """A limit newsum cannot read would fail the first sign-in instead of the start."""
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a list of limits: write e.g. 5/minute;20/hour;50/day"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _secrets_are_secret(self) -> Settings:

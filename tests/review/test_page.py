@@ -223,19 +223,20 @@ def test_a_new_password_or_disabling_ends_every_session(
 
 
 def test_a_session_ends_when_idle_and_after_its_lifetime(newsroom: Settings) -> None:
-    idle = page_settings(newsroom, review_idle_minutes=1.5 / 60)
+    idle = page_settings(newsroom, review_idle_minutes=3 / 60)
     with TestClient(create_app(idle), follow_redirects=False) as client:
         sign_in(client)
         assert client.get("/review/").status_code == 200
-        time.sleep(2)
+        time.sleep(3.5)
         assert client.get("/review/").status_code == 303
-    short = page_settings(newsroom, review_session_hours=2.5 / 3600)
+    short = page_settings(newsroom, review_session_hours=6 / 3600)
     with TestClient(create_app(short), follow_redirects=False) as client:
         sign_in(client)
-        for _ in range(3):  # in use all the time, and still it ends
+        signed_in_at = time.monotonic()
+        while time.monotonic() - signed_in_at < 3:  # in use all the time, and still it ends
             assert client.get("/review/").status_code == 200
-            time.sleep(0.6)
-        time.sleep(1.2)
+            time.sleep(0.5)
+        time.sleep(max(0.0, 6.5 - (time.monotonic() - signed_in_at)))
         assert client.get("/review/").status_code == 303
 
 

@@ -62,11 +62,12 @@ class Tally:
             self.paused_latencies.append(took)
 
 
-def newsroom(database_url: str, redis_url: str, articles: int, data_dir: Path) -> tuple[
-        Settings, str]:
+def newsroom(database_url: str, redis_url: str, articles: int, data_dir: Path,
+             **overrides: object) -> tuple[Settings, str]:
     """Settings on a migrated newsroom with ``articles`` articles, and an editor's token."""
     settings = Settings(database_url=database_url, broker_url=redis_url, data_dir=data_dir,
-                        review_secret_key=SecretStr(REVIEW_KEY), review_secure_cookie=False)
+                        review_secret_key=SecretStr(REVIEW_KEY), review_secure_cookie=False,
+                        **overrides)  # type: ignore[arg-type]
     engine = make_engine(database_url)
     upgrade(engine)
     add_version(engine, "v1")
@@ -80,10 +81,11 @@ def newsroom(database_url: str, redis_url: str, articles: int, data_dir: Path) -
 
 
 async def client_loop(client: httpx.AsyncClient, tally: Tally, deadline: float,
-                      args: argparse.Namespace, editor_token: str, rng: random.Random) -> None:
+                      args: argparse.Namespace, editor_token: str, client_index: int) -> None:
     """One CMS (or editor's screen) sending a request, then waiting ``args.think`` s on
     average, until ``deadline``."""
     articles = args.articles
+    rng = random.Random(client_index)
     await asyncio.sleep(rng.uniform(0, args.think))  # clients start spread out
     while time.monotonic() < deadline:
         article_id = rng.randint(1, articles)
@@ -93,6 +95,11 @@ async def client_loop(client: httpx.AsyncClient, tally: Tally, deadline: float,
         elif roll < 0.75:
             method, path, headers = "POST", f"/articles/{article_id}/summarize", _bearer(TOKEN)
         elif roll < 0.88:
+            # Each client signs for its own articles: two clients signing the same request
+            # in the same second would send one signature twice, which is refused as a
+            # replay (rightly: the API cannot tell them apart).
+            article_id = article_id - article_id % args.clients + client_index
+            article_id = article_id if 0 < article_id <= articles else client_index + 1
             path = f"/articles/{article_id}/summarize"
             stamp = str(int(time.time()))
             headers = {"X-Newsum-Timestamp": stamp,
@@ -122,16 +129,18 @@ async def run_load(base: str, server: PrivateRedis, args: argparse.Namespace,
                    editor_token: str) -> Tally:
     """``args.clients`` loops for ``args.duration`` s, Redis paused once half-way."""
     tally = Tally()
+    # Idle connections are dropped by the client before uvicorn's 5 s keep-alive ends
+    # them, so that no request is sent on a connection the server is closing.
     limits = httpx.Limits(max_connections=args.clients + 10,
-                          max_keepalive_connections=args.clients + 10)
+                          max_keepalive_connections=args.clients + 10, keepalive_expiry=3.0)
     started = time.monotonic()
     deadline = started + args.duration
     pause_at = started + (args.duration - args.pause) / 2
     tally.pause = (pause_at, pause_at + args.pause)
     async with httpx.AsyncClient(base_url=base, limits=limits,
                                  timeout=REQUEST_TIMEOUT_S) as client:
-        loops = [client_loop(client, tally, deadline, args, editor_token, random.Random(seed))
-                 for seed in range(args.clients)]
+        loops = [client_loop(client, tally, deadline, args, editor_token, index)
+                 for index in range(args.clients)]
 
         async def pause_once() -> None:
             await asyncio.sleep(max(0.0, pause_at - time.monotonic()))
@@ -196,6 +205,8 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0,
                         help="Mean seconds a client waits between requests (0: none).")
     parser.add_argument("--articles", type=int, default=2000, help="Articles in the newsroom.")
+    parser.add_argument("--max-in-flight", type=int, default=None,
+                        help="NEWSUM_API_MAX_IN_FLIGHT of the API (default: the setting's).")
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL server to make a throwaway database on"
                              " (default: NEWSUM_TEST_POSTGRES_URL or the local one).")
@@ -206,8 +217,10 @@ def main() -> None:
     postgres = args.database_url or POSTGRES_SERVER
     database_url = create_postgres_database(postgres)
     try:
+        overrides = ({"api_max_in_flight": args.max_in_flight}
+                     if args.max_in_flight else {})
         settings, editor_token = newsroom(database_url, server.url, args.articles,
-                                          workdir / "data")
+                                          workdir / "data", **overrides)
         with running_api(settings) as base:
             started = time.monotonic()
             tally = asyncio.run(run_load(base, server, args, editor_token))

@@ -33,6 +33,7 @@ from pydantic import SecretStr
 
 from bench.bench_quality import demo_adapter
 from harness.newsroom import add_editor_account, add_editor_token
+from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.articles import import_articles
 from newsum.db.engine import make_engine, transaction
@@ -47,7 +48,7 @@ from newsum.trainer.data import Pair, SplitFractions, load_split, prepare
 from newsum.trainer.evaluate import evaluate_systems
 from newsum.trainer.sources import ColumnMapping, load_pairs_from_feedback, load_pairs_from_file
 from newsum.trainer.train import train
-from newsum.worker.batch import SummarizeMessage, summarize_requests
+from newsum.worker.batch import summarize_requests
 from newsum.worker.runtime import ModelRuntime
 
 TOKEN = "bench-feedback-cms-token-of-some-length"

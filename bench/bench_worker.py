@@ -114,7 +114,7 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> 
     try:
         worker.wait_ready(timeout=300)
         worker.wait_for_log(r"model warmed up pid=", timeout=300)
-        from newsum.queue.enqueue import enqueue
+        from newsum.broker.enqueue import enqueue
 
         engine = make_engine(settings.database_url)
         started = time.perf_counter()

@@ -10,7 +10,6 @@ caller created.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from harness.api import free_port
 from harness.processes import BackfillProcess
 
 # "Duplicate" below means: a (article, model version) whose generated summary (done, or
@@ -94,12 +94,6 @@ def backfill_progress(backfill: BackfillProcess, engine: Engine, version_id: int
     """Take just before a fault: the count first, then the process (see BackfillProgress)."""
     queued = queued_so_far(engine, version_id)
     return BackfillProgress(queued, total, backfill.running())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PrivateRedis:

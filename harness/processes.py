@@ -19,11 +19,9 @@ from sqlalchemy import Engine, select
 
 from newsum.config import Settings
 from newsum.db.engine import transaction
-from newsum.db.models import Summary, SummaryStatus
+from newsum.db.models import FINAL_STATES, Summary, SummaryStatus
 
 REPO = Path(__file__).resolve().parents[1]
-# Every state a claimed id can end in (a reviewed summary is final too).
-FINAL = tuple(state for state in SummaryStatus if state is not SummaryStatus.QUEUED)
 LOADED = re.compile(r"model loaded pid=(\d+) version=(\S+)")
 
 
@@ -185,7 +183,7 @@ def wait_until_final(
                 )
             }
         if set(rows) == wanted and all(
-            r.status in FINAL and r.queued_at is None for r in rows.values()
+            r.status in FINAL_STATES and r.queued_at is None for r in rows.values()
         ):
             return rows
         time.sleep(0.3)

@@ -62,6 +62,21 @@ class ArticleSource(BaseSettings):
     )
 
 
+class StrictTomlSource(TomlConfigSettingsSource):
+    """The settings file, refusing a key no setting has: a misspelt key would otherwise
+    vanish silently and leave its default in force."""
+
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path) -> None:
+        super().__init__(settings_cls, toml_file=toml_file)
+        known = set(settings_cls.model_fields)
+        unknown = sorted(key for key in self.toml_data if key not in known)
+        if unknown:
+            raise SettingsInvalid(
+                f"invalid settings: {toml_file}: unknown key(s) {', '.join(unknown)}"
+                " (`newsum config --table` lists every setting)"
+            )
+
+
 class Settings(BaseSettings):
     """Effective configuration of newsum (one object for every job)."""
 
@@ -264,7 +279,7 @@ class Settings(BaseSettings):
         config_file = Path(os.environ.get("NEWSUM_CONFIG_FILE", DEFAULT_CONFIG_FILE))
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config_file.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+            sources.append(StrictTomlSource(settings_cls, toml_file=config_file))
         return tuple(sources)
 
     @field_validator("review_login_limits_account", "review_login_limits_address")

@@ -63,8 +63,8 @@ def collect_status(settings: Settings) -> StatusReport:
 
 def _add_queue(report: StatusReport, settings: Settings) -> None:
     """Queue depth and in-flight messages from the broker; a broker down is reported."""
+    from newsum.broker.stats import in_flight, queue_depth
     from newsum.errors import BrokerUnavailable
-    from newsum.queue.stats import in_flight, queue_depth
 
     try:
         report.queue_depth = queue_depth(settings)

@@ -125,3 +125,14 @@ def test_a_hub_token_setting_reaches_the_hub_library_of_every_command(tmp_path: 
         assert seen["token"] == "hf-secret-1"
     finally:
         os.environ.pop("HF_TOKEN", None)
+
+
+def test_a_misspelt_key_in_the_settings_file_stops_every_command_naming_the_key(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "newsum.toml").write_text('databse_url = "sqlite:///elsewhere.db"\n')
+    for command in (["status"], ["config"], ["worker"]):
+        result = run_newsum(*command, cwd=tmp_path)
+        assert result.returncode == 1, (command, result.stdout)
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert "unknown key(s) databse_url" in result.stderr

@@ -82,8 +82,57 @@ def test_the_cycle_check_sees_a_cycle() -> None:
 
 
 def test_shared_rooms_import_no_job_room() -> None:
-    """db/ and modeling/ serve every job, so they import none of the jobs' packages."""
-    jobs = ("newsum.worker", "newsum.queue", "newsum.api", "newsum.trainer", "newsum.cli")
+    """db/, modeling/, broker/ and web/ serve every job, so they import none of the jobs'
+    packages."""
+    jobs = tuple(f"newsum.{room}" for room in JOB_ROOMS) + COMPOSITION
     for module, targets in import_graph().items():
-        if module.startswith(("newsum.db", "newsum.modeling")):
+        if module.startswith(("newsum.db", "newsum.modeling", "newsum.broker", "newsum.web")):
             assert not [t for t in targets if t.startswith(jobs)], module
+
+
+# Rooms that each do one job; none imports another. Shared rooms (db, modeling, broker,
+# web and the top-level modules such as config) may be imported by every room.
+JOB_ROOMS = ("trainer", "worker", "queue", "api", "review", "audit")
+# What assembles the jobs: the command line, the HTTP server (the CMS API and the review in
+# one app) and the sandbox, whose demo runs every job. Nothing else imports them.
+COMPOSITION = ("newsum.__main__", "newsum.cli", "newsum.server", "newsum.sandbox")
+
+
+def _composes(module: str) -> bool:
+    return any(module == c or module.startswith(c + ".") for c in COMPOSITION)
+
+
+def room_of(module: str) -> str:
+    """``newsum.queue.backfill`` -> ``queue``; a top-level module is its own room."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def room_violations(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Imports that cross from one job room into another, or into the composition."""
+    found = []
+    for module, targets in graph.items():
+        if _composes(module):
+            continue
+        for target in targets:
+            into_job = room_of(target) in JOB_ROOMS and room_of(target) != room_of(module)
+            if into_job or _composes(target):
+                found.append((module, target))
+    return sorted(found)
+
+
+def test_no_room_imports_another_job_room_or_the_composition() -> None:
+    assert room_violations(import_graph()) == []
+
+
+def test_the_room_check_sees_a_job_importing_another() -> None:
+    graph = {
+        "newsum.api.app": {"newsum.queue.backfill", "newsum.db.models"},
+        "newsum.db.models": {"newsum.sandbox.corpus"},
+        "newsum.server": {"newsum.api.app", "newsum.review.api"},
+        "newsum.review.api": {"newsum.review.actions", "newsum.broker.app"},
+    }
+    assert room_violations(graph) == [
+        ("newsum.api.app", "newsum.queue.backfill"),
+        ("newsum.db.models", "newsum.sandbox.corpus"),
+    ]

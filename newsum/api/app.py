@@ -19,25 +19,24 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from newsum.api.metrics import render
-from newsum.db.articles import MAX_ARTICLE_ID
-from newsum.db.models import PUBLISHABLE, ModelVersion
+from newsum.broker.enqueue import enqueue
+from newsum.db.models import PUBLISHABLE
 from newsum.db.queries import get_summary
-from newsum.db.registry import active_model_version, find_model_version
-from newsum.queue.enqueue import enqueue
+from newsum.db.registry import resolve_model_version
+from newsum.web.schemas import ArticleId, FindingView
 from newsum.web.state import State
 
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_S = 2.0
 
-ArticleId = Annotated[int, Path(gt=0, le=MAX_ARTICLE_ID, description="The CMS's article id.")]
 VersionName = Annotated[
     str | None,
     Query(max_length=200, description="A model version name; the active one when omitted."),
@@ -59,13 +58,6 @@ class SummarizeAccepted(BaseModel):
     article_id: int
     model_version: str
     queued: bool = Field(description="False when the id was already queued or in flight.")
-
-
-class FindingView(BaseModel):
-    """Something the faithfulness check found in a summary."""
-
-    kind: str = Field(description="e.g. unsupported_name, unsupported_number, wrong_language.")
-    value: str = Field(description="The name, figure or text concerned.")
 
 
 class SummaryView(BaseModel):
@@ -111,7 +103,7 @@ def summarize_article(
     """Queue one article for summarising (202); 404 when the CMS has no such article."""
     body = body or SummarizeBody()
     with state.sessions() as session:
-        version = _model_version(session, body.model_version or model_version)
+        version = resolve_model_version(session, body.model_version or model_version or None)
         _require_article(session, state.articles, article_id)
     result = enqueue(
         [article_id],
@@ -131,7 +123,7 @@ def read_summary(
 ) -> SummaryView:
     """The article's summary and state for the active (or named) model version."""
     with state.sessions() as session:
-        version = _model_version(session, model_version)
+        version = resolve_model_version(session, model_version or None)
         row = get_summary(session, article_id, version.id)
     if row is None:
         raise HTTPException(
@@ -167,11 +159,6 @@ def metrics(request: Request) -> Response:
     from prometheus_client import CONTENT_TYPE_LATEST
 
     return Response(render(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
-
-
-def _model_version(session: Session, name: str | None) -> ModelVersion:
-    """The named version, or the active one (raises the registry's errors)."""
-    return find_model_version(session, name) if name else active_model_version(session)
 
 
 def _require_article(session: Session, articles: Table, article_id: int) -> None:

@@ -25,9 +25,8 @@ from typing import Protocol
 
 import redis
 from pydantic import SecretStr
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
+from newsum.broker.redis import redis_client
 from newsum.config import is_redis_url
 from newsum.errors import ApiMisconfigured, BrokerUnavailable
 
@@ -98,17 +97,6 @@ class MemorySeenSignatures:
                 return False
             self._expiry[signature] = now + ttl_s
             return True
-
-
-def redis_client(url: str, timeout_s: float = 1.0) -> redis.Redis:
-    """A Redis client that fails within ``timeout_s`` instead of retrying or hanging."""
-    return redis.Redis.from_url(
-        # redis-py spells kombu's redis+socket:// as unix://
-        url.replace("redis+socket://", "unix://", 1),
-        socket_connect_timeout=timeout_s,
-        socket_timeout=timeout_s,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 def seen_signatures_for(broker_url: str, key_prefix: str,

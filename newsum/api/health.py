@@ -16,7 +16,7 @@ from collections.abc import Callable
 import redis
 from sqlalchemy import Engine, select
 
-from newsum.api.auth import redis_client
+from newsum.broker.redis import redis_client
 from newsum.config import Settings, is_redis_url
 from newsum.db.models import Summary
 from newsum.web.errors import describe

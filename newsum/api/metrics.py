@@ -18,11 +18,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from newsum.broker.stats import in_flight, queue_depth
 from newsum.config import Settings
 from newsum.db.engine import session_factory
 from newsum.db.queries import counts_by_status, finding_kinds
 from newsum.errors import NewsumError
-from newsum.queue.stats import in_flight, queue_depth
 
 log = logging.getLogger(__name__)
 

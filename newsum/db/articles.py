@@ -24,7 +24,6 @@ from newsum.record_files import UnreadableFile, json_lines, read_utf8
 
 MAX_BODY_BYTES = 2_000_000
 REQUIRED_FIELDS = ("id", "title", "body")
-OPTIONAL_FIELDS = ("section", "language", "url", "published_at", "updated_at", "summary")
 
 
 def create_articles_table(engine: Engine, source: ArticleSource) -> Table:
@@ -55,7 +54,7 @@ def _parse_time(value: Any) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"timestamp must be an ISO 8601 string, got {value!r}")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

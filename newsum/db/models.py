@@ -89,6 +89,18 @@ PROTECTED_STATES = frozenset({SummaryStatus.APPROVED, SummaryStatus.EDITED})
 REVIEWED_STATES = PROTECTED_STATES | {SummaryStatus.REJECTED}
 """States only an editor sets."""
 
+REVIEWABLE_STATES = GENERATED_STATES | REVIEWED_STATES
+"""States an editor may act on: a generated summary, or one reviewed before."""
+
+SETTLED_STATES = GENERATED_STATES | {SummaryStatus.REJECTED}
+"""A summary of the same text in one of these states is not generated again unless forced."""
+
+UNSUMMARIZED_STATES = frozenset({SummaryStatus.FAILED, SummaryStatus.SKIPPED})
+"""Ended without a summary, with a reason."""
+
+FINAL_STATES = frozenset(state for state in SummaryStatus if state is not SummaryStatus.QUEUED)
+"""Every state a claimed id can end in (a reviewed summary is final too)."""
+
 CURRENT_STATES = frozenset({
     SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.SKIPPED, *REVIEWED_STATES
 })

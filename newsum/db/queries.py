@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from newsum.db.models import (
     CURRENT_STATES,
+    GENERATED_STATES,
     PROTECTED_STATES,
+    UNSUMMARIZED_STATES,
     ModelVersion,
     Summary,
     SummaryStatus,
@@ -275,7 +277,7 @@ def _conflict_update(excluded: Any, record: SummaryRecord, now: datetime) -> dic
         "queued_at": None,
         "updated_at": now,
     }
-    if record.status in (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW):
+    if record.status in GENERATED_STATES:
         for name in ("text", "findings", "content_hash", "article_updated_at", "input_tokens",
                      "output_tokens", "latency_ms"):
             update[name] = excluded[name]
@@ -296,7 +298,7 @@ def record_failure(
     article: ArticleRow | None = None,
 ) -> None:
     """Record that an article was not summarised and why (``failed`` or ``skipped``)."""
-    if status not in (SummaryStatus.FAILED, SummaryStatus.SKIPPED):
+    if status not in UNSUMMARIZED_STATES:
         raise ValueError(f"a failure is recorded as failed or skipped, not {status}")
     upsert_summary(
         session,
@@ -440,7 +442,7 @@ def failure_reasons(session: Session, limit: int = 8) -> list[ReasonCount]:
     rows = session.execute(
         select(versions.c.name, table.c.status, table.c.reason, func.count().label("n"))
         .join(versions, versions.c.id == table.c.model_version_id)
-        .where(table.c.status.in_([SummaryStatus.FAILED.value, SummaryStatus.SKIPPED.value]))
+        .where(table.c.status.in_([state.value for state in UNSUMMARIZED_STATES]))
         .group_by(versions.c.name, table.c.status, table.c.reason)
         .order_by(func.count().desc(), versions.c.name)
         .limit(limit)

@@ -58,6 +58,19 @@ def promote_model_version(session: Session, name_or_id: str | int) -> ModelVersi
     return version
 
 
+def resolve_model_version(session: Session, version: str | int | None) -> ModelVersion:
+    """A version given by name (str) or id (int), or the active one when ``version`` is
+    None. Raises UnknownModelVersion or NoActiveModelVersion."""
+    if version is None:
+        return active_model_version(session)
+    if isinstance(version, int):
+        found = session.get(ModelVersion, version)
+        if found is None:
+            raise UnknownModelVersion(f"no model version with id {version}")
+        return found
+    return find_model_version(session, version)
+
+
 def active_model_version(session: Session) -> ModelVersion:
     """The version workers serve; raises NoActiveModelVersion when none is promoted."""
     version = session.scalars(

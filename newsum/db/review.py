@@ -14,6 +14,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from newsum.db.models import (
+    GENERATED_STATES,
+    REVIEWABLE_STATES,
     Editor,
     ModelVersion,
     ReviewAction,
@@ -28,16 +30,12 @@ MAX_PAGE_SIZE = 100
 # and SQLite fails on one past 64 bits, so requests are bounded by this.
 MAX_SUMMARY_ID = 2**31 - 1
 
-_REVIEWABLE = frozenset({
-    SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.APPROVED,
-    SummaryStatus.EDITED, SummaryStatus.REJECTED,
-})
 # The states each action applies to: approving keeps the generated text as written, so
 # it applies to generated summaries only; an editor may edit or reject any summary again.
 ACTION_APPLIES_TO: dict[ReviewAction, frozenset[SummaryStatus]] = {
-    ReviewAction.APPROVE: frozenset({SummaryStatus.NEEDS_REVIEW, SummaryStatus.DONE}),
-    ReviewAction.EDIT: _REVIEWABLE,
-    ReviewAction.REJECT: _REVIEWABLE,
+    ReviewAction.APPROVE: GENERATED_STATES,
+    ReviewAction.EDIT: REVIEWABLE_STATES,
+    ReviewAction.REJECT: REVIEWABLE_STATES,
 }
 ACTION_RESULT = {
     ReviewAction.APPROVE: SummaryStatus.APPROVED,

@@ -18,12 +18,12 @@ from itertools import islice
 
 from tqdm import tqdm
 
+from newsum.broker.enqueue import enqueue, resolve_model_version_id
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.engine import engine_for
 from newsum.db.models import articles_table
 from newsum.db.queries import count_unsummarized_ids, stream_unsummarized_ids
-from newsum.queue.enqueue import enqueue, resolve_model_version_id
-from newsum.queue.stats import queue_depth
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def run_backfill(
 ) -> BackfillReport:
     """Queue every matching article lacking a current summary; return the counts.
 
-    Raises what :func:`~newsum.queue.enqueue.enqueue` raises (BrokerUnavailable...);
+    Raises what :func:`~newsum.broker.enqueue.enqueue` raises (BrokerUnavailable...);
     what was queued before stays queued, and a re-run continues from there.
     """
     engine = engine_for(settings.database_url)

@@ -26,8 +26,8 @@ def enqueue_command(
     override_review: Annotated[bool, typer.Option(help=OVERRIDE_HELP)] = False,
 ) -> None:
     """Queue articles for summarisation (an id already queued is not queued twice)."""
+    from newsum.broker.enqueue import enqueue
     from newsum.db.articles import parse_article_ids
-    from newsum.queue.enqueue import enqueue
 
     ids = parse_article_ids(article_ids)
     result = enqueue(ids, settings=settings(), model_version=model_version, force=force,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from newsum.config import Settings, secret_problem
 from newsum.errors import ApiMisconfigured
 
-CELERY_APP = "newsum.worker.celery_app:app"
+CELERY_APP = "newsum.broker.app:app"
 _OVERRIDDEN = frozenset({"FLOWER_BASIC_AUTH", "FLOWER_UNAUTHENTICATED_API"})
 
 
@@ -83,7 +83,7 @@ def use_standard_redis_transport() -> None:
     and Flower's broker page and queue API answer "broker is not supported". Flower never
     consumes the summarize queue, so it has no use for the worker's junk-tolerant channel.
     """
-    from newsum.worker.celery_app import app
+    from newsum.broker.app import app
 
     app.conf.broker_transport = None
 

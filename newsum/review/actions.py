@@ -19,17 +19,17 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, Table
 from sqlalchemy.orm import Session
 
+from newsum.broker.enqueue import enqueue
 from newsum.config import Settings
 from newsum.db.editors import active_editor
 from newsum.db.engine import transaction
 from newsum.db.models import PUBLISHABLE, ModelVersion, ReviewAction, ReviewChannel, SummaryStatus
 from newsum.db.queries import fetch_articles
-from newsum.db.registry import active_model_version, find_model_version
+from newsum.db.registry import resolve_model_version
 from newsum.db.review import ReviewChange, apply_review, lock_summary
-from newsum.errors import BrokerUnavailable, ReviewInvalid, UnknownModelVersion
+from newsum.errors import BrokerUnavailable, ReviewInvalid
 from newsum.modeling.faithfulness import ArticleText, LengthBounds, RuleChecker
 from newsum.modeling.manifest import AdapterManifest
-from newsum.queue.enqueue import enqueue
 from newsum.review.plain_text import markup_problem
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def review_summary(
                       expected_text=clean_text(request.expected_text))
     _check_request(request)
     with transaction(engine) as session:
-        version = _model_version(session, request.model_version)
+        version = resolve_model_version(session, request.model_version)
         editor = active_editor(session, request.editor)
         summary = lock_summary(session, request.article_id, version.id)
         findings = None
@@ -118,17 +118,6 @@ def _check_request(request: ReviewRequest) -> None:
         raise ReviewInvalid("only a rejection can ask for a new summary")
     if request.note is not None and len(request.note) > MAX_NOTE_CHARS:
         raise ReviewInvalid(f"a note holds at most {MAX_NOTE_CHARS} characters")
-
-
-def _model_version(session: Session, name_or_id: str | int | None) -> ModelVersion:
-    if name_or_id is None:
-        return active_model_version(session)
-    if isinstance(name_or_id, int):
-        version = session.get(ModelVersion, name_or_id)
-        if version is None:
-            raise UnknownModelVersion(f"no model version with id {name_or_id}")
-        return version
-    return find_model_version(session, name_or_id)
 
 
 def clean_text(text: str | None) -> str | None:

@@ -12,13 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from newsum.db.articles import MAX_ARTICLE_ID
-from newsum.db.models import ModelVersion, ReviewAction, SummaryStatus
-from newsum.db.registry import active_model_version, find_model_version
+from newsum.db.models import ReviewAction, SummaryStatus
+from newsum.db.registry import find_model_version, resolve_model_version
 from newsum.db.review import (
     MAX_PAGE_SIZE,
     MAX_SUMMARY_ID,
@@ -29,11 +27,11 @@ from newsum.db.review import (
 from newsum.review.actions import MAX_NOTE_CHARS, MAX_SUMMARY_CHARS, ReviewRequest, review_summary
 from newsum.review.credentials import Editor, EditorCredential
 from newsum.review.session import csrf_token
+from newsum.web.schemas import ArticleId, FindingView
 from newsum.web.state import ApiState, State
 
 router = APIRouter(tags=["review"])
 
-ArticleId = Annotated[int, Path(gt=0, le=MAX_ARTICLE_ID, description="The CMS's article id.")]
 IgnoredEditor = Annotated[str | None, Field(
     None, max_length=100, description="Ignored: an action is always the credential's editor's.")]
 VersionField = Annotated[str | None, Field(
@@ -45,11 +43,6 @@ Expected = Annotated[str | None, Field(
     description="The text the editor reviewed; 409 if the summary changed since.")]
 
 
-class FindingOut(BaseModel):
-    kind: str
-    value: str
-
-
 class ReviewItemView(BaseModel):
     """A summary in the review queue, with what its article is about."""
 
@@ -57,7 +50,7 @@ class ReviewItemView(BaseModel):
     model_version: str
     status: str
     text: str | None
-    findings: list[FindingOut] = Field(description="What the faithfulness check found.")
+    findings: list[FindingView] = Field(description="What the faithfulness check found.")
     title: str | None
     section: str | None
     language: str | None
@@ -96,7 +89,7 @@ class ReviewResult(BaseModel):
     status: str = Field(description="approved, edited or rejected.")
     publishable: bool
     text: str | None
-    findings: list[FindingOut] = Field(
+    findings: list[FindingView] = Field(
         description="For an edit: what the check found in the editor's text (stored anyway)."
     )
     review_id: int = Field(description="The audit record of this action.")
@@ -116,8 +109,8 @@ class ReviewRecordView(BaseModel):
     status_after: str
     text_before: str | None
     text_after: str | None
-    findings_before: list[FindingOut]
-    findings_after: list[FindingOut]
+    findings_before: list[FindingView]
+    findings_after: list[FindingView]
     regenerate: bool
     note: str | None
     channel: str | None = Field(description="page or token; empty on older records.")
@@ -163,7 +156,7 @@ def list_summaries(
     views = [
         ReviewItemView(
             article_id=item.article_id, model_version=item.model_version, status=item.status,
-            text=item.text, findings=[FindingOut(**f) for f in item.findings], title=item.title,
+            text=item.text, findings=[FindingView(**f) for f in item.findings], title=item.title,
             section=item.section, language=item.language, updated_at=item.updated_at,
             cursor=item.summary_id,
         )
@@ -202,7 +195,7 @@ def reviews(
 ) -> list[ReviewRecordView]:
     """The audit trail of the article's summary, oldest first."""
     with state.sessions() as session:
-        version = _model_version(session, model_version)
+        version = resolve_model_version(session, model_version or None)
         records = review_records(session, article_id, version.id)
         return [
             ReviewRecordView(
@@ -210,8 +203,8 @@ def reviews(
                 model_version_id=r.model_version_id, action=str(r.action),
                 status_before=r.status_before, status_after=r.status_after,
                 text_before=r.text_before, text_after=r.text_after,
-                findings_before=[FindingOut(**f) for f in r.findings_before or []],
-                findings_after=[FindingOut(**f) for f in r.findings_after or []],
+                findings_before=[FindingView(**f) for f in r.findings_before or []],
+                findings_after=[FindingView(**f) for f in r.findings_after or []],
                 regenerate=r.regenerate, note=r.note, channel=r.channel,
                 credential_id=r.credential_id,
             )
@@ -235,11 +228,7 @@ def _act(
     return ReviewResult(
         article_id=outcome.article_id, model_version=outcome.model_version,
         status=str(outcome.status), publishable=outcome.publishable, text=outcome.text,
-        findings=[FindingOut(**f) for f in outcome.findings], review_id=outcome.record_id,
+        findings=[FindingView(**f) for f in outcome.findings], review_id=outcome.record_id,
         regenerate_queued=outcome.regenerate_queued,
         regenerate_problem=outcome.regenerate_problem,
     )
-
-
-def _model_version(session: Session, name: str | None) -> ModelVersion:
-    return find_model_version(session, name) if name else active_model_version(session)

@@ -1,5 +1,6 @@
-"""Which parts of a summary to highlight for an editor: the names, figures, dates and
-quotations the faithfulness check could not find in the article."""
+"""Which parts of a summary to highlight for an editor: the names, figures, dates,
+quotations, roles and words the faithfulness check could not find in the article as the
+summary uses them (the page shows each finding's article passage beside it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from newsum.modeling.faithfulness import FindingKind
 MARKED_KINDS = frozenset({
     FindingKind.UNSUPPORTED_NAME.value, FindingKind.UNSUPPORTED_NUMBER.value,
     FindingKind.UNSUPPORTED_DATE.value, FindingKind.UNSUPPORTED_QUOTE.value,
+    FindingKind.WRONG_ROLE.value, FindingKind.FIGURE_CONTEXT.value,
+    FindingKind.INVENTED_WORD.value,
 })
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from newsum.db.models import ReviewAction, ReviewChannel, SummaryStatus
+from newsum.db.models import REVIEWABLE_STATES, ReviewAction, ReviewChannel, SummaryStatus
 from newsum.db.registry import find_model_version
 from newsum.db.review import MAX_SUMMARY_ID, ReviewFilters, ReviewItem, review_item, review_queue
 from newsum.errors import NewsumError
@@ -91,13 +91,8 @@ def queue_page(
         selected=selected, neighbours=_neighbours(items, selected),
         segments=marked_segments(selected.text or "", selected.findings) if selected else [],
         flash=take_flash(request), problem=problem, statuses=list(SummaryStatus),
-        actionable=selected is not None and selected.status in _ACTIONABLE,
+        actionable=selected is not None and selected.status in REVIEWABLE_STATES,
     )
-
-
-_ACTIONABLE = {s.value for s in (SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW,
-                                 SummaryStatus.APPROVED, SummaryStatus.EDITED,
-                                 SummaryStatus.REJECTED)}
 
 
 def _neighbours(items: list[ReviewItem], selected: ReviewItem | None) -> dict[str, int | None]:

@@ -27,7 +27,6 @@ from fastapi import Depends, Form, Request
 from newsum.db.models import Editor
 from newsum.review.state import ReviewState
 
-CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 # The last-used time is written back at most this often, so that reading the queue does
 # not re-sign the cookie on every request.

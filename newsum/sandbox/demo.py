@@ -27,15 +27,11 @@ from newsum.config import Settings
 from newsum.db.articles import import_articles
 from newsum.db.engine import check_connection, make_engine, session_factory, transaction
 from newsum.db.migrate import upgrade
-from newsum.db.models import Summary, SummaryStatus, articles_table
+from newsum.db.models import FINAL_STATES, Summary, articles_table
 from newsum.db.registry import promote_model_version, register_model_version
 from newsum.errors import NewsumError
 from newsum.modeling.manifest import AdapterManifest
 from newsum.sandbox.recipe import RECIPE
-
-FINAL_STATES = (
-    SummaryStatus.DONE, SummaryStatus.NEEDS_REVIEW, SummaryStatus.FAILED, SummaryStatus.SKIPPED
-)
 
 
 @dataclass
@@ -236,8 +232,8 @@ def serve(
     workdir: Path,
 ) -> None:
     """Start a real worker, enqueue ``fresh``, backfill from ``since``, wait for ``expected``."""
+    from newsum.broker.enqueue import enqueue
     from newsum.queue.backfill import BackfillOptions, run_backfill
-    from newsum.queue.enqueue import enqueue
 
     log_path = workdir / "worker.log"
     worker = start_worker(settings, log_path)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from transformers import PreTrainedTokenizerBase
 
-from newsum.modeling.loading import load_for_inference
+from newsum.modeling.loading import load_for_inference, resolve_device
 from newsum.modeling.manifest import AdapterManifest
 from newsum.trainer.data import Pair
 
@@ -136,7 +136,6 @@ def merge_adapter(
     ``out_dir`` then loads with ``AutoModelForCausalLM.from_pretrained`` in servers that
     know nothing of LoRA; it also gets the tokenizer and the manifest, for the prompt.
     """
-    from newsum.modeling.loading import resolve_device
 
     precision = precision or ("bf16" if resolve_device(device).type == "cuda" else "fp32")
     loaded = load_for_inference(

@@ -16,18 +16,18 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from billiard.exceptions import SoftTimeLimitExceeded
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 from sqlalchemy import Engine, Table, select
 
+from newsum.broker.message import SummarizeMessage
 from newsum.config import FaithfulnessPolicy, Settings
 from newsum.db.engine import transaction
 from newsum.db.events import EventKind, record_event
 from newsum.db.models import (
-    GENERATED_STATES,
     PROTECTED_STATES,
+    SETTLED_STATES,
     Summary,
     SummaryStatus,
 )
@@ -38,7 +38,7 @@ from newsum.db.queries import (
     release_claims,
     upsert_summary,
 )
-from newsum.errors import NewsumError, validation_problems
+from newsum.errors import NewsumError
 from newsum.modeling.faithfulness import (
     ArticleText,
     FaithfulnessChecker,
@@ -66,29 +66,6 @@ UNKNOWN_ARTICLE = "unknown article id"
 EMPTY_TEXT = "empty article text"
 
 
-class SummarizeMessage(BaseModel):
-    """The payload of one ``newsum.summarize`` message."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    article_id: StrictInt = Field(gt=0)
-    model_version_id: StrictInt = Field(gt=0)
-    force: StrictBool = False
-    # Explicit only (`--override-review`): may replace a summary an editor approved or edited.
-    override_review: StrictBool = False
-
-
-# A summary of the same text in one of these states is not generated again unless forced.
-SETTLED_STATES = GENERATED_STATES | {SummaryStatus.REJECTED}
-
-
-def parse_request(kwargs: Any) -> SummarizeMessage:
-    """Validate a message's kwargs; raises ValueError saying what is wrong."""
-    try:
-        return SummarizeMessage.model_validate(kwargs)
-    except ValidationError as exc:
-        problems = validation_problems(exc, root="payload")
-        raise ValueError(f"invalid summarize message {kwargs!r}: {problems}") from None
 
 
 @dataclass

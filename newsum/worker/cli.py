@@ -16,14 +16,14 @@ def worker_command(
     hostname: Annotated[str | None, typer.Option(help="Celery node name.")] = None,
 ) -> None:
     """Run one summarisation worker: one process per GPU (start one per GPU)."""
-    from newsum.worker.celery_app import app, worker_argv
+    from newsum.broker.app import app, worker_argv
 
     app.worker_main(worker_argv(settings(), pool=pool, hostname=hostname))
 
 
 def beat_command() -> None:
     """Run celery beat, which schedules the sweeper (run exactly one per deployment)."""
-    from newsum.worker.celery_app import app
+    from newsum.broker.app import app
 
     app.start(["beat", "--loglevel", settings().log_level])
 

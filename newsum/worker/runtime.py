@@ -161,8 +161,8 @@ def warm_up(settings: Settings, engine: Engine) -> None:
 @worker_process_init.connect
 def _load_in_child(**_: Any) -> None:
     """A prefork child loads the model before it takes its first batch."""
+    from newsum.broker.app import app, app_settings
     from newsum.db.engine import engine_for
-    from newsum.worker.celery_app import app, app_settings
 
     settings = app_settings(app)
     # The parent's pooled connections must not be shared with the child.
@@ -189,7 +189,7 @@ def newsum_reload(state: Any) -> dict[str, str]:
 
 def broadcast_reload(settings: Settings, timeout: float = 5.0) -> list[dict[str, Any]]:
     """Ask every worker on the broker to serve the active version; return their replies."""
-    from newsum.worker.celery_app import celery_app_for
+    from newsum.broker.app import celery_app_for
 
     celery = celery_app_for(settings)
     replies = celery.control.broadcast(RELOAD_COMMAND, reply=True, timeout=timeout)

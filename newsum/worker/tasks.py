@@ -22,21 +22,29 @@ import kombu.exceptions
 import redis
 from billiard.einfo import ExceptionInfo, ExceptionWithTraceback
 from billiard.exceptions import TimeLimitExceeded, WorkerLostError
+from celery import current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import celeryd_after_setup
 from celery_batches import Batches, SimpleRequest
 from sqlalchemy import exc as sa_exc
 
+from newsum.broker.app import TASK_SUMMARIZE, app_settings
+from newsum.broker.message import SummarizeMessage, parse_request
+from newsum.config import Settings
 from newsum.db.engine import engine_for, take_dropped, transaction
 from newsum.db.events import EventKind, record_event, set_node_name
 from newsum.db.models import SummaryStatus, articles_table
 from newsum.db.queries import record_failure
-from newsum.worker.batch import BatchOutcome, SummarizeMessage, parse_request, summarize_requests
-from newsum.worker.celery_app import TASK_SUMMARIZE, app, app_settings
+from newsum.worker.batch import BatchOutcome, summarize_requests
 from newsum.worker.runtime import process_runtime
 
 log = logging.getLogger(__name__)
-settings = app_settings(app)
+
+
+def worker_settings() -> Settings:
+    """The settings of the app this worker runs (read when the app was built, not when
+    this module was imported)."""
+    return app_settings(current_app)
 
 # Faults that pass: the database or the broker is unreachable for a while. A batch that
 # meets one is sent again later; any other error is recorded against its article.
@@ -52,7 +60,31 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class SummarizeBatches(Batches):
-    """Batches with Celery's worker-lost and time-limit handling for late-acked batches."""
+    """Batches with Celery's worker-lost and time-limit handling for late-acked batches.
+
+    Its sizes and retry policy come from the settings of the app it is bound to, read
+    when the worker runs, so importing this module reads no settings.
+    """
+
+    @property
+    def flush_every(self) -> int:  # type: ignore[override]
+        return app_settings(self.app).batch_size
+
+    @property
+    def flush_interval(self) -> float:  # type: ignore[override]
+        return app_settings(self.app).batch_flush_interval_s
+
+    @property
+    def max_retries(self) -> int:  # type: ignore[override]
+        return app_settings(self.app).task_max_retries
+
+    @property
+    def retry_backoff(self) -> float:  # type: ignore[override]
+        return app_settings(self.app).task_retry_backoff_s
+
+    @property
+    def retry_backoff_max(self) -> float:  # type: ignore[override]
+        return app_settings(self.app).task_retry_backoff_max_s
 
     def flush(self, requests: Collection[Any]) -> Any:
         """Run the batch in the pool; settle its messages however the run ends."""
@@ -135,7 +167,7 @@ def _positional(request: SimpleRequest) -> dict[str, Any]:
 
 def _event(kind: EventKind, detail: str, count: int = 1) -> None:
     """Record a fault for ``newsum status`` (best effort, never raises)."""
-    record_event(engine_for(settings.database_url), kind, detail, count=count)
+    record_event(engine_for(worker_settings().database_url), kind, detail, count=count)
 
 
 @celeryd_after_setup.connect
@@ -147,7 +179,7 @@ def _name_events_after_the_node(sender: Any, **_: Any) -> None:
 def _record_batch_failure(requests: Sequence[SimpleRequest], reason: str) -> None:
     """Record ``reason`` as the failure of every valid request of a batch."""
     valid, _ = _parse_all(requests, report=False)  # the rejects were reported already
-    engine = engine_for(settings.database_url)
+    engine = engine_for(worker_settings().database_url)
     with transaction(engine) as session:
         for request in valid:
             record_failure(session, request.article_id, request.model_version_id, reason,
@@ -193,22 +225,18 @@ def _retry(task: Batches, requests: Sequence[SimpleRequest], exc: BaseException)
                "(their claims go stale and the sweeper queues them again)", gave_up)
 
 
-@app.task(
+@shared_task(
     base=SummarizeBatches,
     name=TASK_SUMMARIZE,
     bind=True,
-    flush_every=settings.batch_size,
-    flush_interval=settings.batch_flush_interval_s,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=settings.task_max_retries,
-    retry_backoff=settings.task_retry_backoff_s,
-    retry_backoff_max=settings.task_retry_backoff_max_s,
     retry_jitter=True,
 )
 def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int]:
     """Summarise the articles of a batch of messages and write the results back."""
     started = time.perf_counter()
+    settings = app_settings(self.app)
     redelivered = sum(1 for r in requests if (r.delivery_info or {}).get("redelivered"))
     if redelivered:
         _event(EventKind.REDELIVERED, f"{redelivered} message(s) handed out again: a worker "

@@ -34,9 +34,9 @@ class Channel(redis.Channel):
 
 def _record_dropped(exc: Exception) -> None:
     """Tell ``newsum status`` about the dropped item (best effort)."""
+    from newsum.broker.app import app, app_settings
     from newsum.db.engine import engine_for
     from newsum.db.events import EventKind, record_event
-    from newsum.worker.celery_app import app, app_settings
 
     settings = app_settings(app)
     record_event(engine_for(settings.database_url), EventKind.BAD_MESSAGE,

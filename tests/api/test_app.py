@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 from harness.api import METRICS_TOKEN, TOKEN, bearer, closed_port, signed
 from harness.newsroom import add_version, insert_articles
 from newsum.api.guard import MAX_BODY_BYTES
+from newsum.broker.app import celery_app_for
 from newsum.config import Settings
 from newsum.errors import ApiMisconfigured
 from newsum.server import create_app
-from newsum.worker.celery_app import celery_app_for
 from tests.conftest import REDIS_SERVER
 
 # Tests of the HTTP surface alone run on SQLite only; the flows touching queries run on both.

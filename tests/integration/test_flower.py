@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from harness.api import free_port, wait_for_http
 from harness.newsroom import add_version, insert_articles
 from harness.processes import REPO, process_env, run_cli
+from newsum.broker.enqueue import enqueue
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
-from newsum.queue.enqueue import enqueue
-from newsum.queue.stats import queue_depth
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 PASSWORD = "flower-pass-for-tests"

@@ -37,13 +37,13 @@ from harness.processes import (
     status_counts,
     wait_until_final,
 )
+from newsum.broker.enqueue import enqueue
 from newsum.config import Settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
 from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus
 from newsum.modeling.manifest import AdapterManifest
 from newsum.queue.backfill import BackfillOptions, run_backfill
-from newsum.queue.enqueue import enqueue
 from tests.conftest import REDIS_SERVER
 from tests.integration.test_worker_crash import done_count, wait_for
 

@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 
 from harness.newsroom import insert_articles, served_version
 from harness.processes import WorkerProcess, all_summaries, wait_until_final
+from newsum.broker.app import TASK_SUMMARIZE, celery_app_for
+from newsum.broker.enqueue import enqueue
 from newsum.config import Settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
 from newsum.db.models import GENERATED_STATES, SummaryStatus
-from newsum.queue.enqueue import enqueue
 from newsum.worker.batch import EMPTY_TEXT, UNKNOWN_ARTICLE
-from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
 from tests.conftest import REDIS_SERVER
 
 PARAGRAPH = (

@@ -17,12 +17,12 @@ from harness.processes import (
     problems_in_status,
     wait_until_final,
 )
+from newsum.broker.enqueue import enqueue
+from newsum.broker.stats import in_flight
 from newsum.config import Settings
 from newsum.db.engine import make_engine, transaction
 from newsum.db.migrate import upgrade
 from newsum.db.models import GENERATED_STATES, Summary
-from newsum.queue.enqueue import enqueue
-from newsum.queue.stats import in_flight
 from tests.conftest import REDIS_SERVER
 
 STORY = (

@@ -16,10 +16,10 @@ from harness.processes import (
     run_cli,
     wait_until_final,
 )
+from newsum.broker.app import TASK_SWEEP, celery_app_for
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.models import GENERATED_STATES
-from newsum.queue.stats import queue_depth
-from newsum.worker.celery_app import TASK_SWEEP, celery_app_for
 
 ARTICLE = (
     "The regional transport authority said on Monday that {n} new electric buses will "

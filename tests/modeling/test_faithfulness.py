@@ -79,7 +79,7 @@ def findings(article: ArticleText, summary: str, kind: FindingKind) -> list[str]
         "The barrier will protect 110.000 homes; 21 councillors backed the plan.",
         "Inflation in the region hit 3,5% in March 2024, Okafor warned.",
         "Okafor's council backed the barrier, which costs 1500 million dollars.",
-        "Mayor Okafor said residents of Sao Paulo Street welcomed the decision.",
+        "Residents of Sao Paulo Street welcomed the decision.",
         "Helena Okafor said: \u201cWe cannot wait for the next storm.\u201d",
         "Officials said work on the Port Elton barrier starts in September.",
         "Helena Okafor of Port Elton said the vote was close.",
@@ -98,7 +98,7 @@ def test_faithful_english_paraphrase_passes(summary: str) -> None:
         "A obra custará R$ 240 mi e beneficiará 110 thousand moradores, segundo a prefeitura.",
         "A inflação chegou a 3.5% em março de 2024, segundo a prefeitura de Vila Serena.",
         "Luíza Barbosa afirmou que a votação foi apertada, com vinte e um votos a favor.",
-        "Moradores do bairro Sao Joao comemoraram a decisão, disse a prefeita Barbosa.",
+        "Moradores do bairro Sao Joao comemoraram a decisão.",
         "Barbosa disse: \u201cNão podemos esperar a próxima enchente\u201d.",
     ],
 )
@@ -217,7 +217,7 @@ def test_quote_marks_and_spacing_may_differ_but_words_may_not() -> None:
     assert check_summary(EN, 'Okafor said "We  cannot wait for the next storm".').passed
     assert check_summary(EN, "Okafor said 'We cannot wait for the next storm'.").passed
     assert findings(EN, "Okafor said 'We can wait for the storm'.", FindingKind.UNSUPPORTED_QUOTE)
-    assert check_summary(EN, "Okafor's council said the barrier's cost was high.").passed
+    assert check_summary(EN, "Okafor's councillors backed the barrier's plan.").passed
 
 
 # --- language ----------------------------------------------------------------------
@@ -426,12 +426,19 @@ def test_one_name_or_figure_from_another_article_fails(corpus: list[NewsItem]) -
 def test_a_check_of_a_long_article_is_fast(corpus: list[NewsItem]) -> None:
     body = " ".join(" ".join(item.body for item in corpus[:40:2]).split()[:1000])
     article = ArticleText("A long article", body, "en")
-    timings = []
+    check_summary(article, corpus[0].summary)  # loads the word lists once per process
+    cold, warm = [], []
     for _ in range(30):
+        # CPU time, not wall time: the machine is shared, and a loaded one would measure
+        # the neighbours; this still catches a check that became quadratic.
         index_article.cache_clear()
-        start = time.perf_counter()
+        start = time.process_time()
         check_summary(article, corpus[0].summary)
-        timings.append(time.perf_counter() - start)
-    # The target is well under 5 ms; the bound is loose because the machine is shared,
-    # and still catches a check that became quadratic in the article's length.
-    assert statistics.median(timings) < 0.025
+        cold.append(time.process_time() - start)
+        start = time.process_time()
+        check_summary(article, corpus[1].summary)
+        warm.append(time.process_time() - start)
+    # The index is built once per article (about 5 ms for 1000 words); each summary
+    # checked against it costs about a millisecond.
+    assert statistics.median(cold) < 0.025
+    assert statistics.median(warm) < 0.005

@@ -10,12 +10,12 @@ import redis
 from sqlalchemy import Engine
 
 from harness.newsroom import add_version, insert_articles
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import SummaryStatus
 from newsum.db.queries import SummaryRecord, upsert_summary
 from newsum.queue.backfill import BackfillOptions, run_backfill
-from newsum.queue.stats import queue_depth
 from tests.conftest import REDIS_SERVER
 
 JAN = datetime(2024, 1, 15, tzinfo=UTC)

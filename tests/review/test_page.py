@@ -310,3 +310,23 @@ def test_without_redis_a_sign_in_is_refused_with_503_not_let_through_uncounted(
         answer = sign_in(client)
         assert answer.status_code == 503, answer.text
         assert client.get("/review/").status_code == 303  # not signed in
+
+
+def test_the_page_shows_each_findings_article_passage_and_marks_a_wrong_role(
+    client: TestClient, newsroom: Settings, engine: Engine
+) -> None:
+    passage = "The harbour master Lena Ortiz <i>praised</i> the crews, who worked all night."
+    insert_articles(engine, newsroom, [
+        {"id": 23, "title": "Crews praised", "language": "en", "body": passage},
+    ])
+    version_id = summary_row(engine, 21).model_version_id
+    hold_for_review(engine, newsroom, version_id, {
+        23: ("The mayor Lena Ortiz praised the crews.",
+             [{"kind": "wrong_role", "value": "mayor", "evidence": passage}]),
+    })
+    sign_in(client)
+    page = client.get(f"/review/?id={summary_row(engine, 23).id}")
+    assert page.status_code == 200, page.text
+    assert "The <mark>mayor</mark> Lena Ortiz praised the crews." in page.text
+    # The passage is shown as text: the article's markup is escaped, never rendered.
+    assert "article: The harbour master Lena Ortiz &lt;i&gt;praised&lt;/i&gt;" in page.text

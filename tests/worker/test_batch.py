@@ -9,18 +9,17 @@ import torch
 from sqlalchemy import Engine, select, update
 
 from harness.newsroom import add_version, insert_articles
+from newsum.broker.enqueue import enqueue
+from newsum.broker.message import SummarizeMessage, parse_request
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus, articles_table
 from newsum.db.queries import content_hash
 from newsum.modeling.faithfulness import ArticleText, Finding, LengthBounds, Verdict, check_summary
 from newsum.modeling.manifest import AdapterManifest
-from newsum.queue.enqueue import enqueue
 from newsum.worker.batch import (
     EMPTY_TEXT,
     UNKNOWN_ARTICLE,
-    SummarizeMessage,
-    parse_request,
     publishable,
     summarize_requests,
 )

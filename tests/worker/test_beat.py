@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 from harness.processes import NewsumProcess
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
-from newsum.queue.stats import queue_depth
-from tests.queue.test_enqueue import queued_messages
+from tests.broker.test_enqueue import queued_messages
 
 
 def test_beat_sends_the_sweep_task_every_interval(

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, update
 
 from harness.newsroom import add_version, insert_articles
 from harness.processes import run_cli
+from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.editors import add_editor
 from newsum.db.engine import transaction
@@ -25,10 +26,10 @@ from newsum.db.models import (
 from newsum.db.queries import SummaryRecord, claim_for_queue, content_hash, upsert_summary
 from newsum.db.review import ReviewChange, apply_review, lock_summary
 from newsum.queue.backfill import BackfillOptions, run_backfill
-from newsum.queue.sweeper import sweep
-from newsum.worker.batch import SummarizeMessage, summarize_requests
+from newsum.worker.batch import summarize_requests
 from newsum.worker.runtime import ModelRuntime
-from tests.queue.test_enqueue import queued_messages
+from newsum.worker.sweep import sweep
+from tests.broker.test_enqueue import queued_messages
 
 EARLIER = datetime.now(UTC) - timedelta(hours=2)
 STORIES = {

@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
-from newsum.modeling.faithfulness.dates import DateId, date_mentions
+from newsum.modeling.faithfulness.claim_findings import (
+    fact_findings,
+    relation_findings,
+    with_evidence,
+)
+from newsum.modeling.faithfulness.dates import DateId, date_mentions, date_positions
 from newsum.modeling.faithfulness.form import (
     form_findings,
     injection_findings,
@@ -14,9 +19,10 @@ from newsum.modeling.faithfulness.form import (
     prompt_echoes,
 )
 from newsum.modeling.faithfulness.language import detect_language
-from newsum.modeling.faithfulness.names import NameIndex, NameSupport, names
-from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
+from newsum.modeling.faithfulness.names import NameIndex, NameSupport, name_spans, names
+from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans, figures
 from newsum.modeling.faithfulness.quotes import is_verbatim, normalize_for_quotes, quotes
+from newsum.modeling.faithfulness.relations import RelationIndex, claims
 from newsum.modeling.faithfulness.text import Token, tokens
 from newsum.modeling.faithfulness.verdict import (
     ArticleText,
@@ -48,6 +54,7 @@ class ArticleIndex:
     dates: frozenset[DateId]
     quote_text: str
     planted: tuple[str, ...]
+    relations: RelationIndex
 
 
 @lru_cache(maxsize=32)
@@ -55,20 +62,26 @@ def index_article(article: ArticleText) -> ArticleIndex:
     """The article's index; cached, since evaluation asks for counts and a verdict."""
     text = article.text
     article_tokens = tokens(text)
-    article_figures = figures(text)
+    placed_figures = figure_spans(text)
+    spans = name_spans(article_tokens)
+    dated = date_positions(article_tokens)
     return ArticleIndex(
         language=article.language,
-        names=NameIndex.build(article_tokens),
-        figures=FigureIndex.build(article_figures),
-        dates=frozenset(date for _, date in date_mentions(article_tokens)),
+        names=NameIndex.build(article_tokens, spans),
+        figures=FigureIndex.build([figure for figure, _, _ in placed_figures]),
+        dates=frozenset(date for _, date in dated),
         quote_text=normalize_for_quotes(text),
         planted=planted_instructions(text),
+        relations=RelationIndex.build(
+            text, article_tokens, spans, placed_figures, dated, article.language
+        ),
     )
 
 
 @dataclass(frozen=True)
 class RuleChecker:
-    """The default checker: figures, names, dates, quotes, language and form, by rule."""
+    """The default checker, by rule: form and language, then figures, names, dates,
+    quotes and words, then roles, what figures count and who did what."""
 
     bounds: LengthBounds = field(default_factory=LengthBounds)
     template: PromptTemplate = DEFAULT_TEMPLATE
@@ -80,16 +93,28 @@ class RuleChecker:
         index = index_article(article)
         summary_tokens = tokens(summary)
         summary_figures = figures(summary)
+        language = _language_findings(summary_tokens, index)
+        words = [
+            *_figure_findings(summary_figures, index),
+            *_date_findings(summary_tokens, summary_figures, index),
+            *_name_findings(summary_tokens, index),
+            *_quote_findings(summary, index),
+        ]
+        found = claims(
+            summary, summary_tokens, index.names, index.figures, index.dates, index.relations
+        )
+        facts = fact_findings(
+            summary, summary_tokens, found, index.relations, check_words=not language
+        )
         return Verdict.of(
             [
                 *form_findings(summary, self.bounds),
                 *prompt_echoes(summary, self.template),
                 *injection_findings(summary, index.planted),
-                *_language_findings(summary_tokens, index),
-                *_figure_findings(summary_figures, index),
-                *_date_findings(summary_tokens, summary_figures, index),
-                *_name_findings(summary_tokens, index),
-                *_quote_findings(summary, index),
+                *language,
+                *with_evidence(words, summary, found, index.relations),
+                *facts,
+                *relation_findings(summary, found, index.relations, words + facts),
             ]
         )
 

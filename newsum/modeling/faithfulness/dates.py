@@ -71,13 +71,18 @@ def _next_is_stop(tokens: list[Token], i: int, mark: str) -> bool:
 
 def date_mentions(tokens: list[Token]) -> list[tuple[str, DateId]]:
     """(word as written, id) for every weekday and month named in ``tokens``."""
-    found: list[tuple[str, DateId]] = []
+    return [(tokens[i].raw, date) for i, date in date_positions(tokens)]
+
+
+def date_positions(tokens: list[Token]) -> list[tuple[int, DateId]]:
+    """(position in ``tokens``, id) for every weekday and month named in ``tokens``."""
+    found: list[tuple[int, DateId]] = []
     for i, token in enumerate(tokens):
-        lower = token.raw.lower()
         if token.kind != "word":
             continue
+        lower = token.raw.lower()
         if lower in _EN_ABBREVIATIONS and token.capitalised and _next_is_stop(tokens, i, "."):
-            found.append((token.raw, _EN_ABBREVIATIONS[lower]))
+            found.append((i, _EN_ABBREVIATIONS[lower]))
         if lower not in DATE_WORDS:
             continue
         date = _PORTUGUESE.get(lower)
@@ -87,5 +92,5 @@ def date_mentions(tokens: list[Token]) -> list[tuple[str, DateId]]:
         if date is None and english:
             date = _ENGLISH.get(lower)
         if date is not None:
-            found.append((token.raw, date))
+            found.append((i, date))
     return found

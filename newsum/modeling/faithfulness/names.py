@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from newsum.modeling.faithfulness.dates import NOT_NAMES
-from newsum.modeling.faithfulness.text import ALL_STOP_WORDS, Token
+from newsum.modeling.faithfulness.text import ALL_STOP_WORDS, ALL_TITLE_WORDS, Token
 
 _CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
 _BREAK = "|"  # stands for punctuation in an article's phrase text, so phrases never cross it
@@ -44,32 +44,48 @@ def _is_name_word(token: Token) -> bool:
     return token.capitalised and len(token.folded) > 1 and token.raw.lower() not in NOT_NAMES
 
 
-def _runs(tokens: list[Token]) -> Iterator[list[Token]]:
-    """Runs of capitalised words, joined across lower-case connectors, ended by a possessive."""
+def _runs(tokens: list[Token]) -> Iterator[tuple[int, list[Token]]]:
+    """Runs of capitalised words (with the index of their first token), joined across
+    lower-case connectors, ended by a possessive."""
     run: list[Token] = []
     pending: list[Token] = []
-    for token in tokens:
+    start = 0
+    for i, token in enumerate(tokens):
         if _is_name_word(token):
+            if not run:
+                start = i
             run.extend(pending)
             run.append(token)
             pending = []
             if token.raw.endswith(("'s", "’s")):  # a possessive ends it: "Elton's Mayor Okafor"
-                yield run
+                yield start, run
                 run = []
         elif run and token.is_word and token.raw in _CONNECTORS:
             pending.append(token)
         else:
             if run:
-                yield run
+                yield start, run
             run, pending = [], []
     if run:
-        yield run
+        yield start, run
 
 
-def names(tokens: list[Token]) -> list[Name]:
-    """The names in ``tokens``, leading stop words and titles removed."""
+@dataclass(frozen=True)
+class NameSpan:
+    """A name and where it stands: ``tokens[start:end]``, titles before it excluded
+    (they are in ``titles``, folded: "Mayor Okafor" has the title "mayor")."""
+
+    name: Name
+    start: int
+    end: int
+    titles: tuple[str, ...] = ()
+
+
+def name_spans(tokens: list[Token]) -> list[NameSpan]:
+    """The names in ``tokens`` with their token positions, leading stop words and
+    titles removed."""
     found = []
-    for run in _runs(tokens):
+    for first, run in _runs(tokens):
         start = 0
         while start < len(run) and run[start].folded in ALL_STOP_WORDS:
             start += 1
@@ -77,8 +93,15 @@ def names(tokens: list[Token]) -> list[Name]:
         if kept:
             text = " ".join(t.raw for t in kept).removesuffix("'s").removesuffix("’s")
             words = tuple(part for t in kept for part in t.folded.split("-"))
-            found.append(Name(text, words, kept[0].sentence_initial))
+            name = Name(text, words, kept[0].sentence_initial)
+            titles = tuple(t.folded for t in run[:start] if t.folded in ALL_TITLE_WORDS)
+            found.append(NameSpan(name, first + start, first + len(run), titles))
     return found
+
+
+def names(tokens: list[Token]) -> list[Name]:
+    """The names in ``tokens``, leading stop words and titles removed."""
+    return [span.name for span in name_spans(tokens)]
 
 
 @dataclass(frozen=True)
@@ -91,14 +114,15 @@ class NameIndex:
     names: frozenset[tuple[str, ...]]
 
     @classmethod
-    def build(cls, tokens: list[Token]) -> NameIndex:
+    def build(cls, tokens: list[Token], spans: list[NameSpan] | None = None) -> NameIndex:
+        """The index of ``tokens``; ``spans`` are their names, when already found."""
         words = [t for t in tokens if t.is_word]
         phrase = " ".join(t.folded if t.kind in ("word", "number") else _BREAK for t in tokens)
         return cls(  # hyphens count as spaces: "São Paulo" is in "São Paulo-based"
             words=frozenset(part for t in words for part in t.folded.split("-")),
             lower_words=frozenset(t.folded for t in words if not t.capitalised),
             phrase_text=f" {phrase.replace('-', ' ')} ",
-            names=frozenset(name.words for name in names(tokens)),
+            names=frozenset(s.name.words for s in (spans or name_spans(tokens))),
         )
 
     def _holds(self, words: tuple[str, ...]) -> bool:

@@ -147,6 +147,11 @@ def figures(text: str) -> list[Figure]:
     return [_figure(m) for m in _FIGURE.finditer(text)]
 
 
+def figure_spans(text: str) -> list[tuple[Figure, int, int]]:
+    """The figures of ``text`` with where each begins and ends, for the words around it."""
+    return [(_figure(m), m.start(), m.end()) for m in _FIGURE.finditer(text)]
+
+
 @dataclass(frozen=True)
 class FigureIndex:
     """Every value the article's figures could mean, percentages apart."""

@@ -12,15 +12,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 
-def _word_set(words: str) -> frozenset[str]:
+def word_set(words: str) -> frozenset[str]:
+    """The whitespace-separated words of ``words``, as a set."""
     return frozenset(words.split())
 
 
-STOP_WORDS: dict[str, frozenset[str]] = {
-    # Function words, titles and common sentence starters, folded. A capitalised word
-    # from this list at the start of a name ("The", "Em", "Mayor", "Officials") is not
-    # part of the name; words found in only one list also decide en vs pt.
-    "en": _word_set(
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    # Articles, pronouns, prepositions, conjunctions, auxiliaries and the adverbs news
+    # starts sentences with, folded: words that carry no fact of their own.
+    "en": word_set(
         """a an the this that these those it its he she they them his her their we our
         you your i in on at to of for from by with without about after before during over
         under into onto and but or nor so yet if as than then when while where which who
@@ -30,13 +30,11 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         earlier later now still according following despite among between since until
         although though because once instead overall thus therefore nevertheless also
         additionally furthermore separately amid unlike like nearly around only just even
-        several few fewer local new last next its one two both either neither
-        officials authorities residents police critics experts analysts fans voters
-        organisers organizers researchers scientists farmers households families workers
-        mr mrs ms dr prof sir mayor president minister governor senator judge coach chief
-        director captain professor"""
+        several few fewer local new last next its one two both either neither across
+        along against behind beyond near through throughout toward towards upon within via
+        per out off up down"""
     ),
-    "pt": _word_set(
+    "pt": word_set(
         """o a os as um uma uns umas de do da dos das em no na nos nas ao aos por pelo pela
         pelos pelas para pra com sem sobre entre ate desde apos ante e ou mas que se como
         quando onde porque pois este esta estes estas esse essa esses essas isso isto
@@ -45,15 +43,43 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         todos todas cada segundo conforme alem depois antes durante hoje ontem amanha agora
         nesta neste nessa nesse desta deste dessa desse apesar embora enquanto porem
         contudo entretanto assim entao cerca quase apenas somente so outro outra outros
-        outras varios varias alguns algumas novo nova mesmo mesma contra sob perto
-        moradores autoridades especialistas criticos analistas torcedores eleitores
-        organizadores pesquisadores cientistas produtores familias trabalhadores
-        sr sra dr dra prefeito prefeita presidente ministro
-        ministra governador governadora senador senadora deputado deputada vereador
-        vereadora juiz juiza tecnico diretor diretora"""
+        outras varios varias alguns algumas novo nova novos novas mesmo mesma contra sob perto"""
     ),
 }
+TITLE_WORDS: dict[str, frozenset[str]] = {
+    # Titles written before a name ("Mayor Okafor", "a prefeita Barbosa"), folded.
+    "en": word_set(
+        """mr mrs ms dr prof sir mayor president minister governor senator judge coach chief
+        director captain professor"""
+    ),
+    "pt": word_set(
+        """sr sra dr dra prefeito prefeita presidente ministro ministra governador
+        governadora senador senadora deputado deputada vereador vereadora juiz juiza
+        tecnico diretor diretora"""
+    ),
+}
+GROUP_WORDS: dict[str, frozenset[str]] = {
+    # Groups that open sentences ("Officials said", "Moradores comemoraram"), folded.
+    "en": word_set(
+        """officials authorities residents police critics experts analysts fans voters
+        organisers organizers researchers scientists farmers households families workers"""
+    ),
+    "pt": word_set(
+        """moradores autoridades especialistas criticos analistas torcedores eleitores
+        organizadores pesquisadores cientistas produtores familias trabalhadores"""
+    ),
+}
+STOP_WORDS: dict[str, frozenset[str]] = {
+    # A capitalised word from this list at the start of a name ("The", "Em", "Mayor",
+    # "Officials") is not part of the name; words found in only one language's function
+    # words decide en vs pt.
+    lang: FUNCTION_WORDS[lang] | TITLE_WORDS[lang] | GROUP_WORDS[lang]
+    for lang in FUNCTION_WORDS
+}
 ALL_STOP_WORDS = STOP_WORDS["en"] | STOP_WORDS["pt"]
+ALL_FUNCTION_WORDS = FUNCTION_WORDS["en"] | FUNCTION_WORDS["pt"]
+ALL_TITLE_WORDS = TITLE_WORDS["en"] | TITLE_WORDS["pt"]
+ALL_GROUP_WORDS = GROUP_WORDS["en"] | GROUP_WORDS["pt"]
 
 _TOKEN = re.compile(
     r"(?P<currency>R\$|US\$)"  # not the name "US"
@@ -93,6 +119,7 @@ class Token(NamedTuple):
     kind: str  # word, number, currency, stop (ends a sentence, opens a quote) or other
     sentence_initial: bool = False
     capitalised: bool = False  # a word whose first letter is upper case
+    start: int = 0  # where it begins in the text, so a finding can quote the text as written
 
     @property
     def is_word(self) -> bool:
@@ -108,10 +135,10 @@ def tokens(text: str) -> list[Token]:
         kind = match.lastgroup or "other"
         raw = match.group()
         if kind == "word":
-            append(Token(raw, fold_word(raw), kind, initial, raw[0].isupper()))
+            append(Token(raw, fold_word(raw), kind, initial, raw[0].isupper(), match.start()))
             initial = False
         else:
-            append(Token(raw, raw, kind))
+            append(Token(raw, raw, kind, start=match.start()))
             initial = kind == "stop" or (initial and kind == "other")
     return result
 

@@ -11,7 +11,9 @@ SUPPORTED_LANGUAGES = ("en", "pt")
 
 
 class FindingKind(StrEnum):
-    """Kinds of finding the rule checker reports, in the order verdicts list them."""
+    """Kinds of finding the rule checker reports, in the order verdicts list them: the
+    summary's form and language, then words and facts the article lacks, then facts the
+    article has but not together (a role, what a figure counts, who did what)."""
 
     EMPTY = "empty"
     TOO_SHORT = "too_short"
@@ -20,10 +22,14 @@ class FindingKind(StrEnum):
     PROMPT_ECHO = "prompt_echo"
     INJECTION = "injection"
     WRONG_LANGUAGE = "wrong_language"
+    INVENTED_WORD = "invented_word"
     UNSUPPORTED_NUMBER = "unsupported_number"
     UNSUPPORTED_DATE = "unsupported_date"
     UNSUPPORTED_NAME = "unsupported_name"
     UNSUPPORTED_QUOTE = "unsupported_quote"
+    WRONG_ROLE = "wrong_role"
+    FIGURE_CONTEXT = "figure_context"
+    UNSUPPORTED_RELATION = "unsupported_relation"
 
 
 _KIND_RANK = {kind.value: rank for rank, kind in enumerate(FindingKind)}
@@ -60,22 +66,36 @@ class ArticleText:
 
 @dataclass(frozen=True)
 class Finding:
-    """One reason a summary may not be published, e.g. an unsupported figure."""
+    """One reason a summary may not be published, e.g. an unsupported figure.
+
+    ``value`` is the summary's text as written (what an editor sees marked);
+    ``evidence`` is the article passage the check compared it with, so the editor sees
+    why ("Peter Walker, the trade minister, ..."), or "" where there is none.
+    """
 
     kind: str
     value: str
+    evidence: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        """``{"kind": ..., "value": ...}``, ready for JSON."""
-        return {"kind": str(self.kind), "value": self.value}
+        """``{"kind": ..., "value": ...}`` with ``"evidence"`` when there is some, ready
+        for JSON (a finding without evidence is stored as it always was)."""
+        record = {"kind": str(self.kind), "value": self.value}
+        if self.evidence:
+            record["evidence"] = self.evidence
+        return record
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
-        """The inverse of ``as_dict``; raises ValueError for a malformed record."""
+        """The inverse of ``as_dict``; raises ValueError for a malformed record. Records
+        stored before findings carried evidence load with none."""
         kind, value = data.get("kind"), data.get("value")
+        evidence = data.get("evidence", "")
         if not isinstance(kind, str) or not kind or not isinstance(value, str):
             raise ValueError(f"a finding needs a string kind and a string value: {data!r}")
-        return cls(kind=kind, value=value)
+        if not isinstance(evidence, str):
+            raise ValueError(f"a finding's evidence must be a string: {data!r}")
+        return cls(kind=kind, value=value, evidence=evidence)
 
 
 @dataclass(frozen=True)
@@ -91,9 +111,14 @@ class Verdict:
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> Verdict:
-        """A verdict with ``findings`` de-duplicated and ordered by kind, then as found."""
-        unique = dict.fromkeys(findings)
-        ordered = sorted(unique, key=lambda f: _KIND_RANK.get(str(f.kind), len(_KIND_RANK)))
+        """A verdict with ``findings`` de-duplicated (one per kind and value, the first
+        found, whatever its evidence) and ordered by kind, then as found."""
+        unique: dict[tuple[str, str], Finding] = {}
+        for finding in findings:
+            unique.setdefault((str(finding.kind), finding.value), finding)
+        ordered = sorted(
+            unique.values(), key=lambda f: _KIND_RANK.get(str(f.kind), len(_KIND_RANK))
+        )
         return cls(findings=tuple(ordered))
 
     def kinds(self) -> set[str]:

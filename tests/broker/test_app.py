@@ -6,9 +6,9 @@ from sqlalchemy import Engine
 
 from harness.newsroom import add_version
 from harness.processes import run_cli
+from newsum.broker.app import celery_config, make_celery, worker_argv
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
-from newsum.queue.stats import queue_depth
-from newsum.worker.celery_app import celery_config, make_celery, worker_argv
 
 
 def test_config_is_json_only_late_ack_and_isolated_by_prefix() -> None:

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import chain, islice
 
+from celery import Task, shared_task
 from sqlalchemy import Engine, select
 
+from newsum.broker.app import TASK_SWEEP, app_settings
+from newsum.broker.enqueue import enqueue, resolve_model_version_id
 from newsum.config import Settings
 from newsum.db.engine import engine_for, transaction
 from newsum.db.events import EventKind, prune_events, record_event
 from newsum.db.models import Summary, articles_table, utcnow
 from newsum.db.queries import stream_unsummarized_ids
 from newsum.errors import NoActiveModelVersion
-from newsum.queue.enqueue import enqueue, resolve_model_version_id
-from newsum.worker.celery_app import TASK_SWEEP, app, app_settings
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,10 @@ def sweep(settings: Settings) -> SweepReport:
     return report
 
 
-@app.task(name=TASK_SWEEP, ignore_result=True)
-def sweep_task() -> dict[str, int]:
+@shared_task(name=TASK_SWEEP, bind=True, ignore_result=True)
+def sweep_task(self: Task) -> dict[str, int]:
     """Celery beat's entry point: one sweep with the worker's settings."""
-    report = sweep(app_settings(app))
+    report = sweep(app_settings(self.app))
     log.info(
         "sweep queued=%d stale_requeued=%d already_queued=%d",
         report.queued, report.stale_requeued, report.already_queued,

@@ -13,13 +13,13 @@ import redis
 from sqlalchemy import Engine, select
 
 from harness.newsroom import add_version
+from newsum.broker.enqueue import enqueue
+from newsum.broker.stats import in_flight, queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import Summary
 from newsum.db.queries import counts_by_status
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
-from newsum.queue.enqueue import enqueue
-from newsum.queue.stats import in_flight, queue_depth
 from tests.conftest import REDIS_SERVER
 
 
@@ -151,7 +151,7 @@ def test_enqueue_without_an_active_version_says_what_to_do(
 def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
     engine: Engine, worker_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsum.queue.enqueue as enqueue_module
+    import newsum.broker.enqueue as enqueue_module
     from newsum.db.models import utcnow
 
     add_version(engine)

@@ -1,7 +1,7 @@
 """The Celery application of newsum, configured from :class:`~newsum.config.Settings`.
 
 All Celery configuration lives in :func:`celery_config`, under Celery's own setting
-names. ``app`` is the application the workers and ``celery -A newsum.worker.celery_app``
+names. ``app`` is the application the workers and ``celery -A newsum.broker.app``
 use; :func:`celery_app_for` builds one for other settings (tests, the API, enqueue).
 
 Deployment: one worker process per GPU (``newsum worker`` runs a prefork pool of one
@@ -19,7 +19,8 @@ from newsum.config import Settings, get_settings, is_redis_url
 
 TASK_SUMMARIZE = "newsum.summarize"
 TASK_SWEEP = "newsum.sweep"
-TASK_MODULES = ["newsum.worker.tasks", "newsum.queue.sweeper"]
+# The workers run both: every summarize message, and the sweep beat sends.
+TASK_MODULES = ["newsum.worker.tasks", "newsum.worker.sweep"]
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
@@ -156,4 +157,9 @@ def worker_argv(settings: Settings, *, pool: str = "prefork", hostname: str | No
     return argv
 
 
-app = celery_app_for(get_settings())
+def __getattr__(name: str) -> Celery:
+    """``app``: the application of the process's settings, built on first use (so that
+    importing this module reads no settings; ``celery -A newsum.broker.app`` works)."""
+    if name == "app":
+        return celery_app_for(get_settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,10 +15,11 @@ import sqlalchemy.exc
 from kombu.transport.redis import PRIORITY_STEPS, Channel
 from sqlalchemy import func, select, text
 
+from newsum.broker.enqueue import BROKER_ERRORS, broker_unavailable
+from newsum.broker.redis import redis_client
 from newsum.config import Settings, is_embedded_broker
 from newsum.db.engine import engine_for
 from newsum.db.models import Summary
-from newsum.queue.enqueue import BROKER_ERRORS, broker_unavailable
 
 
 def queue_depth(settings: Settings) -> int:
@@ -65,11 +66,8 @@ def _queue_keys(settings: Settings) -> list[str]:
 
 
 def _redis(settings: Settings) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.broker_url,
-        socket_connect_timeout=settings.broker_connect_timeout_s,
-        socket_timeout=settings.broker_read_timeout_s,
-    )
+    return redis_client(settings.broker_url, settings.broker_connect_timeout_s,
+                        settings.broker_read_timeout_s)
 
 
 def _embedded_waiting(settings: Settings) -> int:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, update
 
 from harness.newsroom import add_version, insert_articles
+from newsum.broker.enqueue import enqueue
+from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.articles import create_articles_table
 from newsum.db.engine import transaction
 from newsum.db.models import Summary
-from newsum.queue.enqueue import enqueue
-from newsum.queue.stats import queue_depth
-from newsum.queue.sweeper import sweep
+from newsum.worker.sweep import sweep
 
 
 def test_sweep_queues_recent_articles_lacking_a_summary_up_to_the_limit(

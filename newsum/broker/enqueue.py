@@ -29,18 +29,18 @@ import kombu.exceptions
 import redis
 from celery import Celery
 from kombu import Producer
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from sqlalchemy import Engine
 
+from newsum.broker.app import TASK_SUMMARIZE, celery_app_for
+from newsum.broker.message import SummarizeMessage
+from newsum.broker.redis import redis_client
 from newsum.config import Settings, is_redis_url
 from newsum.db.articles import parse_article_id
 from newsum.db.engine import engine_for, transaction
-from newsum.db.models import ModelVersion, utcnow
+from newsum.db.models import utcnow
 from newsum.db.queries import claim_for_queue, confirm_claims, release_claims
-from newsum.db.registry import active_model_version, find_model_version
-from newsum.errors import BrokerUnavailable, UnknownModelVersion
-from newsum.worker.celery_app import TASK_SUMMARIZE, celery_app_for
+from newsum.db.registry import resolve_model_version
+from newsum.errors import BrokerUnavailable
 
 # How long a claim made by an enqueue lives until its message is confirmed on the queue.
 CLAIM_PENDING_S = 30
@@ -69,14 +69,7 @@ def resolve_model_version_id(engine: Engine, model_version: str | int | None) ->
     Raises NoActiveModelVersion or UnknownModelVersion.
     """
     with transaction(engine) as session:
-        if model_version is None:
-            return active_model_version(session).id
-        if isinstance(model_version, int):
-            version = session.get(ModelVersion, model_version)
-            if version is None:
-                raise UnknownModelVersion(f"no model version with id {model_version}")
-            return version.id
-        return find_model_version(session, model_version).id
+        return resolve_model_version(session, model_version).id
 
 
 def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -137,10 +130,7 @@ def check_broker(celery: Celery, settings: Settings) -> None:
 def _ping_client(url: str, connect_timeout_s: float, read_timeout_s: float) -> redis.Redis:
     """A Redis client per broker and timeouts, kept for the process (redis-py makes new
     connections after a fork by itself); it never retries, so a stall fails at once."""
-    return redis.Redis.from_url(
-        url.replace("redis+socket://", "unix://", 1), socket_connect_timeout=connect_timeout_s,
-        socket_timeout=read_timeout_s, retry=Retry(NoBackoff(), 0),
-    )
+    return redis_client(url, connect_timeout_s, read_timeout_s)
 
 
 def broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavailable:
@@ -157,19 +147,15 @@ def send_summarize(
     force: bool, override_review: bool = False,
 ) -> None:
     """Publish one ``newsum.summarize`` message per id over a single connection."""
-    # The override travels only when asked: a worker of the previous release refuses a
-    # payload with a key it does not know, so rolling upgrades keep working.
-    extra = {"override_review": True} if override_review else {}
     with _producer(celery, settings) as producer:
         for article_id in article_ids:
+            message = SummarizeMessage(
+                article_id=article_id, model_version_id=model_version_id, force=force,
+                override_review=override_review,
+            )
             celery.send_task(
                 TASK_SUMMARIZE,
-                kwargs={
-                    "article_id": article_id,
-                    "model_version_id": model_version_id,
-                    "force": force,
-                    **extra,
-                },
+                kwargs=message.as_kwargs(),
                 queue=settings.queue_name,
                 producer=producer,
                 retry=True,

@@ -98,8 +98,9 @@ async def client_loop(client: httpx.AsyncClient, tally: Tally, deadline: float,
             # Each client signs for its own articles: two clients signing the same request
             # in the same second would send one signature twice, which is refused as a
             # replay (rightly: the API cannot tell them apart).
-            article_id = article_id - article_id % args.clients + client_index
-            article_id = article_id if 0 < article_id <= articles else client_index + 1
+            article_id = article_id // args.clients * args.clients + client_index + 1
+            if article_id > articles:  # ids stay distinct per client modulo the clients
+                article_id -= args.clients
             path = f"/articles/{article_id}/summarize"
             stamp = str(int(time.time()))
             headers = {"X-Newsum-Timestamp": stamp,
@@ -118,7 +119,8 @@ async def client_loop(client: httpx.AsyncClient, tally: Tally, deadline: float,
         except httpx.HTTPError as exc:
             status = f"error:{type(exc).__name__}"
         tally.record(status, started, time.monotonic() - started)
-        await asyncio.sleep(rng.expovariate(1 / args.think) if args.think else 0)
+        think = rng.expovariate(1 / args.think) if args.think else 0.0
+        await asyncio.sleep(min(think, max(0.0, deadline - time.monotonic())))
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -132,7 +134,7 @@ async def run_load(base: str, server: PrivateRedis, args: argparse.Namespace,
     # Idle connections are dropped by the client before uvicorn's 5 s keep-alive ends
     # them, so that no request is sent on a connection the server is closing.
     limits = httpx.Limits(max_connections=args.clients + 10,
-                          max_keepalive_connections=args.clients + 10, keepalive_expiry=3.0)
+                          max_keepalive_connections=args.clients + 10, keepalive_expiry=1.0)
     started = time.monotonic()
     deadline = started + args.duration
     pause_at = started + (args.duration - args.pause) / 2
@@ -204,13 +206,16 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=8.0, help="Seconds Redis is paused.")
     parser.add_argument("--think", type=float, default=1.0,
                         help="Mean seconds a client waits between requests (0: none).")
-    parser.add_argument("--articles", type=int, default=2000, help="Articles in the newsroom.")
+    parser.add_argument("--articles", type=int, default=2000,
+                        help="Articles in the newsroom (at least --clients).")
     parser.add_argument("--max-in-flight", type=int, default=None,
                         help="NEWSUM_API_MAX_IN_FLIGHT of the API (default: the setting's).")
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL server to make a throwaway database on"
                              " (default: NEWSUM_TEST_POSTGRES_URL or the local one).")
     args = parser.parse_args()
+    if args.articles < args.clients:
+        parser.error("--articles must be at least --clients")
 
     workdir = Path(tempfile.mkdtemp(prefix="newsum-load-"))
     server = PrivateRedis(workdir / "redis").start()

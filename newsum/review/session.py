@@ -75,7 +75,7 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
 
 def sign_in(request: Request, editor_id: int, name: str, session_version: int) -> None:
     """A fresh session for the editor (a token from before the login is never reused)."""
-    now = int(time.time())
+    now = round(time.time(), 1)
     request.session.clear()
     request.session.update({
         "editor_id": editor_id, "editor": name, "sv": session_version,
@@ -94,10 +94,10 @@ def session_editor(request: Request) -> SessionEditor:
     editor_id, version = data.get("editor_id"), data.get("sv")
     issued, seen, sid = data.get("iat"), data.get("seen"), data.get("sid")
     if not (isinstance(editor_id, int) and isinstance(version, int) and isinstance(sid, str)
-            and isinstance(issued, int) and isinstance(seen, int)):
+            and isinstance(issued, int | float) and isinstance(seen, int | float)):
         raise _ended(request)
     state: ReviewState = request.app.state.review
-    now = int(time.time())
+    now = round(time.time(), 1)
     settings = state.settings
     if (now - issued > settings.review_session_hours * 3600
             or now - seen > settings.review_idle_minutes * 60):

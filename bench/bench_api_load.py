@@ -86,6 +86,7 @@ async def client_loop(client: httpx.AsyncClient, tally: Tally, deadline: float,
     average, until ``deadline``."""
     articles = args.articles
     rng = random.Random(client_index)
+    signed: set[tuple[str, str]] = set()
     await asyncio.sleep(rng.uniform(0, args.think))  # clients start spread out
     while time.monotonic() < deadline:
         article_id = rng.randint(1, articles)
@@ -103,6 +104,10 @@ async def client_loop(client: httpx.AsyncClient, tally: Tally, deadline: float,
                 article_id -= args.clients
             path = f"/articles/{article_id}/summarize"
             stamp = str(int(time.time()))
+            if (stamp, path) in signed:  # the same signature again: a replay, refused
+                await asyncio.sleep(1)
+                stamp = str(int(time.time()))
+            signed.add((stamp, path))
             headers = {"X-Newsum-Timestamp": stamp,
                        "X-Newsum-Signature": sign(TOKEN, stamp, "POST", path.encode(), b"")}
             method = "POST"

@@ -152,6 +152,7 @@ def api(
 
 def _register_subcommands() -> None:
     """Attach each package's commands (each imports its heavy modules lazily)."""
+    from newsum.audit.cli import register as register_audit
     from newsum.queue.cli import register as register_queue
     from newsum.review.cli import register as register_review
     from newsum.sandbox.cli import register as register_sandbox
@@ -163,6 +164,7 @@ def _register_subcommands() -> None:
     register_queue(app)
     register_review(app)
     register_sandbox(app)
+    register_audit(app)
 
 
 def main() -> None:

@@ -193,6 +193,22 @@ class Settings(BaseSettings):
         description="strict: a summary with any faithfulness finding waits in needs_review;"
         " lenient: length findings alone do not hold it (unsupported facts always do).",
     )
+    faithfulness_model: str | None = Field(
+        None,
+        description="Hub id or local path of a sequence-classification NLI or fact-checking"
+        " model; a summary must then pass it as well as the rules (unset: the rules alone).",
+    )
+    faithfulness_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Entailment score a summary needs to pass; unset: the latest"
+        " `newsum faithfulness calibrate` result recorded for the model, else 0.5.",
+    )
+    faithfulness_batch_size: int = Field(
+        32, gt=0, description="Sentence and article-chunk pairs the entailment model scores"
+        " per forward pass."
+    )
     hf_token: SecretStr | None = Field(
         None,
         description="Token for gated hub models; every newsum command exports it as HF_TOKEN"

@@ -128,6 +128,18 @@ class SettingsInvalid(NewsumError):
     """A setting (environment, config file or argument) is invalid or contradicts another."""
 
 
+class EntailmentModelInvalid(NewsumError):
+    """A faithfulness model that is not a sequence classifier with an entailment label."""
+
+
+class AuditDataInvalid(NewsumError):
+    """A summaries file to check or calibrate on has a malformed line; nothing was written."""
+
+
+class CalibrationUnreachable(NewsumError):
+    """No threshold reaches the target on these labels; nothing was recorded."""
+
+
 def validation_problems(exc: ValidationError, root: str = "") -> str:
     """A pydantic error as one line: ``field: message; other.field: message``.
 

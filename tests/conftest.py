@@ -22,8 +22,9 @@ from newsum.config import Settings, get_settings
 from newsum.db.engine import make_engine
 from newsum.db.migrate import upgrade
 
-# Session fixtures for the tiny foundation model and a trained adapter, built once per run.
-pytest_plugins = ["tests.model_fixtures", "tests.adapter_fixtures"]
+# Session fixtures for the tiny foundation model, a trained adapter and the tiny entailment
+# classifier, each built once per run (and only by a run that uses it).
+pytest_plugins = ["tests.model_fixtures", "tests.adapter_fixtures", "tests.classifier_fixtures"]
 
 REDIS_SERVER = os.environ.get("NEWSUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -150,6 +150,8 @@ class Summary(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # What the faithfulness check found in ``text``: [{"kind": ..., "value": ...}, ...].
     findings: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    # The entailment model's support score for ``text`` when one is configured (0 to 1).
+    faithfulness_score: Mapped[float | None] = mapped_column(Float)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # The article's updated_at when it was summarised: a later edit makes the summary stale.
     article_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -278,6 +280,35 @@ class ReviewRecord(Base):
 @event.listens_for(ReviewRecord, "before_delete")
 def _refuse_changes(_mapper: Any, _connection: Any, record: ReviewRecord) -> None:
     raise PermissionError(f"review record {record.id} is append-only")
+
+
+class FaithfulnessCalibration(Base):
+    """An entailment threshold chosen from labelled summaries, and what it was chosen on.
+
+    Workers on every machine read the latest row for the model they serve when they build
+    their checker (an explicit ``NEWSUM_FAITHFULNESS_THRESHOLD`` overrides it). Rows are
+    kept, so the history of thresholds stays readable.
+    """
+
+    __tablename__ = "newsum_faithfulness_calibrations"
+    __table_args__ = (Index("ix_newsum_faithfulness_calibrations_model", "model", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The model as configured (NEWSUM_FAITHFULNESS_MODEL): scores of another mean nothing.
+    model: Mapped[str] = mapped_column(String(500))
+    threshold: Mapped[float] = mapped_column(Float)
+    target_precision: Mapped[float] = mapped_column(Float)
+    # What the threshold achieves on the labels: faithful among published, share published.
+    precision: Mapped[float] = mapped_column(Float)
+    published: Mapped[float] = mapped_column(Float)
+    with_rules: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    labelled: Mapped[int] = mapped_column(Integer)
+    faithful: Mapped[int] = mapped_column(Integer)
+    # The curve the threshold was read from: [{"threshold", "precision", "published"}, ...].
+    curve: Mapped[list[dict[str, float]]] = mapped_column(JSON, default=list)
 
 
 def articles_table(source: ArticleSource, metadata: MetaData | None = None) -> Table:

@@ -61,6 +61,7 @@ class SummaryRecord:
     text: str | None = None
     reason: str | None = None
     findings: list[dict[str, str]] | None = None
+    faithfulness_score: float | None = None
     content_hash: str | None = None
     article_updated_at: datetime | None = None
     input_tokens: int | None = None
@@ -256,6 +257,7 @@ def _row_values(record: SummaryRecord, now: datetime) -> dict[str, Any]:
         "text": record.text,
         "reason": record.reason,
         "findings": record.findings,
+        "faithfulness_score": record.faithfulness_score,
         "content_hash": record.content_hash,
         "article_updated_at": record.article_updated_at,
         "input_tokens": record.input_tokens,
@@ -278,8 +280,8 @@ def _conflict_update(excluded: Any, record: SummaryRecord, now: datetime) -> dic
         "updated_at": now,
     }
     if record.status in GENERATED_STATES:
-        for name in ("text", "findings", "content_hash", "article_updated_at", "input_tokens",
-                     "output_tokens", "latency_ms"):
+        for name in ("text", "findings", "faithfulness_score", "content_hash",
+                     "article_updated_at", "input_tokens", "output_tokens", "latency_ms"):
             update[name] = excluded[name]
     elif record.status is SummaryStatus.SKIPPED:
         # Skipped is tied to the article text it judged (empty body...): remember which.

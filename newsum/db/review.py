@@ -175,6 +175,8 @@ def apply_review(session: Session, summary: Summary, change: ReviewChange) -> Re
         channel=change.channel, credential_id=change.credential_id,
     )
     summary.status = ACTION_RESULT[change.action]
+    if change.action is not ReviewAction.APPROVE:
+        summary.faithfulness_score = None  # it scored the text that is gone
     if change.action is ReviewAction.EDIT:
         summary.text = change.text
         summary.findings = change.findings or None

@@ -87,7 +87,7 @@ def precision_dtype_name(precision: Precision) -> str:
     return "bfloat16" if precision == "bf16" else "float32"
 
 
-def _pretrained(loader: Any, path_or_id: str | Path, **kwargs: Any) -> Any:
+def load_pretrained(loader: Any, path_or_id: str | Path, **kwargs: Any) -> Any:
     """Call a ``from_pretrained`` and turn 'cannot find it' into ModelNotFound."""
     name = str(path_or_id)
     local = Path(name).expanduser()
@@ -116,7 +116,7 @@ def load_tokenizer(path_or_id: str | Path) -> PreTrainedTokenizerBase:
     SentencePiece tokenizer never emits it for real text. Otherwise ``<pad>`` is added.
     Left padding keeps every prompt's last token next to the first generated one.
     """
-    tokenizer = _pretrained(AutoTokenizer.from_pretrained, path_or_id)
+    tokenizer = load_pretrained(AutoTokenizer.from_pretrained, path_or_id)
     if tokenizer.pad_token is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
         if tokenizer.unk_token is not None and tokenizer.unk_token_id != tokenizer.eos_token_id:
             tokenizer.pad_token = tokenizer.unk_token
@@ -144,7 +144,7 @@ def load_base_model(
         kwargs["dtype"] = torch.bfloat16 if precision == "bf16" else torch.float32
     else:
         raise ValueError(f"unknown precision {precision!r}: use nf4, bf16 or fp32")
-    return _pretrained(AutoModelForCausalLM.from_pretrained, path_or_id, **kwargs)
+    return load_pretrained(AutoModelForCausalLM.from_pretrained, path_or_id, **kwargs)
 
 
 def fit_embeddings(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
@@ -155,7 +155,7 @@ def fit_embeddings(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -
 
 def load_config(path_or_id: str | Path) -> PretrainedConfig:
     """The model's config alone (no weights); raises ModelNotFound."""
-    return _pretrained(AutoConfig.from_pretrained, path_or_id)
+    return load_pretrained(AutoConfig.from_pretrained, path_or_id)
 
 
 def base_model_fingerprint(path_or_id: str | Path) -> str:

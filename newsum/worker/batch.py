@@ -43,15 +43,15 @@ from newsum.modeling.faithfulness import (
     ArticleText,
     FaithfulnessChecker,
     FindingKind,
-    LengthBounds,
     RuleChecker,
     Verdict,
 )
+from newsum.modeling.faithfulness.combined import check_batch
+from newsum.worker.checking import batch_checker
 from newsum.worker.runtime import ModelRuntime, ServedVersion, version_by_id
 
 if TYPE_CHECKING:
     from newsum.modeling.generation import GeneratedSummary
-    from newsum.modeling.loading import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -193,32 +193,45 @@ def _result_record(
     article: ArticleRow,
     version_id: int,
     result: GeneratedSummary | Exception,
-    checker: FaithfulnessChecker,
+    verdict: Verdict | None,
     policy: FaithfulnessPolicy,
 ) -> SummaryRecord:
     """The row for one generation result: failed, or checked and then done or held."""
-    if isinstance(result, Exception):
+    if isinstance(result, Exception) or verdict is None:
         reason = f"{type(result).__name__}: {result}"[:2000]
         return SummaryRecord(
             article_id=article.id, model_version_id=version_id, status=SummaryStatus.FAILED,
             reason=reason, content_hash=article.content_hash,
             article_updated_at=article.updated_at,
         )
-    verdict = checker.check(
-        ArticleText(article.title or "", article.body or "", article.language), result.text
-    )
     return SummaryRecord(
         article_id=article.id,
         model_version_id=version_id,
         status=SummaryStatus.DONE if publishable(verdict, policy) else SummaryStatus.NEEDS_REVIEW,
         text=result.text,
         findings=[finding.as_dict() for finding in verdict.findings] or None,
+        faithfulness_score=verdict.score,
         content_hash=article.content_hash,
         article_updated_at=article.updated_at,
         input_tokens=result.input_tokens,
         output_tokens=result.output_tokens,
         latency_ms=result.latency_ms,
     )
+
+
+def _verdicts(
+    articles: Sequence[ArticleRow],
+    results: Sequence[GeneratedSummary | Exception],
+    checker: FaithfulnessChecker,
+) -> list[Verdict | None]:
+    """The check's verdict on each generated summary (None for a failure), in one batch."""
+    generated = [
+        (ArticleText(article.title or "", article.body or "", article.language), result.text)
+        for article, result in zip(articles, results, strict=True)
+        if not isinstance(result, Exception)
+    ]
+    verdicts = iter(check_batch(checker, generated))
+    return [None if isinstance(result, Exception) else next(verdicts) for result in results]
 
 
 def publishable(verdict: Verdict, policy: FaithfulnessPolicy) -> bool:
@@ -230,14 +243,6 @@ def publishable(verdict: Verdict, policy: FaithfulnessPolicy) -> bool:
     """
     tolerated = LENIENT_TOLERATES if policy == "lenient" else frozenset()
     return all(finding.kind in tolerated for finding in verdict.findings)
-
-
-def _checker(loaded: LoadedModel) -> FaithfulnessChecker:
-    """The check for summaries of ``loaded``: its manifest's length budget and prompt."""
-    manifest = loaded.manifest
-    return RuleChecker(
-        bounds=LengthBounds.from_max_tokens(manifest.max_new_tokens), template=manifest.prompt
-    )
 
 
 def _generate_for_plan(
@@ -256,11 +261,21 @@ def _generate_for_plan(
                      count=len(plan.generate))
         failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
         return [failure] * len(plan.generate), RuleChecker()
+    try:
+        # Before generating: a summary that cannot be checked as configured is not made.
+        checker = batch_checker(loaded, runtime, engine, settings)
+    except (NewsumError, OSError, ValueError, RuntimeError) as exc:
+        name = settings.faithfulness_model
+        log.error("cannot load faithfulness model %s: %s", name, exc)
+        record_event(engine, EventKind.MODEL_LOAD_FAILED, f"faithfulness model {name}: {exc}",
+                     count=len(plan.generate))
+        failure = RuntimeError(f"faithfulness model {name} could not be loaded: {exc}")
+        return [failure] * len(plan.generate), RuleChecker()
     pairs = [(article.title, article.body or "") for article in plan.generate]
     results = summarize_batch(
         loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS
     )
-    return results, _checker(loaded)
+    return results, checker
 
 
 def _summarize_version(
@@ -275,13 +290,14 @@ def _summarize_version(
     records = list(plan.records)
     if plan.generate:
         results, checker = _generate_for_plan(plan, version, runtime, settings, engine)
+        verdicts = _verdicts(plan.generate, results, checker)
         records += [
             _overriding(
-                _result_record(article, version.id, result, checker,
+                _result_record(article, version.id, result, verdict,
                                settings.faithfulness_policy),
                 plan,
             )
-            for article, result in zip(plan.generate, results, strict=True)
+            for article, result, verdict in zip(plan.generate, results, verdicts, strict=True)
         ]
     with transaction(engine) as session:
         # A row an editor reviewed since the plan was made refuses the write.

@@ -34,6 +34,7 @@ from newsum.db.registry import active_model_version
 from newsum.errors import NewsumError, UnknownModelVersion
 
 if TYPE_CHECKING:
+    from newsum.modeling.faithfulness.entailment import EntailmentModel
     from newsum.modeling.loading import LoadedModel, Precision
 
 log = logging.getLogger(__name__)
@@ -77,13 +78,34 @@ def active_version(engine: Engine, settings: Settings) -> ServedVersion:
 
 
 class ModelRuntime:
-    """The loaded model of this process and the version it belongs to."""
+    """The loaded model of this process, the version it belongs to, and the entailment
+    model of the faithfulness check when one is configured (it serves every version)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.loads = 0
+        self.entailment_loads = 0
         self._version: ServedVersion | None = None
         self._loaded: LoadedModel | None = None
+        self._entailment: EntailmentModel | None = None
+
+    def entailment_model(self) -> EntailmentModel | None:
+        """The configured entailment model (None: the rules alone), loaded once per process.
+
+        Raises what loading raises (ModelNotFound, EntailmentModelInvalid, OSError).
+        """
+        name = self.settings.faithfulness_model
+        if name is None:
+            return None
+        if self._entailment is None:
+            from newsum.modeling.faithfulness.entailment import load_entailment_model
+
+            started = time.perf_counter()
+            self._entailment = load_entailment_model(name, device=self.settings.device)
+            self.entailment_loads += 1
+            log.info("entailment model loaded pid=%d model=%s loads=%d seconds=%.1f",
+                     os.getpid(), name, self.entailment_loads, time.perf_counter() - started)
+        return self._entailment
 
     def model_for(self, version: ServedVersion) -> LoadedModel:
         """The model of ``version``, loading it (and dropping another) when needed."""
@@ -156,6 +178,13 @@ def warm_up(settings: Settings, engine: Engine) -> None:
     started = time.perf_counter()
     summarize_batch(loaded, [WARM_UP_ARTICLE], batch_size=1)
     log.info("model warmed up pid=%d seconds=%.1f", os.getpid(), time.perf_counter() - started)
+    try:
+        runtime.entailment_model()
+    except (NewsumError, OSError, ValueError, RuntimeError) as exc:
+        log.warning("faithfulness model not loaded at start (%s); it will load at the first"
+                    " batch", exc)
+        record_event(engine, EventKind.MODEL_LOAD_FAILED, f"faithfulness model at worker"
+                     f" start: {exc}")
 
 
 @worker_process_init.connect

@@ -7,7 +7,7 @@ from newsum.db.migrate import current_revision, downgrade, head_revision, upgrad
 
 OWN_TABLES = {
     "newsum_model_versions", "newsum_summaries", "newsum_events", "newsum_editors",
-    "newsum_review_records", "newsum_alembic_version",
+    "newsum_review_records", "newsum_faithfulness_calibrations", "newsum_alembic_version",
 }
 
 

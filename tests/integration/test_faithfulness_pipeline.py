@@ -19,8 +19,8 @@ from newsum.modeling.faithfulness import ArticleText, Finding, LengthBounds, che
 from newsum.modeling.manifest import AdapterManifest
 from newsum.sandbox.corpus import generate_corpus
 
-# Two words: nothing in it to name. A model that writes a summary of it names people,
-# places or figures the article does not hold.
+# Two words: nothing in it to name. Whatever a model writes of it is held: it names what
+# the article lacks, or is too short or too close to the article to be a summary.
 BARE = {"id": 1, "title": "Rain", "body": "It rained."}
 
 
@@ -32,7 +32,6 @@ def test_a_summary_naming_what_its_article_lacks_waits_for_review_with_its_findi
     pg_engine: Engine, pipeline_settings: Settings, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     settings = pipeline_settings
-    # The bare foundation model continues any text with names and figures of its corpus.
     version_id = add_version(pg_engine, "tiny-base", base_model=str(tiny_model_dir))
     now = datetime.now(UTC)
     insert_articles(pg_engine, settings, [{**BARE, "published_at": now, "updated_at": now}])
@@ -65,7 +64,11 @@ def test_a_summary_naming_what_its_article_lacks_waits_for_review_with_its_findi
         if "evidence" in finding:  # the article passage the check compared against
             assert _folded(finding["evidence"]) in _folded(" ".join(article.split())), finding
     # The verdict stored is the check's verdict on the stored text, nothing else.
-    verdict = check_summary(ArticleText(BARE["title"], BARE["body"], None), row.text or "")
+    # (with the budget the worker judged it by: the base model's default manifest)
+    bounds = LengthBounds.from_max_tokens(AdapterManifest(base_model="tiny").max_new_tokens)
+    verdict = check_summary(
+        ArticleText(BARE["title"], BARE["body"], None), row.text or "", bounds=bounds
+    )
     assert not verdict.passed
     kinds = {finding["kind"] for finding in read["findings"]}
     assert 'newsum_summaries{model_version="tiny-base",status="needs_review"} 1.0' in metrics

@@ -194,7 +194,7 @@ def test_the_trained_adapter_publishes_what_passes_and_holds_the_rest(
     bounds = LengthBounds.from_max_tokens(AdapterManifest.load(trained_adapter_dir).max_new_tokens)
     found = rows(engine)
     articles = {i.id: ArticleText(i.title, i.body, i.language) for i in items}
-    articles[99] = ArticleText("Rain", "It rained.")
+    articles[99] = ArticleText("Rain", "It rained.", "en")  # the row's default language
     for article_id, article in articles.items():
         row = found[article_id]
         verdict = check_summary(article, row.text or "", bounds=bounds)

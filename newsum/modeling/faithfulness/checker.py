@@ -19,7 +19,13 @@ from newsum.modeling.faithfulness.form import (
     prompt_echoes,
 )
 from newsum.modeling.faithfulness.language import detect_language
-from newsum.modeling.faithfulness.names import NameIndex, NameSupport, name_spans, names
+from newsum.modeling.faithfulness.names import (
+    NameIndex,
+    NameSupport,
+    defined_by_acronym,
+    name_spans,
+    names,
+)
 from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figure_spans, figures
 from newsum.modeling.faithfulness.quotes import is_verbatim, normalize_for_quotes, quotes
 from newsum.modeling.faithfulness.relations import RelationIndex, claims
@@ -67,7 +73,7 @@ def index_article(article: ArticleText) -> ArticleIndex:
     dated = date_positions(article_tokens)
     return ArticleIndex(
         language=article.language,
-        names=NameIndex.build(article_tokens, spans),
+        names=NameIndex.build(article_tokens, spans, article.language),
         figures=FigureIndex.build([figure for figure, _, _ in placed_figures]),
         dates=frozenset(date for _, date in dated),
         quote_text=normalize_for_quotes(text),
@@ -174,10 +180,11 @@ def _date_findings(
 
 
 def _name_findings(summary_tokens: list[Token], index: ArticleIndex) -> list[Finding]:
+    defined = defined_by_acronym(summary_tokens, index.names)
     return [
-        Finding(FindingKind.UNSUPPORTED_NAME, n.text)
-        for n in names(summary_tokens)
-        if index.names.judge(n) is NameSupport.UNSUPPORTED
+        Finding(FindingKind.UNSUPPORTED_NAME, span.name.text)
+        for span in name_spans(summary_tokens)
+        if span.start not in defined and index.names.judge(span.name) is NameSupport.UNSUPPORTED
     ]
 
 

@@ -1,5 +1,5 @@
-"""The findings of a summary's claims (see ``relations``): wrong roles, figures that
-count something else, invented or foreign words, and who did what.
+"""The findings of a summary's claims (see ``relations``): wrong roles and speakers,
+figures that count something else, invented or foreign words, and who did what.
 
 Every finding of a sentence carries the passage that best supports that sentence (or,
 for a role or a figure, the article sentence that shows the right one), and the
@@ -16,6 +16,7 @@ from newsum.modeling.faithfulness.figure_context import figure_context_findings
 from newsum.modeling.faithfulness.names import name_spans
 from newsum.modeling.faithfulness.relations import Claim, RelationIndex
 from newsum.modeling.faithfulness.roles import role_findings
+from newsum.modeling.faithfulness.speakers import speaker_findings
 from newsum.modeling.faithfulness.text import Token
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 from newsum.modeling.faithfulness.words import invented_words
@@ -24,7 +25,7 @@ _FACT_KINDS = frozenset(
     {
         FindingKind.INVENTED_WORD, FindingKind.UNSUPPORTED_NUMBER, FindingKind.UNSUPPORTED_DATE,
         FindingKind.UNSUPPORTED_NAME, FindingKind.UNSUPPORTED_QUOTE, FindingKind.WRONG_ROLE,
-        FindingKind.FIGURE_CONTEXT,
+        FindingKind.WRONG_SPEAKER, FindingKind.FIGURE_CONTEXT,
     }
 )  # fmt: skip
 """Kinds that say what is wrong with a sentence's facts."""
@@ -38,10 +39,12 @@ def fact_findings(
     *,
     check_words: bool = True,
 ) -> list[Finding]:
-    """Wrong roles, figures that count something else, and invented or foreign words
-    (unless ``check_words`` is off: a summary in the other language is one finding)."""
+    """Wrong roles and speakers, figures that count something else, and invented or
+    foreign words (unless ``check_words`` is off: a summary in the other language is
+    one finding)."""
     language = index.language
     results = role_findings(summary, summary_tokens, index.roles, index.passages, language)
+    results += speaker_findings(summary, summary_tokens, index.passages)
     for claim in found:
         sentence = claim.sentence
         part = summary_tokens[sentence.first : sentence.last]

@@ -11,12 +11,15 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from newsum.modeling.faithfulness.text import fold, squash_spaces, tokens, word_count
+from newsum.modeling.faithfulness.names import name_spans
+from newsum.modeling.faithfulness.stems import is_content
+from newsum.modeling.faithfulness.text import Token, fold, squash_spaces, tokens, word_count
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind, LengthBounds
 from newsum.modeling.prompt import PromptTemplate
 
 _NGRAM = 3
 _NGRAM_REPEATS = 3
+_SELF_GAP = 3  # "X have informed X", "X beat X": a verb and its auxiliaries
 
 _ASSISTANT_TALK = re.compile(
     r"\b(?:ignore|disregard|forget) (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)"
@@ -61,8 +64,31 @@ def form_findings(summary: str, bounds: LengthBounds) -> list[Finding]:
     return findings
 
 
+def self_relations(summary: str) -> list[str]:
+    """A name said twice across a few lower-case words, as subject and object of one
+    verb ("Westvale have thanked Westvale for the offer"): people write "themselves", a model
+    that lost track of who did what writes the name again."""
+    summary_tokens = tokens(summary)
+    spans = name_spans(summary_tokens)
+    found = []
+    for a, b in zip(spans, spans[1:], strict=False):
+        between = summary_tokens[a.end : b.start]
+        verbs = 0 < len(between) <= _SELF_GAP and all(
+            t.is_word and not t.capitalised for t in between
+        )
+        verbs = verbs and any(is_content(t) for t in between)  # not "Ana Lima and Ana Lima"
+        if verbs and a.name.words == b.name.words:
+            found.append(summary[summary_tokens[a.start].start : _end(summary_tokens[b.end - 1])])
+    return found
+
+
+def _end(token: Token) -> int:
+    return token.start + len(token.raw)
+
+
 def repetitions(summary: str) -> list[str]:
-    """A trigram said three times or more, and sentences said twice or more."""
+    """A trigram said three times or more, sentences said twice or more, and a name
+    related to itself (see ``self_relations``)."""
     words = _folded_words(summary).split()
     grams = Counter(tuple(words[i : i + _NGRAM]) for i in range(len(words) - _NGRAM + 1))
     repeated = [" ".join(g) for g, n in grams.items() if n >= _NGRAM_REPEATS]
@@ -73,7 +99,7 @@ def repetitions(summary: str) -> list[str]:
         if key and key in seen and seen[key] not in repeated:
             repeated.append(seen[key])
         seen.setdefault(key, sentence)
-    return repeated
+    return repeated + self_relations(summary)
 
 
 @lru_cache(maxsize=8)

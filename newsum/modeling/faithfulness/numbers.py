@@ -70,7 +70,7 @@ _SPELLED = (
 _FIGURE = re.compile(
     rf"(?<!\w)(?:(?:R\$|US\$|[$€£])\s?)?"
     rf"(?:(?P<digits>{_DIGITS})|(?P<spelled>{_SPELLED}))"
-    rf"(?:(?P<suffix>{_alternation(_SUFFIXES)})|\s+(?P<scale>{_alternation(_SCALES)}))?"
+    rf"(?:(?P<suffix>{_alternation(_SUFFIXES)})|\s*(?P<scale>{_alternation(_SCALES)}))?"
     r"(?P<percent>\s?%|\s+(?:per\s?cent|percent|por\s+cento|percentage\s+points?"
     r"|pontos?\s+percentua(?:l|is)))?"
     r"(?!\w)",

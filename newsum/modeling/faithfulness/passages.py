@@ -18,18 +18,24 @@ sentence of a report of one match).
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from newsum.modeling.faithfulness.dates import DateId
 from newsum.modeling.faithfulness.names import NameSpan
 from newsum.modeling.faithfulness.numbers import Figure
+from newsum.modeling.faithfulness.people import People
 from newsum.modeling.faithfulness.sentences import Sentence
 from newsum.modeling.faithfulness.stems import REPORTING_WORDS, content_stems
 from newsum.modeling.faithfulness.text import Token, squash_spaces, word_set
 
 _LEAD_SENTENCES = 3  # the title and the first two sentences of the body
 _PRONOUNS = word_set("he she him his her hers ele ela dele dela")
+_OPENERS = word_set("the they it its their this o a os as eles elas seu sua")
+_CONTINUING = word_set("he she the his her ele ela o a")
+"""A sentence that opens with one of these and names no one ("The visitors sealed it
+late", "They will now face ...") goes on about the one named just before."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Passage:
     dates: frozenset[DateId]
     persons: frozenset[str]  # the surnames of the people it names
     predicate: frozenset[str]  # its stems less those of roles ("Shaw, the club president,")
-    pronoun: bool  # it says "he", "she", "ele", "ela"...: it may speak of someone named before
+    pronoun: bool  # it says "he", "ela"..., or opens with "The": it may go on about someone
     parts: tuple[Passage, ...] = ()  # its two sentences, for a pair
 
     def joined(self, after: Passage) -> Passage:
@@ -76,8 +82,12 @@ class Passage:
         the club president, welcomed the news.": a role is not a deed)."""
         if not content:
             return 1.0
+        return len(self.says(content, persons)) / len(content)
+
+    def says(self, content: frozenset[str], persons: set[str]) -> frozenset[str]:
+        """The stems of ``content`` this passage says of ``persons`` (see ``coverage``)."""
         if not persons or not self.parts:
-            return len(content & self.stems) / len(content)
+            return content & self.stems
         first, second = self.parts
         about = [p for p in self.parts if p.persons & persons]
         said = frozenset().union(*(p.predicate for p in about)) & content
@@ -87,7 +97,7 @@ class Passage:
                 continue
             if said or (part is second and part.pronoun):
                 kept.append(part.stems)
-        return len(content & frozenset().union(*kept)) / len(content)
+        return content & frozenset().union(*kept)
 
 
 PlacedSpan = tuple[Figure, int, int]
@@ -112,7 +122,7 @@ def _passage(
     sentence: Sentence,
     placed: list[PlacedSpan],
     dates: list[tuple[int, DateId]],
-    persons: frozenset[str],
+    people: People,
     roles: list[tuple[int, int]],
     language: str | None,
 ) -> Passage:
@@ -130,9 +140,9 @@ def _passage(
         values=frozenset(r for f in found for r in f.readings),
         percents=frozenset(r for f in found if f.percent for r in f.readings),
         dates=frozenset(date for _, date in dates),
-        persons=words & persons,
+        persons=people.mentioned(words),
         predicate=content_stems(deed, language),
-        pronoun=not words.isdisjoint(_PRONOUNS),
+        pronoun=not words.isdisjoint(_PRONOUNS) or (bool(part) and part[0].folded in _OPENERS),
     )
 
 
@@ -182,6 +192,21 @@ def _setting_dates(sentences: tuple[Passage, ...]) -> frozenset[DateId]:
     return frozenset(d for d in lead if all(o[0] != d[0] for o in named - {d}))
 
 
+def _continued(singles: tuple[Passage, ...], openers: list[str]) -> tuple[Passage, ...]:
+    """Each sentence that names no one and opens with "He", "She" or "The ..." ("The
+    Danish keeper was later sold") speaks of the people the sentence before names."""
+    result = list(singles)
+    for i in range(1, len(result)):
+        single = result[i]
+        if not single.persons and openers[i] in _CONTINUING and result[i - 1].persons:
+            result[i] = replace(single, persons=result[i - 1].persons)
+    return tuple(result)
+
+
+def _prefix_dates(sentences: tuple[Passage, ...], prefix: int) -> frozenset[DateId]:
+    return frozenset(d for s in sentences if s.end <= prefix for d in s.dates)
+
+
 @dataclass(frozen=True)
 class PassageIndex:
     """An article's sentences and passages, its people and its setting."""
@@ -192,6 +217,8 @@ class PassageIndex:
     persons: frozenset[str]
     setting: frozenset[tuple[str, ...]]
     setting_dates: frozenset[DateId]
+    people: People
+    dates_of: Mapping[str, frozenset[DateId]]  # key -> the days of the sentences naming them
 
     @classmethod
     def build(
@@ -202,23 +229,44 @@ class PassageIndex:
         language: str | None,
         roles: list[tuple[int, int]],
         role_holders: set[str],
+        prefix: int = 0,
     ) -> PassageIndex:
         """The index of ``text`` (its ``tokens`` and ``facts``); ``roles`` are where its
         appositions stand (``start, end``), ``role_holders`` the last words of the names
-        they give a role to."""
+        they give a role to, ``prefix`` where its dateline or byline ends (see
+        ``datelines``): their names and days are the setting, whatever else it says."""
         sentences, spans = facts.sentences, facts.spans
         persons = _persons(tokens, spans, role_holders)
+        lower = frozenset(t.folded for t in tokens if t.is_word and not t.capitalised)
+        people = People.build(tokens, spans, persons, sentences, lower)
         dated = _dates_by_sentence(facts.dates, sentences)
-        singles = tuple(
-            _passage(tokens, s, p, d, persons, roles, language)
-            for s, p, d in zip(sentences, facts.figures, dated, strict=True)
+        singles = _continued(
+            tuple(
+                _passage(tokens, s, p, d, people, roles, language)
+                for s, p, d in zip(sentences, facts.figures, dated, strict=True)
+            ),
+            [tokens[s.first].folded if s.first < s.last else "" for s in sentences],
         )
+        dates_of: dict[str, set[DateId]] = {}
+        for single in singles:
+            for key in single.persons:
+                dates_of.setdefault(key, set()).update(single.dates)
         pairs = tuple(a.joined(b) for a, b in zip(singles, singles[1:], strict=False))
-        lead_end = sentences[min(len(sentences), _LEAD_SENTENCES) - 1].last if sentences else 0
+        lead = _LEAD_SENTENCES + (1 if prefix else 0)
+        lead_end = sentences[min(len(sentences), lead) - 1].last if sentences else 0
         setting = frozenset(
             s.name.words for s in spans if s.start < lead_end and s.name.words[-1] not in persons
         )
-        return cls(text, singles, singles + pairs, persons, setting, _setting_dates(singles))
+        return cls(
+            text,
+            singles,
+            singles + pairs,
+            persons,
+            setting,
+            _setting_dates(singles) | _prefix_dates(singles, prefix),
+            people,
+            {key: frozenset(days) for key, days in dates_of.items()},
+        )
 
     def quote(self, passage: Passage) -> str:
         """The passage as the article writes it, on one line."""

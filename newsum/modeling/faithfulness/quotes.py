@@ -36,7 +36,14 @@ def normalize_for_quotes(text: str) -> str:
 
 def quotes(text: str) -> list[str]:
     """The quoted spans of ``text``, marks removed, as written."""
-    return [m.group(m.lastgroup or 0).strip() for m in _QUOTE.finditer(text)]
+    return [quote for _, _, quote in quote_spans(text)]
+
+
+def quote_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, quote) for each quoted span of ``text[start:end]``: where it stands,
+    marks included, and the quote, marks removed."""
+    found = _QUOTE.finditer(text, start, len(text) if end is None else end)
+    return [(m.start(), m.end(), m.group(m.lastgroup or 0).strip()) for m in found]
 
 
 def is_verbatim(quote: str, normalized_article: str) -> bool:

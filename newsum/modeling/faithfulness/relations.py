@@ -2,12 +2,18 @@
 
 A summary built of the article's own words in the wrong places ("the league director
 Ruth Shaw signed a new contract", when Sarah Reed signed it and Ruth Shaw welcomed it)
-passes every word-level check. Here each summary sentence is a claim; its *anchors*
-are the names, figures and days it states, its *content* the other words that say
-something (stemmed: see ``stems``). The claim is supported when one passage of the
-article (a sentence, or a sentence and the next: see ``passages``) holds every anchor
-and at least two thirds of the content. The passage that came closest is the
-evidence, on this finding and on the word-level findings of the same sentence.
+passes every word-level check. Here each summary sentence is a claim (a clause with a
+subject of its own is one too: see ``sentences.split_clauses``); its *anchors* are the
+names, figures and days it states, and the person a description stands for ("the
+30-year-old", "the former club boss": see ``references``); its *content* the other words
+that say something (stemmed: see ``stems``). The claim is supported when one passage
+of the article (a sentence, or a sentence and the next: see ``passages``) holds every
+anchor and at least two thirds of all its facts, each anchor counting as one fact like
+each content word. A person is held by any name the article gives them (see
+``people``); a day, or a place a preposition introduces, also by another sentence that
+names the claim's person; and what is said of the person may be completed by one more
+sentence that names them. The passage that came closest is the evidence, on this
+finding and on the word-level findings of the same sentence.
 
 Roles (``roles``), what figures count (``figure_context``) and words (``words``) are
 judged on the same sentences (see ``claim_findings``).
@@ -15,13 +21,20 @@ judged on the same sentences (see ``claim_findings``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
-from newsum.modeling.faithfulness.dates import DateId, date_mentions
+from newsum.modeling.faithfulness.anchors import Anchors, count_held, sentence_anchors
+from newsum.modeling.faithfulness.datelines import prefix_end
+from newsum.modeling.faithfulness.dates import DateId
 from newsum.modeling.faithfulness.figure_context import FigureContextIndex
 from newsum.modeling.faithfulness.language import detect_language, leaning
-from newsum.modeling.faithfulness.names import NameIndex, NameSpan, NameSupport, name_spans
-from newsum.modeling.faithfulness.numbers import Figure, FigureIndex, figures
+from newsum.modeling.faithfulness.names import (
+    NameIndex,
+    NameSpan,
+    name_spans,
+)
+from newsum.modeling.faithfulness.numbers import FigureIndex
 from newsum.modeling.faithfulness.passages import (
     ArticleFacts,
     Passage,
@@ -29,16 +42,21 @@ from newsum.modeling.faithfulness.passages import (
     PlacedSpan,
     figures_by_sentence,
 )
+from newsum.modeling.faithfulness.references import sentence_facets
 from newsum.modeling.faithfulness.roles import Role, RoleIndex, appositions
-from newsum.modeling.faithfulness.sentences import Sentence, split_sentences
+from newsum.modeling.faithfulness.sentences import (
+    Sentence,
+    split_at,
+    split_clauses,
+    split_sentences,
+)
 from newsum.modeling.faithfulness.stems import is_content, token_stems
 from newsum.modeling.faithfulness.text import Token
+from newsum.modeling.faithfulness.voice import active_deeds, only_passive
 
 COVERAGE = 2 / 3
-"""Share of a claim's content words one passage must hold."""
+"""Share of a claim's facts (its anchors and content words) one passage must hold."""
 
-_POSSESSIVE = ("'s", "’s")
-_CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "of", "the", "del", "di", "von", "van"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,11 @@ class RelationIndex:
     roles: RoleIndex
     figures: FigureContextIndex
     vocabulary: frozenset[str]
+    sayings: Mapping[str, frozenset[str]]  # key -> stems and words of the sentences naming them
+
+    def said_of(self, key: str) -> frozenset[str]:
+        """The stems and folded words of the article's sentences that name ``key``."""
+        return self.sayings.get(key, frozenset())
 
     @classmethod
     def build(
@@ -65,15 +88,22 @@ class RelationIndex:
         """The index of an article's ``text``: its ``tokens``, with names at ``spans``,
         its ``figures`` and its ``dates`` (token positions), each found once."""
         language = declared or detect_language(tokens)
-        sentences = split_sentences(tokens)
+        prefix = prefix_end(text)
+        sentences = split_at(tokens, split_sentences(tokens), prefix)
         roles = RoleIndex.build(tokens, spans, language)
         placed = figures_by_sentence(figures, sentences)
         facts = ArticleFacts(sentences, spans, placed, dates)
         spans_of_roles = [(r.start, r.end) for r in roles.roles]
         holders = roles.holders()
-        passages = PassageIndex.build(text, tokens, facts, language, spans_of_roles, holders)
+        passages = PassageIndex.build(
+            text, tokens, facts, language, spans_of_roles, holders, prefix
+        )
         words = {t.folded for t in tokens if t.is_word}
         vocabulary = frozenset(words | {p for w in words for p in w.split("-")})
+        sayings: dict[str, set[str]] = {}
+        for single in passages.sentences:
+            for key in single.persons:
+                sayings.setdefault(key, set()).update(single.stems, single.words)
         return cls(
             language,
             declared,
@@ -81,6 +111,7 @@ class RelationIndex:
             roles,
             FigureContextIndex.build(tokens, sentences, placed, language),
             vocabulary,
+            {key: frozenset(said) for key, said in sayings.items()},
         )
 
 
@@ -91,79 +122,24 @@ class Claim:
     sentence: Sentence
     anchors: int
     held: int
-    coverage: float
+    coverage: float  # the share of its content words the passage holds
     passage: Passage | None
+    content: int = 0  # how many content words it has
+    turned: bool = False  # it says its person did what the passage has done to someone
+
+    @property
+    def share(self) -> float:
+        """The share of the claim's facts the passage holds: a name, a figure or a day
+        counts as one fact, like a content word; the most telling ones, so a passage
+        that holds every one of them needs fewer of the other words ("Eastport beat
+        Westvale 2-1 on Sunday" is "Eastport's 2-1 victory over Westvale on Sunday")."""
+        total = self.anchors + self.content
+        return 1.0 if not total else (self.held + self.coverage * self.content) / total
 
     @property
     def supported(self) -> bool:
-        """Every anchor and enough of the content in one passage."""
-        return self.held == self.anchors and self.coverage >= COVERAGE
-
-
-@dataclass(frozen=True)
-class _Anchors:
-    names: list[tuple[str, ...]]
-    figures: list[Figure]
-    dates: list[DateId]
-    subjects: set[str]  # the surnames of the people the claim is about
-
-    def count(self) -> int:
-        return len(self.names) + len(self.figures) + len(self.dates)
-
-
-def _held(anchors: _Anchors, passage: Passage, index: RelationIndex) -> int:
-    persons = index.passages.persons
-    held = sum(
-        (words[-1] in passage.words) if words[-1] in persons else passage.words.issuperset(words)
-        for words in anchors.names
-    )
-    held += sum(
-        not f.readings.isdisjoint(passage.percents if f.percent else passage.values)
-        for f in anchors.figures
-    )
-    return held + sum(d in passage.dates for d in anchors.dates)
-
-
-def _parts(words: tuple[str, ...]) -> list[tuple[str, ...]]:
-    parts: list[tuple[str, ...]] = [()]
-    for word in words:
-        if word in _CONNECTORS:
-            parts.append(())
-        else:
-            parts[-1] += (word,)
-    return [p for p in parts if p]
-
-
-def _in_setting(words: tuple[str, ...], index: RelationIndex) -> bool:
-    return any(set(words) <= set(name) for name in index.passages.setting)
-
-
-def _anchors(
-    text: str,
-    part: list[Token],
-    spans: list[NameSpan],
-    names: NameIndex,
-    article: FigureIndex,
-    dates: frozenset[DateId],
-    index: RelationIndex,
-) -> _Anchors:
-    """The facts of one sentence that the article holds somewhere (the rest are the
-    word-level checks' findings), less the setting's names and dates."""
-    kept = []
-    subjects = set()
-    for span in spans:
-        if names.judge(span.name) is not NameSupport.SUPPORTED:
-            continue
-        for part_words in _parts(span.name.words):  # "Ana Souza of Vila Nova": two names
-            if not _in_setting(part_words, index):
-                kept.append(part_words)
-        last = span.name.words[-1]
-        if last in index.passages.persons and not part[span.end - 1].raw.endswith(_POSSESSIVE):
-            subjects.add(last)  # "Okafor's council backed ...": the claim is the council's
-    found = [f for f in figures(text) if not f.article_like and article.supports(f)]
-    setting_dates = index.passages.setting_dates
-    days = [d for _, d in date_mentions(part) if d in dates and d not in setting_dates]
-    return _Anchors(kept, found, days, subjects)
+        """Every anchor, and enough of all the facts, in one passage, told in its voice."""
+        return self.held == self.anchors and self.share >= COVERAGE and not self.turned
 
 
 def _content(part: list[Token], skipped: set[int], language: str | None) -> frozenset[str]:
@@ -192,15 +168,23 @@ def claims(
     roles = list(appositions(summary_tokens, name_spans(summary_tokens), index.language))
     written_in = leaning(summary_tokens)
     translated = written_in is not None and written_in != index.language
+    named: list[str] = []  # the summary's persons so far, the last sentence's first
     for sentence in split_sentences(summary_tokens):
-        part = summary_tokens[sentence.first : sentence.last]
-        spans = name_spans(part)
-        skipped = _skipped(part, spans, roles)
-        anchors = _anchors(
-            sentence.text(summary), part, spans, names, article_figures, dates, index
-        )
-        content = frozenset() if translated else _content(part, skipped, index.language)
-        found.append(_best(sentence, anchors, content, index))
+        for clause in split_clauses(summary_tokens, sentence):
+            part = summary_tokens[clause.first : clause.last]
+            spans = name_spans(part)
+            people = index.passages.people
+            facets = sentence_facets(part, spans, named, people, index.said_of, index.language)
+            skipped = _skipped(part, spans, roles) | facets.positions()
+            anchors = sentence_anchors(
+                clause.text(summary), part, spans, names, article_figures, dates, index, facets
+            )
+            content = frozenset() if translated else _content(part, skipped, index.language)
+            found.append(_in_voice(_best(clause, anchors, content, index), part, spans, index))
+            keys = [k for s in spans if (k := people.key(s.name.words))]
+            if facets.referent:
+                keys.insert(0, facets.referent.key)
+            named = [*dict.fromkeys([*keys, *named])]  # its subject first, then the last
     return found
 
 
@@ -214,17 +198,55 @@ def _skipped(part: list[Token], spans: list[NameSpan], roles: list[Role]) -> set
 
 
 def _best(
-    sentence: Sentence, anchors: _Anchors, content: frozenset[str], index: RelationIndex
+    sentence: Sentence, anchors: Anchors, content: frozenset[str], index: RelationIndex
 ) -> Claim:
     total = anchors.count()
     best: tuple[int, float, int] | None = None
     chosen = None
     for passage in index.passages.passages:
-        held = _held(anchors, passage, index)
+        count = count_held(anchors, passage, index)
         coverage = passage.coverage(content, anchors.subjects)
-        key = (held, coverage, passage.start - passage.end)
+        key = (count, coverage, passage.start - passage.end)
         if best is None or key > best:
             best, chosen = key, passage
-    if best is None:
-        return Claim(sentence, total, 0, 0.0 if content else 1.0, None)
-    return Claim(sentence, total, best[0], best[1], chosen)
+    if best is None or chosen is None:
+        return Claim(sentence, total, 0, 0.0 if content else 1.0, None, len(content))
+    claim = Claim(sentence, total, best[0], best[1], chosen, len(content))
+    if claim.supported or claim.held < total or not content:
+        return claim
+    return _with_tied(claim, content, anchors.subjects, index)
+
+
+def _in_voice(
+    claim: Claim, part: list[Token], spans: list[NameSpan], index: RelationIndex
+) -> Claim:
+    """``claim``, turned when its passage tells a deed of its people only in the passive
+    (see ``voice``)."""
+    if claim.passage is None or index.language not in (None, "en"):
+        return claim
+    text = index.passages.quote(claim.passage)
+    if any(only_passive(deed, text) for deed in active_deeds(part, spans)):
+        return replace(claim, turned=True)
+    return claim
+
+
+def _with_tied(
+    claim: Claim, content: frozenset[str], subjects: set[str], index: RelationIndex
+) -> Claim:
+    """``claim`` with what another sentence naming its person says of them: a passage
+    that holds every name, figure and day of the claim may leave part of what is said
+    of the person to a sentence elsewhere that names them ("Souza hopes to play in
+    the final on May 3 ... her first game for the club").
+    Names and figures are never taken from there: they are the relation."""
+    passage = claim.passage
+    if passage is None or not subjects:
+        return claim
+    said = passage.says(content, subjects)
+    best = claim
+    for other in index.passages.sentences:
+        if other.persons.isdisjoint(subjects) or passage.start <= other.start < passage.end:
+            continue
+        coverage = len(said | (content & other.stems)) / len(content)
+        if coverage > best.coverage:
+            best = replace(claim, coverage=coverage)
+    return best

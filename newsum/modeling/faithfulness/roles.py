@@ -31,15 +31,14 @@ from dataclasses import dataclass
 from newsum.modeling.faithfulness.names import NameSpan, name_spans
 from newsum.modeling.faithfulness.passages import PassageIndex
 from newsum.modeling.faithfulness.stems import NOT_CONTENT, stem, token_stems
-from newsum.modeling.faithfulness.text import Token, word_set
+from newsum.modeling.faithfulness.text import ROLE_MODIFIERS, Token, word_set
 from newsum.modeling.faithfulness.verdict import Finding, FindingKind
 
 _DETERMINERS = word_set("the a an his her its their our o os as um uma seu sua")
 _CONNECTORS = word_set("of for de do da dos das")
 _PAST_ENDINGS = ("ed", "ou", "iu", "aram", "eram", "iram")  # not "-eu": "museu", "europeu"
 _MAX_ROLE_TOKENS = 7
-_MODIFIERS = word_set("former ex late then acting interim current outgoing incoming atual")
-"""Said of a role, not the role: "the former chief executive" holds "chief executive"."""
+_MODIFIERS = ROLE_MODIFIERS
 _HONORIFICS = word_set("mr mrs ms dr dra prof sir sr sra")
 """Titles that say nothing of a role ("Mr Walker")."""
 _CLOSING = frozenset({",", ")", ".", ";", ":", "!", "?", "\n", "…"})

@@ -69,6 +69,9 @@ GROUP_WORDS: dict[str, frozenset[str]] = {
         organizadores pesquisadores cientistas produtores familias trabalhadores"""
     ),
 }
+ROLE_MODIFIERS = word_set("former ex late then acting interim current outgoing incoming atual")
+"""Said of a role, not the role: "the former chief executive" holds "chief executive";
+"Former minister Ana Souza" names Ana Souza."""
 STOP_WORDS: dict[str, frozenset[str]] = {
     # A capitalised word from this list at the start of a name ("The", "Em", "Mayor",
     # "Officials") is not part of the name; words found in only one language's function
@@ -90,6 +93,7 @@ _TOKEN = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_SINGLE_QUOTES = frozenset({"'", "’"})
 
 
 def fold(text: str) -> str:
@@ -127,10 +131,12 @@ class Token(NamedTuple):
 
 
 def tokens(text: str) -> list[Token]:
-    """The text's tokens in order; a word after . ! ? : or an opening quote starts a sentence."""
+    """The text's tokens in order; a word after . ! ? : or a quote mark starts a sentence
+    (a single quote only where it closes against a word: "a turning point' He said")."""
     result: list[Token] = []
     append = result.append  # the loop runs once per token of a long article
     initial = True
+    end = -1
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
         raw = match.group()
@@ -139,7 +145,9 @@ def tokens(text: str) -> list[Token]:
             initial = False
         else:
             append(Token(raw, raw, kind, start=match.start()))
-            initial = kind == "stop" or (initial and kind == "other")
+            closing = raw in _SINGLE_QUOTES and match.start() == end
+            initial = kind == "stop" or (initial and kind == "other") or closing
+        end = match.end()
     return result
 
 

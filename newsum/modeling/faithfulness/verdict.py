@@ -13,7 +13,8 @@ SUPPORTED_LANGUAGES = ("en", "pt")
 class FindingKind(StrEnum):
     """Kinds of finding the rule checker reports, in the order verdicts list them: the
     summary's form and language, then words and facts the article lacks, then facts the
-    article has but not together (a role, what a figure counts, who did what)."""
+    article has but not together (a role, who said a quote, what a figure counts, who did
+    what)."""
 
     EMPTY = "empty"
     TOO_SHORT = "too_short"
@@ -28,8 +29,10 @@ class FindingKind(StrEnum):
     UNSUPPORTED_NAME = "unsupported_name"
     UNSUPPORTED_QUOTE = "unsupported_quote"
     WRONG_ROLE = "wrong_role"
+    WRONG_SPEAKER = "wrong_speaker"
     FIGURE_CONTEXT = "figure_context"
     UNSUPPORTED_RELATION = "unsupported_relation"
+    NOT_ENTAILED = "not_entailed"
 
 
 _KIND_RANK = {kind.value: rank for rank, kind in enumerate(FindingKind)}
@@ -100,9 +103,14 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of a check: it passed iff there are no findings."""
+    """The outcome of a check: it passed iff there are no findings.
+
+    ``score`` is a model checker's support score in [0, 1] (None for the rules alone),
+    kept with the verdict so that a threshold can be chosen or moved afterwards.
+    """
 
     findings: tuple[Finding, ...] = ()
+    score: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -110,7 +118,7 @@ class Verdict:
         return not self.findings
 
     @classmethod
-    def of(cls, findings: Iterable[Finding]) -> Verdict:
+    def of(cls, findings: Iterable[Finding], score: float | None = None) -> Verdict:
         """A verdict with ``findings`` de-duplicated (one per kind and value, the first
         found, whatever its evidence) and ordered by kind, then as found."""
         unique: dict[tuple[str, str], Finding] = {}
@@ -119,15 +127,20 @@ class Verdict:
         ordered = sorted(
             unique.values(), key=lambda f: _KIND_RANK.get(str(f.kind), len(_KIND_RANK))
         )
-        return cls(findings=tuple(ordered))
+        return cls(findings=tuple(ordered), score=score)
 
     def kinds(self) -> set[str]:
         """The kinds of finding present."""
         return {str(f.kind) for f in self.findings}
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"passed": bool, "findings": [...]}``, ready for a JSON column or response."""
-        return {"passed": self.passed, "findings": [f.as_dict() for f in self.findings]}
+        """``{"passed": bool, "findings": [...]}`` (and ``"score"`` when scored), for JSON."""
+        record: dict[str, Any] = {
+            "passed": self.passed, "findings": [f.as_dict() for f in self.findings]
+        }
+        if self.score is not None:
+            record["score"] = self.score
+        return record
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
@@ -135,7 +148,13 @@ class Verdict:
         records = data.get("findings")
         if not isinstance(records, list):
             raise ValueError(f"a verdict needs a list of findings: {data!r}")
-        verdict = cls(findings=tuple(Finding.from_dict(r) for r in records))
+        score = data.get("score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+            raise ValueError(f"a verdict's score must be a number: {data!r}")
+        verdict = cls(
+            findings=tuple(Finding.from_dict(r) for r in records),
+            score=None if score is None else float(score),
+        )
         if "passed" in data and data["passed"] is not verdict.passed:
             raise ValueError(f"passed={data['passed']!r} disagrees with the findings: {data!r}")
         return verdict

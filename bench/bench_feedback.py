@@ -5,10 +5,10 @@ writes the way the editors do without losing faithfulness.
 2. A newsroom (SQLite) holds the synthetic articles; version N summarises the articles of
    the training split through the worker's own batch code.
 3. A simulated editor corrects every one of those summaries through the real review API
-   into a house style the corpus never uses: a dateline naming the article's city
-   ("Riverton — ...") and figures of four digits or more with thousands separators
-   ("15,000"; "15.000" in Portuguese). The edit stays faithful: it restates the
-   article's facts.
+   (``/review/api``, with the editor's own API token) into a house style the corpus
+   never uses: a dateline naming the article's city ("Riverton — ...") and figures of
+   four digits or more with thousands separators ("15,000"; "15.000" in Portuguese).
+   The edit stays faithful: it restates the article's facts.
 4. ``newsum data prepare --from-feedback``'s code exports the edits as training pairs;
    ``newsum train --init-adapter N --mix-data-dir <original data>`` continues N on them,
    mixed with the original pairs, and N+1 is registered and promoted.
@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from bench.bench_quality import demo_adapter
-from harness.newsroom import add_editor_account
+from harness.newsroom import add_editor_account, add_editor_token
 from newsum.broker.message import SummarizeMessage
 from newsum.config import Settings
 from newsum.db.articles import import_articles
@@ -51,7 +51,8 @@ from newsum.trainer.train import train
 from newsum.worker.batch import summarize_requests
 from newsum.worker.runtime import ModelRuntime
 
-TOKEN = "bench-feedback-token-of-some-length"
+TOKEN = "bench-feedback-cms-token-of-some-length"
+REVIEW_KEY = "bench-feedback-review-session-key-0123456789"
 DATELINE = re.compile(r"^[A-ZÀ-Ý][\w .'-]* — ")
 BARE_THOUSANDS = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
 YEAR = re.compile(r"^(19|20)\d\d$")
@@ -85,7 +86,7 @@ def newsroom(workdir: Path, articles: Path) -> Settings:
     folder.mkdir(parents=True)
     settings = Settings(database_url=f"sqlite:///{folder / 'newsroom.db'}", data_dir=folder,
                         device="cpu", precision="fp32", batch_size=16,
-                        api_token=SecretStr(TOKEN))
+                        api_token=SecretStr(TOKEN), review_secret_key=SecretStr(REVIEW_KEY))
     engine = make_engine(settings.database_url)
     upgrade(engine)
     import_articles(engine, settings.articles, articles)
@@ -127,15 +128,16 @@ def edit_everything(settings: Settings, pairs: dict[int, Pair]) -> int:
     """The simulated editor rewrites each summary in house style through the review API."""
     engine = make_engine(settings.database_url)
     add_editor_account(engine, "house-editor", "house-editor-password-long")
+    token = add_editor_token(engine, "house-editor", "bench_feedback")
     engine.dispose()
     edited = 0
     with TestClient(create_app(settings)) as client:
         for article_id, pair in pairs.items():
             text = house_style(pair.summary, pair.article, pair.language or "en")
             answer = client.post(
-                f"/articles/{article_id}/summary/edit",
-                headers={"Authorization": f"Bearer {TOKEN}"},
-                json={"editor": "house-editor", "text": text},
+                f"/review/api/articles/{article_id}/summary/edit",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"text": text},
             )
             answer.raise_for_status()
             edited += 1

@@ -1,4 +1,5 @@
-"""What the HTTP API tests share: a token, credentials a CMS would send, a closed port."""
+"""What the HTTP API tests share: the secrets, credentials a CMS would send, a closed port,
+and the API as a real server."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from harness.processes import REPO, process_env
 from newsum.api.auth import sign
 from newsum.config import Settings
 
+# Each secret at least 32 characters and all different, as the API demands.
 TOKEN = "cms-shared-secret-for-tests-0123456789"
+METRICS_TOKEN = "metrics-read-only-token-for-tests-0123"
+REVIEW_KEY = "review-session-key-for-tests-0123456789abcdef"
 
 
 def bearer(token: str = TOKEN) -> dict[str, str]:
@@ -68,13 +72,16 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 
 
 @contextmanager
-def running_api(settings: Settings) -> Iterator[str]:
-    """A real ``newsum api`` (uvicorn) process for ``settings``; yields its base URL."""
+def running_api(settings: Settings, **env: str) -> Iterator[str]:
+    """A real ``newsum api`` (uvicorn) process for ``settings`` (and extra environment
+    variables ``env``); yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "newsum", "api", "--port", str(port)],
         cwd=REPO,
-        env=process_env(settings, NEWSUM_API_TOKEN=TOKEN, NEWSUM_LOG_LEVEL="WARNING"),
+        env=process_env(settings, **{"NEWSUM_API_TOKEN": TOKEN,
+                                     "NEWSUM_METRICS_TOKEN": METRICS_TOKEN,
+                                     "NEWSUM_LOG_LEVEL": "WARNING", **env}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

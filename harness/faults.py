@@ -1,6 +1,7 @@
 """Faults for the reliability tests and bench: a private Redis server that can be
-restarted, dropped PostgreSQL connections, how far a running backfill had got when a
-fault hit it, and an exact count of summaries written.
+restarted or paused, dropped PostgreSQL connections, a PostgreSQL table held locked, how
+far a running backfill had got when a fault hit it, and an exact count of summaries
+written.
 
 Never touches the shared servers' state: the Redis server here is one this process
 starts (own port, own directory), and connections are dropped only on a database the
@@ -142,6 +143,16 @@ class PrivateRedis:
         time.sleep(down_s)
         self.start()
 
+    def pause(self, seconds: float) -> None:
+        """Stall every client for ``seconds`` (``CLIENT PAUSE ... ALL``: connections are
+        accepted and commands wait unanswered, as with a hung server or a half-open link;
+        no command, not even ``CLIENT UNPAUSE``, ends it early)."""
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.execute_command("CLIENT", "PAUSE", str(int(seconds * 1000)), "ALL")
+        finally:
+            client.close()
+
 
 def terminate_connections(database_url: str) -> int:
     """Terminate every server connection to this (throwaway) database; return how many."""
@@ -186,3 +197,26 @@ def lost_and_duplicates(engine: Engine, article_ids: set[int], version_id: int) 
     lost = len(article_ids - done)
     duplicates = sum(1 for a in article_ids if per_article[a] > 1 or writes[a] > 1)
     return lost, duplicates
+
+
+class HeldLock:
+    """A table of a throwaway database held ``ACCESS EXCLUSIVE`` by another session, so
+    every query that touches it waits: a database that accepts connections and does not
+    answer, and requests that pile up until the pool is exhausted."""
+
+    def __init__(self, database_url: str, table: str) -> None:
+        self._engine = create_engine(database_url)
+        self._table = table
+        self._connection = None
+
+    def __enter__(self) -> HeldLock:
+        self._connection = self._engine.connect()
+        self._connection.begin()
+        self._connection.execute(text(f'LOCK TABLE "{self._table}" IN ACCESS EXCLUSIVE MODE'))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        assert self._connection is not None
+        self._connection.rollback()
+        self._connection.close()
+        self._engine.dispose()

@@ -85,3 +85,11 @@ def add_editor_account(engine: Engine, name: str, password: str) -> int:
 
     with transaction(engine) as session:
         return add_editor(session, name, hash_password(password)).id
+
+
+def add_editor_token(engine: Engine, name: str, label: str = "") -> str:
+    """A new API token for the editor (what `newsum editors token NAME` prints)."""
+    from newsum.db.editors import issue_token
+
+    with transaction(engine) as session:
+        return issue_token(session, name, label).secret

@@ -24,7 +24,16 @@ from sqlalchemy.engine import make_url
 from newsum.errors import SettingsInvalid, validation_problems
 
 DEFAULT_CONFIG_FILE = "newsum.toml"
-MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_LENGTH = 32
+MIN_FLOWER_PASSWORD_LENGTH = 16
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+# Each secret does one job; one value in two places would hand one job's power to another.
+SECRET_SETTINGS = {
+    "api_token": ("NEWSUM_API_TOKEN", MIN_SECRET_LENGTH),
+    "metrics_token": ("NEWSUM_METRICS_TOKEN", MIN_SECRET_LENGTH),
+    "review_secret_key": ("NEWSUM_REVIEW_SECRET_KEY", MIN_SECRET_LENGTH),
+    "flower_password": ("NEWSUM_FLOWER_PASSWORD", MIN_FLOWER_PASSWORD_LENGTH),
+}
 
 # How a base model is held in memory: 4-bit NormalFloat, or bf16/fp32 weights.
 Precision = Literal["nf4", "bf16", "fp32"]
@@ -147,6 +156,13 @@ class Settings(BaseSettings):
     broker_connect_timeout_s: float = Field(
         3.0, gt=0, description="Seconds an enqueue waits for the broker before giving up."
     )
+    broker_read_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds any Redis command (workers, producers, newsum's own"
+        " clients) waits for an answer; a stalled Redis is then reported, not waited on.",
+    )
+    broker_publish_retries: int = Field(
+        2, ge=0, description="Extra tries of a message publish that failed (a dropped link).",
+    )
     task_max_retries: int = Field(
         5, ge=0, description="Retries of a batch after a transient fault (database/broker down)."
     )
@@ -201,13 +217,29 @@ class Settings(BaseSettings):
 
     # --- API and monitoring ----------------------------------------------------------
     api_token: SecretStr | None = Field(
-        None, description="Shared secret the CMS sends (bearer token and HMAC key)."
+        None, description="Shared secret the CMS sends (bearer token and HMAC key); it queues"
+        " and reads summaries, nothing else (at least 32 characters).",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token that reads /metrics and nothing else (at least 32"
+        " characters); without it /metrics is off.",
+    )
+    api_stall_timeout_s: float = Field(
+        1.0, gt=0, description="Seconds an API request waits on the database (a pooled"
+        " connection, a lock) or on Redis before it answers 503; statements get 3x this.",
+    )
+    api_max_in_flight: int = Field(
+        64, gt=0, description="Requests the API works on at once; more wait up to"
+        " api_stall_timeout_s for a turn, then answer 503.",
     )
     api_host: str = Field("127.0.0.1", description="Address the HTTP API binds.")
     api_port: int = Field(8000, description="Port of the HTTP API.")
     flower_port: int = Field(5555, description="Port of Flower.")
     flower_user: str = Field("admin", description="Flower basic-auth user.")
-    flower_password: SecretStr | None = Field(None, description="Flower basic-auth password.")
+    flower_password: SecretStr | None = Field(
+        None, description="Flower basic-auth password (at least 16 characters); whoever holds"
+        " it controls the workers.",
+    )
     log_level: str = Field("INFO", description="Log level of every newsum process.")
     flower_host: str = Field("127.0.0.1", description="Address Flower binds.")
 
@@ -223,7 +255,26 @@ class Settings(BaseSettings):
         " local use.",
     )
     review_session_hours: float = Field(
-        12.0, gt=0, description="An editor's login lasts this many hours."
+        12.0, gt=0, description="An editor's login lasts at most this many hours, however active."
+    )
+    review_idle_minutes: float = Field(
+        30.0, gt=0, description="A login unused for this many minutes ends."
+    )
+    review_login_limits_account: str = Field(
+        "5/minute;20/hour;50/day",
+        description="Failed sign-ins one account may have before it waits (limits syntax);"
+        " shared by every API process through Redis.",
+    )
+    review_login_limits_address: str = Field(
+        "20/minute;100/hour",
+        description="Failed sign-ins one client address may have before it waits.",
+    )
+    review_login_workers: int = Field(
+        2, gt=0, description="Password checks (argon2, 64 MiB each) run at once, in their own"
+        " threads; more sign-ins wait for a turn.",
+    )
+    review_login_queue: int = Field(
+        16, ge=0, description="Sign-ins that may wait for a password check; more answer 503.",
     )
     review_login_delay_s: float = Field(
         0.75,
@@ -247,17 +298,27 @@ class Settings(BaseSettings):
             sources.append(StrictTomlSource(settings_cls, toml_file=config_file))
         return tuple(sources)
 
-    @field_validator("review_secret_key")
+    @field_validator("review_login_limits_account", "review_login_limits_address")
     @classmethod
-    def _long_secret_key(cls, key: SecretStr | None) -> SecretStr | None:
-        """A short session key can be guessed offline from one cookie: refuse it."""
-        if key is not None and len(key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+    def _limits_parse(cls, value: str) -> str:
+        """A limit newsum cannot read would fail the first sign-in instead of the start."""
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
             raise ValueError(
-                f"must hold at least {MIN_SECRET_KEY_LENGTH} characters: set"
-                " NEWSUM_REVIEW_SECRET_KEY to a long random string"
-                " (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
-        return key
+                f"{value!r} is not a list of limits: write e.g. 5/minute;20/hour;50/day"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _secrets_are_secret(self) -> Settings:
+        """Refuse short or shared secrets at start-up (see :func:`secret_problem`)."""
+        problem = secret_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @model_validator(mode="after")
     def _limits_in_order(self) -> Settings:
@@ -316,6 +377,28 @@ class Settings(BaseSettings):
         # A settings file would be read again by the child and could override these.
         env["NEWSUM_CONFIG_FILE"] = os.devnull
         return env
+
+
+def secret_problem(settings: Settings) -> str | None:
+    """What is wrong with the configured secrets, in one line; None when all is well.
+
+    A short secret can be guessed (a session key offline, from one cookie), and two jobs
+    sharing one secret are one job: the CMS's token must not open Flower or sign cookies.
+    """
+    seen: dict[str, str] = {}
+    for field, (variable, minimum) in SECRET_SETTINGS.items():
+        value = getattr(settings, field)
+        if value is None:
+            continue
+        secret = value.get_secret_value()
+        if len(secret) < minimum:
+            return (f"{variable} must hold at least {minimum} characters; generate one with"
+                    f" {GENERATE_SECRET}")
+        if secret in seen:
+            return (f"{variable} equals {seen[secret]}: give each its own value, e.g. from"
+                    f" {GENERATE_SECRET}")
+        seen[secret] = variable
+    return None
 
 
 def settings_table() -> str:

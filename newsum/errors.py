@@ -80,6 +80,26 @@ class UnknownEditor(NewsumError):
     """An editor name with no active account (`newsum editors list` shows them)."""
 
 
+class UnknownToken(NewsumError):
+    """An editor API token id that does not exist."""
+
+
+class PasswordRefused(NewsumError):
+    """A new password newsum will not store (too short, too common); says what to choose."""
+
+
+class LoginThrottled(NewsumError):
+    """Too many failed sign-ins for an account or from an address; retry after a while."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class LoginBusy(NewsumError):
+    """More sign-ins wait for a password check than the API lets wait."""
+
+
 class EditorExists(NewsumError):
     """An editor account of that name exists already."""
 

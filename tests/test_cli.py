@@ -71,7 +71,7 @@ def test_config_prints_effective_settings_with_secrets_masked(tmp_path: Path) ->
     (tmp_path / "newsum.toml").write_text('queue_name = "from-file"\nbatch_size = 4\n')
     env = {
         "NEWSUM_BATCH_SIZE": "32",
-        "NEWSUM_API_TOKEN": "tok-123",
+        "NEWSUM_API_TOKEN": "tok-123-a-cms-token-long-enough-for-newsum",
         "NEWSUM_DATABASE_URL": "postgresql+psycopg://newsum:pw-456@db/newsroom",
         "NEWSUM_ARTICLES__BODY_COLUMN": "story_text",
     }

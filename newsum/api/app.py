@@ -2,49 +2,34 @@
 
 :mod:`newsum.server` serves it in one app with the editors' review (:mod:`newsum.review`).
 
-Every route but ``/healthz`` and the review page needs the shared secret (see
-:mod:`newsum.api.auth`); without one configured the app refuses to be built. An article
+The CMS's shared secret (see :mod:`newsum.api.auth`) queues and reads summaries and
+nothing else; ``/metrics`` takes its own read-only token, ``/healthz`` none, and the
+review (``/review``) takes editors' own credentials only. An article
 id the CMS's table does not hold is answered 404 at once, instead of being queued only to
 end ``skipped`` (an article deleted after that check still ends ``skipped: unknown article
 id`` through the worker).
 Routes are plain ``def``: they do blocking database and broker I/O, which FastAPI runs in
-its thread pool; the broker client fails within seconds when Redis is down, giving 503.
+its thread pool. Every such wait is bounded by ``api_stall_timeout_s`` (pool, locks,
+Redis replies), so a stalled Redis or PostgreSQL answers 503, never a hang or a 500.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from newsum.api.metrics import render
 from newsum.broker.enqueue import enqueue
-from newsum.broker.redis import redis_client
-from newsum.config import is_redis_url
-from newsum.db.engine import check_connection
 from newsum.db.models import PUBLISHABLE
 from newsum.db.queries import get_summary
 from newsum.db.registry import resolve_model_version
-from newsum.errors import (
-    BrokerUnavailable,
-    DatabaseUnavailable,
-    NewsumError,
-    NoActiveModelVersion,
-    ReviewConflict,
-    ReviewInvalid,
-    SummaryNotFound,
-    UnknownEditor,
-    UnknownModelVersion,
-)
 from newsum.web.schemas import ArticleId, FindingView
 from newsum.web.state import State
 
@@ -125,6 +110,7 @@ def summarize_article(
         settings=state.settings,
         model_version=version.name,
         force=force or body.force,
+        engine=state.engine,
     )
     return SummarizeAccepted(
         article_id=article_id, model_version=version.name, queued=article_id in result.queued
@@ -157,12 +143,9 @@ def read_summary(
 
 
 @router.get("/healthz")
-def healthz(state: State) -> JSONResponse:
+def healthz(request: Request) -> JSONResponse:
     """Database and broker reachability (no auth); 503 when either is down."""
-    checks = {
-        "database": _reachable(lambda: check_connection(state.engine)),
-        "broker": _reachable(lambda: _ping_broker(state.settings.broker_url)),
-    }
+    checks = request.app.state.health.check()
     healthy = all(checks.values())
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", **checks},
@@ -182,85 +165,3 @@ def _require_article(session: Session, articles: Table, article_id: int) -> None
     found = session.execute(select(articles.c.id).where(articles.c.id == article_id)).first()
     if found is None:
         raise HTTPException(404, f"the article table has no article {article_id}")
-
-
-def _reachable(check: Callable[[], None]) -> bool:
-    """Run a check; report whether it passed (the reason goes to the log, not the client)."""
-    try:
-        check()
-    except Exception as exc:  # a health check reports any failure as "down"
-        log.warning("healthz: %s", _describe(exc))
-        return False
-    return True
-
-
-def _ping_broker(broker_url: str) -> None:
-    if is_redis_url(broker_url):
-        client = redis_client(broker_url, HEALTH_TIMEOUT_S)
-        try:
-            client.ping()
-        finally:
-            client.close()
-        return
-    from kombu import Connection
-
-    with Connection(broker_url, connect_timeout=HEALTH_TIMEOUT_S) as connection:
-        connection.ensure_connection(max_retries=1, timeout=HEALTH_TIMEOUT_S)
-
-
-def _describe(exc: BaseException) -> str:
-    """One line about a failure for the log; newsum's errors already mask URL passwords."""
-    if isinstance(exc, NewsumError):
-        return str(exc)
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        # The driver's own message ("no such table", "connection refused"), no SQL text.
-        lines = str(exc.orig).strip().splitlines()
-        return f"{type(exc.orig).__name__}: {lines[0] if lines else ''}"
-    return type(exc).__name__
-
-
-async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
-    """422 naming what is wrong and where, without echoing the input back.
-
-    FastAPI's own handler echoes the input, and fails (500) on a body that is not UTF-8.
-    """
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [
-        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
-         "type": str(error.get("type", ""))}
-        for error in errors
-    ]
-    return JSONResponse({"detail": detail}, status_code=422)
-
-
-def add_error_handlers(app: FastAPI) -> None:
-    """Turn the failures a client can act on into clear 4xx/5xx answers, never a 500."""
-
-    def handler(status: int, detail: str | None = None, retry: bool = False) -> Any:
-        async def respond(_request: Request, exc: Exception) -> JSONResponse:
-            if status >= 500:
-                log.warning("%s: %s", type(exc).__name__, _describe(exc))
-            headers = {"Retry-After": "5"} if retry else None
-            return JSONResponse({"detail": detail or str(exc)}, status, headers=headers)
-
-        return respond
-
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(NoActiveModelVersion, handler(409))
-    app.add_exception_handler(UnknownModelVersion, handler(404))
-    app.add_exception_handler(UnknownEditor, handler(403))
-    app.add_exception_handler(SummaryNotFound, handler(404))
-    app.add_exception_handler(ReviewConflict, handler(409))
-    app.add_exception_handler(ReviewInvalid, handler(422))
-    app.add_exception_handler(
-        BrokerUnavailable,
-        handler(503, "the queue broker is unreachable; nothing was queued, retry later", True),
-    )
-    app.add_exception_handler(
-        DatabaseUnavailable, handler(503, "the database is unreachable; retry later", True)
-    )
-    app.add_exception_handler(
-        DBAPIError,
-        handler(503, "the database or its article table cannot be read; retry later", True),
-    )
-

@@ -99,10 +99,11 @@ class MemorySeenSignatures:
             return True
 
 
-def seen_signatures_for(broker_url: str, key_prefix: str) -> SeenSignatures:
+def seen_signatures_for(broker_url: str, key_prefix: str,
+                        timeout_s: float = 1.0) -> SeenSignatures:
     """Redis when the broker is Redis (shared by all API processes), else in memory."""
     if is_redis_url(broker_url):
-        return RedisSeenSignatures(redis_client(broker_url), key_prefix)
+        return RedisSeenSignatures(redis_client(broker_url, timeout_s), key_prefix)
     return MemorySeenSignatures()
 
 

@@ -1,18 +1,31 @@
-"""The HTTP API's front door: caps request bodies and authenticates every request.
+"""The HTTP API's front door: caps request bodies, bounds the work in flight, and asks
+each path for the one credential that may use it.
 
 It is ASGI middleware rather than a route dependency so that the default is closed: every
-path (the OpenAPI schema and docs included) needs credentials except the few named public,
-and nothing parses a body before its size is bounded and its sender authenticated. The
-one exception is the editors' review page (``/review`` and below), which people reach
-with a browser and their own accounts: it is passed on to its own cookie sessions, still
-with the body cap.
+path (the OpenAPI schema and docs included) needs the CMS's credential except those
+named otherwise, and nothing parses a body before its size is bounded and its sender
+authenticated. Which credential a path takes:
+
+- ``/healthz``: none;
+- ``/metrics``: the read-only metrics token (and no other credential);
+- the editors' review (``/review`` and below): passed on to the review, which takes
+  editors' own sessions and tokens, still with the body cap;
+- everything else: the CMS's bearer token or HMAC signature.
+
+At most ``max_in_flight`` requests are worked on at once; one more waits up to
+``admission_timeout_s`` for a turn, then answers 503, so that a stall (a Redis or a
+database that does not answer) turns into quick 503s instead of a queue that grows
+without bound.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 from collections.abc import Iterable
 
 from anyio import to_thread
+from pydantic import SecretStr
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +33,25 @@ from newsum.api.auth import AuthFailed, RequestAuthenticator
 from newsum.errors import BrokerUnavailable
 
 MAX_BODY_BYTES = 64 * 1024
+METRICS_PATH = "/metrics"
+
+
+class MetricsAuthenticator:
+    """Checks the read-only metrics token; without one configured, /metrics is off."""
+
+    def __init__(self, token: SecretStr | None) -> None:
+        secret = token.get_secret_value() if token is not None else ""
+        self._key = secret.encode("utf-8") if secret else None
+
+    def verify(self, headers: dict[str, str]) -> None:
+        """Return when the request carries the metrics token; raise AuthFailed otherwise."""
+        if self._key is None:
+            raise AuthFailed("metrics are off: set NEWSUM_METRICS_TOKEN (a read-only token)")
+        scheme, _, credentials = headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            credentials.strip().encode("utf-8", "replace"), self._key
+        ):
+            raise AuthFailed("/metrics takes the metrics token (NEWSUM_METRICS_TOKEN) only")
 
 
 class _BodyTooLarge(Exception):
@@ -38,16 +70,23 @@ class RequestGuard:
         app: ASGIApp,
         *,
         authenticator: RequestAuthenticator,
+        metrics: MetricsAuthenticator | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         public_paths: Iterable[str] = ("/healthz",),
         session_prefixes: Iterable[str] = (),
+        max_in_flight: int = 64,
+        admission_timeout_s: float = 1.0,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.metrics = metrics or MetricsAuthenticator(None)
         self.max_body_bytes = max_body_bytes
         self.public_paths = frozenset(public_paths)
         # A prefix covers itself and what lies below it, never a longer name ("/reviews").
         self.session_prefixes = tuple(p.rstrip("/") for p in session_prefixes)
+        self.max_in_flight = max_in_flight
+        self.admission_timeout_s = admission_timeout_s
+        self._turns: asyncio.Semaphore | None = None  # made on the server's event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,12 +110,22 @@ class RequestGuard:
             return
         except _ClientGone:
             return
-        if not self._passes_without_token(scope["path"]):
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self.max_in_flight)
+        try:
+            await asyncio.wait_for(self._turns.acquire(), self.admission_timeout_s)
+        except TimeoutError:
+            await _reply(scope, receive, send, 503, "the API is busy; retry later",
+                         retry_after=True, close=False)
+            return
+        try:
             refusal = await self._refusal(scope, headers, body)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
-        await self.app(scope, _replaying(body, receive), send)
+            await self.app(scope, _replaying(body, receive), send)
+        finally:
+            self._turns.release()
 
     def _passes_without_token(self, path: str) -> bool:
         """Public paths, and the paths whose app authenticates people by session."""
@@ -105,8 +154,17 @@ class RequestGuard:
     async def _refusal(
         self, scope: Scope, headers: dict[str, str], body: bytes
     ) -> JSONResponse | None:
-        """None when the request is authentic, else the response that refuses it."""
-        target = scope.get("raw_path") or scope["path"].encode("utf-8")
+        """None when the request carries its path's credential, else the refusal."""
+        path = scope["path"]
+        if self._passes_without_token(path):
+            return None
+        if path == METRICS_PATH:
+            try:
+                self.metrics.verify(headers)
+            except AuthFailed as exc:
+                return _unauthorized(exc)
+            return None
+        target = scope.get("raw_path") or path.encode("utf-8")
         if scope.get("query_string"):
             target += b"?" + scope["query_string"]
         try:
@@ -115,9 +173,7 @@ class RequestGuard:
                 self.authenticator.verify, scope["method"], target, headers, body
             )
         except AuthFailed as exc:
-            return JSONResponse(
-                {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
+            return _unauthorized(exc)
         except BrokerUnavailable as exc:
             return JSONResponse({"detail": str(exc)}, status_code=503,
                                 headers={"Retry-After": "5"})
@@ -129,10 +185,18 @@ class RequestGuard:
         )
 
 
-async def _reply(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
-    # Close the connection: the rest of an oversized body is never read.
-    response = JSONResponse({"detail": detail}, status_code=status,
-                            headers={"Connection": "close"})
+def _unauthorized(exc: AuthFailed) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=401,
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _reply(scope: Scope, receive: Receive, send: Send, status: int, detail: str,
+                 retry_after: bool = False, close: bool = True) -> None:
+    # Close the connection (by default): the rest of an oversized body is never read.
+    headers = {"Connection": "close"} if close else {}
+    if retry_after:
+        headers["Retry-After"] = "5"
+    response = JSONResponse({"detail": detail}, status_code=status, headers=headers)
     await response(scope, receive, send)
 
 

@@ -45,6 +45,9 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
         "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 4)),
         "unacked_restore_throttle": 1,
         "socket_connect_timeout": settings.broker_connect_timeout_s,
+        # A Redis that accepts connections but does not answer (paused, a half-open
+        # link) fails a command after this instead of blocking its thread forever.
+        "socket_timeout": settings.broker_read_timeout_s,
     }
 
 

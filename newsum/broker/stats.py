@@ -66,7 +66,8 @@ def _queue_keys(settings: Settings) -> list[str]:
 
 
 def _redis(settings: Settings) -> redis.Redis:
-    return redis_client(settings.broker_url, settings.broker_connect_timeout_s)
+    return redis_client(settings.broker_url, settings.broker_connect_timeout_s,
+                        settings.broker_read_timeout_s)
 
 
 def _embedded_waiting(settings: Settings) -> int:

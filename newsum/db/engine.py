@@ -39,16 +39,33 @@ def take_dropped() -> int:
 CONNECT_TIMEOUT_S = 3
 # A request queued behind an exhausted pool fails in seconds too (the API answers 503).
 POOL_TIMEOUT_S = 5
+# What the long-lived processes (workers, sweeper, producers) allow one PostgreSQL
+# statement and one lock wait: generous for a real query, but a stalled database or a
+# forgotten lock becomes an error that is retried and recorded, not a hang.
+STATEMENT_TIMEOUT_S = 120
+LOCK_TIMEOUT_S = 30
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    pool_timeout_s: float | None = None,
+    statement_timeout_s: float | None = None,
+    lock_timeout_s: float | None = None,
+    **kwargs: object,
+) -> Engine:
     """Create an engine for ``url``.
 
     SQLite gets foreign keys, WAL and a busy timeout; PostgreSQL gets a connect timeout,
-    pre-ping, and a log line (and an event count) when a pooled connection was dropped.
+    pre-ping, a pool wait of ``pool_timeout_s``, ``statement_timeout`` and
+    ``lock_timeout`` on every session when given, and a log line (and an event count)
+    when a pooled connection was dropped.
     """
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        # SQLite's busy timeout is its lock wait.
+        kwargs.setdefault("connect_args", {"timeout": lock_timeout_s or 30})
+        if pool_timeout_s:
+            kwargs.setdefault("pool_timeout", pool_timeout_s)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -62,8 +79,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if url.startswith("postgresql"):
-        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
-        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
+        kwargs.setdefault("connect_args", {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            **_session_timeouts(statement_timeout_s, lock_timeout_s),
+        })
+        kwargs.setdefault("pool_timeout", pool_timeout_s or POOL_TIMEOUT_S)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "invalidate")
@@ -78,6 +98,14 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return engine
 
 
+def _session_timeouts(statement_s: float | None, lock_s: float | None) -> dict[str, str]:
+    """libpq ``options`` setting the session's statement and lock timeouts (ms)."""
+    settings = [f"-c {name}={int(seconds * 1000)}"
+                for name, seconds in (("statement_timeout", statement_s),
+                                      ("lock_timeout", lock_s)) if seconds]
+    return {"options": " ".join(settings)} if settings else {}
+
+
 @lru_cache(maxsize=8)
 def engine_for(database_url: str) -> Engine:
     """One engine (and connection pool) per database URL and process.
@@ -85,7 +113,8 @@ def engine_for(database_url: str) -> Engine:
     Long-lived processes (workers, the sweeper, producers) share it; create it after any
     fork, in the process that uses it.
     """
-    return make_engine(database_url)
+    return make_engine(database_url, statement_timeout_s=STATEMENT_TIMEOUT_S,
+                       lock_timeout_s=LOCK_TIMEOUT_S)
 
 
 def check_connection(engine: Engine) -> None:

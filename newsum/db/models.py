@@ -197,6 +197,35 @@ class Editor(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Every review-page session carries the version it was signed in under; a logout, a
+    # new password or disabling the account bumps it, which ends all those sessions.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class EditorToken(Base):
+    """A per-editor credential for the JSON review API (``newsum editors token NAME``).
+
+    Only a SHA-256 of the token is stored: the token is 256 random bits, so a fast hash
+    is enough to make a leaked table useless, and it lets a request be matched by index.
+    """
+
+    __tablename__ = "newsum_editor_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("newsum_editors.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    editor: Mapped[Editor] = relationship()
+
+
+class ReviewChannel(enum.StrEnum):
+    """Which of an editor's credentials took a review action."""
+
+    PAGE = "page"  # a signed-in session of the review page (its forms or the JSON API)
+    TOKEN = "token"  # a per-editor API token
 
 
 class ReviewAction(enum.StrEnum):
@@ -238,6 +267,11 @@ class ReviewRecord(Base):
     findings_after: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     regenerate: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # How the editor proved who they are: the channel, and the id of that credential (the
+    # session's id, or the token's id that `newsum editors tokens` lists). Empty on
+    # records written before channels were recorded.
+    channel: Mapped[str | None] = mapped_column(String(16))
+    credential_id: Mapped[str | None] = mapped_column(String(64))
 
     editor: Mapped[Editor] = relationship()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Table, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -321,18 +321,21 @@ def claim_for_queue(
     model_version_id: int,
     *,
     stale_after: timedelta,
+    claimed_at: datetime | None = None,
 ) -> list[int]:
     """Mark ids as queued for a model version; return those that were not already queued.
 
     An id counts as already queued while its claim is younger than ``stale_after`` (a
     message lost with a broker restart is claimable again after that). A new row starts
     in ``queued``; an existing row keeps its status (a done summary stays readable while
-    it is being redone) and only gets the claim.
+    it is being redone) and only gets the claim, stamped ``claimed_at`` (default now; an
+    enqueue stamps it in the past, so that it expires soon unless confirmed).
     """
     if not article_ids:
         return []
     insert = _insert(session)
     now = utcnow()
+    stamp = claimed_at or now
     table = Summary.__table__
     rows = [
         {
@@ -340,7 +343,7 @@ def claim_for_queue(
             "model_version_id": model_version_id,
             "status": SummaryStatus.QUEUED.value,
             "attempts": 0,
-            "queued_at": now,
+            "queued_at": stamp,
             "created_at": now,
             "updated_at": now,
         }
@@ -349,10 +352,32 @@ def claim_for_queue(
     statement = insert(table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=_CONFLICT_KEYS,
-        set_={"queued_at": now},
+        set_={"queued_at": stamp},
         where=or_(table.c.queued_at.is_(None), table.c.queued_at < now - stale_after),
     ).returning(table.c.article_id)
     return list(session.execute(statement).scalars())
+
+
+def confirm_claims(
+    session: Session, article_ids: Sequence[int], model_version_id: int, claimed_at: datetime
+) -> None:
+    """Give claims stamped ``claimed_at`` (messages now on the queue) their full lifetime.
+
+    Only rows still holding that stamp: one a worker already finished keeps no claim.
+    The commit need not wait for the disk on PostgreSQL: a confirmation lost in a crash
+    only lets the claim expire early, and a second message for an id is harmless.
+    """
+    if not article_ids:
+        return
+    table = Summary.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.execute(
+        table.update()
+        .where(table.c.model_version_id == model_version_id,
+               table.c.article_id.in_(article_ids), table.c.queued_at == claimed_at)
+        .values(queued_at=utcnow())
+    )
 
 
 def release_claims(session: Session, article_ids: Sequence[int], model_version_id: int) -> None:

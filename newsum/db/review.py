@@ -26,6 +26,9 @@ from newsum.db.models import (
 from newsum.errors import ReviewConflict, SummaryNotFound
 
 MAX_PAGE_SIZE = 100
+# Summary ids are 32-bit integers (PostgreSQL's INTEGER); a larger one can name nothing,
+# and SQLite fails on one past 64 bits, so requests are bounded by this.
+MAX_SUMMARY_ID = 2**31 - 1
 
 # The states each action applies to: approving keeps the generated text as written, so
 # it applies to generated summaries only; an editor may edit or reject any summary again.
@@ -82,6 +85,8 @@ class ReviewChange:
     regenerate: bool = False
     note: str | None = None
     expected_text: str | None = None  # the text the editor saw; a different one is a conflict
+    channel: str | None = None  # how the editor signed this action: page or token
+    credential_id: str | None = None  # the session's or the token's id
 
 
 def review_queue(session: Session, articles: Table, filters: ReviewFilters) -> list[ReviewItem]:
@@ -167,6 +172,7 @@ def apply_review(session: Session, summary: Summary, change: ReviewChange) -> Re
         status_before=before.value, status_after=ACTION_RESULT[change.action].value,
         text_before=summary.text, findings_before=summary.findings,
         regenerate=change.regenerate, note=change.note,
+        channel=change.channel, credential_id=change.credential_id,
     )
     summary.status = ACTION_RESULT[change.action]
     if change.action is not ReviewAction.APPROVE:

@@ -1,5 +1,9 @@
 """Flower as newsum runs it: on newsum's broker, every page behind basic auth.
 
+Whoever can use Flower controls the workers (it can send any task, ``override_review``
+included, and shut workers down), so its password is a secret of at least 16 characters
+shared with no other setting, and it binds to localhost unless told otherwise.
+
 ``newsum flower`` runs this module in place of ``celery flower``. It is Celery's own
 command line, with one change to Flower: its Prometheus endpoint (``/metrics``), which
 Flower serves to anyone even when basic auth is on, requires the same credentials as
@@ -13,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from newsum.config import Settings
+from newsum.config import Settings, secret_problem
 from newsum.errors import ApiMisconfigured
 
 CELERY_APP = "newsum.broker.app:app"
@@ -40,6 +44,9 @@ def flower_launch(settings: Settings, environ: Mapping[str, str]) -> FlowerLaunc
         raise ApiMisconfigured(
             "Flower is never served without authentication: set NEWSUM_FLOWER_PASSWORD"
         )
+    problem = secret_problem(settings)
+    if problem:
+        raise ApiMisconfigured(problem)
     if "," in password or not settings.flower_user or set(settings.flower_user) & {":", ","}:
         raise ApiMisconfigured(
             "Flower's basic auth cannot hold ',' in the password nor ':' or ',' in the user:"

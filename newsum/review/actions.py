@@ -1,8 +1,10 @@
 """What an editor's action does, the same for the JSON review API and the review page.
 
-One transaction locks the summary, applies the action and appends its audit record. An
-edited text goes through the faithfulness check first (with the model version's own
-length budget and prompt when its manifest is registered); its findings are recorded
+One transaction locks the summary, applies the action and appends its audit record (with
+the channel and credential the editor used). An edited text must be plain text (no HTML,
+no links: see :mod:`newsum.review.plain_text`) and goes through the faithfulness check
+first (with the model version's own length budget and prompt when its manifest is
+registered); its findings are recorded
 and shown, and the editor's text is stored as ``edited`` whatever they say. A rejection
 with ``regenerate`` puts the id back on the queue after the commit, through the same
 claims as every other enqueue (with ``force``: the rejected text is current otherwise).
@@ -21,13 +23,14 @@ from newsum.broker.enqueue import enqueue
 from newsum.config import Settings
 from newsum.db.editors import active_editor
 from newsum.db.engine import transaction
-from newsum.db.models import PUBLISHABLE, ModelVersion, ReviewAction, SummaryStatus
+from newsum.db.models import PUBLISHABLE, ModelVersion, ReviewAction, ReviewChannel, SummaryStatus
 from newsum.db.queries import fetch_articles
 from newsum.db.registry import resolve_model_version
 from newsum.db.review import ReviewChange, apply_review, lock_summary
 from newsum.errors import BrokerUnavailable, ReviewInvalid
 from newsum.modeling.faithfulness import ArticleText, LengthBounds, RuleChecker
 from newsum.modeling.manifest import AdapterManifest
+from newsum.review.plain_text import markup_problem
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ class ReviewRequest:
     article_id: int
     action: ReviewAction
     editor: str
+    channel: ReviewChannel
+    credential_id: str
     model_version: str | int | None = None  # name or id; the active version when None
     text: str | None = None
     regenerate: bool = False
@@ -85,7 +90,8 @@ def review_summary(
         record = apply_review(session, summary, ReviewChange(
             action=request.action, editor=editor, text=request.text, findings=findings,
             regenerate=request.regenerate, note=request.note,
-            expected_text=request.expected_text,
+            expected_text=request.expected_text, channel=request.channel.value,
+            credential_id=request.credential_id,
         ))
         outcome = ReviewOutcome(
             article_id=request.article_id, model_version=version.name,
@@ -105,6 +111,9 @@ def _check_request(request: ReviewRequest) -> None:
             raise ReviewInvalid("an edit needs the new summary text")
         if len(text) > MAX_SUMMARY_CHARS:
             raise ReviewInvalid(f"a summary holds at most {MAX_SUMMARY_CHARS} characters")
+        problem = markup_problem(text)
+        if problem:
+            raise ReviewInvalid(problem)
     if request.regenerate and request.action is not ReviewAction.REJECT:
         raise ReviewInvalid("only a rejection can ask for a new summary")
     if request.note is not None and len(request.note) > MAX_NOTE_CHARS:

@@ -1,9 +1,10 @@
-"""The JSON review API: the queue of summaries by state, and an editor's approve, edit and
-reject, for a CMS that builds its own review screen.
+"""The JSON review API under /review/api: the queue of summaries by state, and an editor's
+approve, edit and reject, for a CMS that builds its own review screen.
 
-Authenticated like every CMS route (bearer token or HMAC, see :mod:`newsum.api.auth`);
-each action names the editor who takes it, an existing active account (403 otherwise),
-and is recorded in the audit trail under that name.
+Only an editor's own credential is accepted (see :mod:`newsum.review.credentials`): a
+per-editor API token or the review page's session. The action is recorded in the audit
+trail under that editor, with the channel and the credential's id; an ``editor`` field in
+a body is ignored.
 """
 
 from __future__ import annotations
@@ -11,20 +12,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsum.db.models import ReviewAction, SummaryStatus
 from newsum.db.registry import find_model_version, resolve_model_version
-from newsum.db.review import MAX_PAGE_SIZE, ReviewFilters, review_queue, review_records
+from newsum.db.review import (
+    MAX_PAGE_SIZE,
+    MAX_SUMMARY_ID,
+    ReviewFilters,
+    review_queue,
+    review_records,
+)
 from newsum.review.actions import MAX_NOTE_CHARS, MAX_SUMMARY_CHARS, ReviewRequest, review_summary
+from newsum.review.credentials import Editor, EditorCredential
+from newsum.review.session import csrf_token
 from newsum.web.schemas import ArticleId, FindingView
 from newsum.web.state import ApiState, State
 
 router = APIRouter(tags=["review"])
 
-EditorName = Annotated[str, Field(min_length=1, max_length=100,
-                                  description="An active editor account (`newsum editors add`).")]
+IgnoredEditor = Annotated[str | None, Field(
+    None, max_length=100, description="Ignored: an action is always the credential's editor's.")]
 VersionField = Annotated[str | None, Field(
     None, max_length=200, description="Model version name; the active one when omitted.")]
 Note = Annotated[str | None, Field(None, max_length=MAX_NOTE_CHARS,
@@ -57,7 +66,7 @@ class ReviewPage(BaseModel):
 class ApproveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    editor: EditorName
+    editor: IgnoredEditor = None
     model_version: VersionField = None
     expected_text: Expected = None
     note: Note = None
@@ -104,16 +113,37 @@ class ReviewRecordView(BaseModel):
     findings_after: list[FindingView]
     regenerate: bool
     note: str | None
+    channel: str | None = Field(description="page or token; empty on older records.")
+    credential_id: str | None = Field(description="The session's or the API token's id.")
+
+
+class WhoAmI(BaseModel):
+    """The editor a credential belongs to (and, for a session, its CSRF token)."""
+
+    editor: str
+    channel: str
+    credential_id: str
+    csrf_token: str | None = Field(description="Send as X-CSRF-Token with a session's POSTs.")
+
+
+@router.get("/session", response_model=WhoAmI)
+def who_am_i(request: Request, editor: Editor) -> WhoAmI:
+    """Which editor this credential acts as."""
+    token = csrf_token(request) if editor.channel == "page" else None
+    return WhoAmI(editor=editor.editor, channel=editor.channel,
+                  credential_id=editor.credential_id, csrf_token=token)
 
 
 @router.get("/summaries", response_model=ReviewPage)
 def list_summaries(
     state: State,
+    _editor: Editor,
     status: Annotated[SummaryStatus, Query()] = SummaryStatus.NEEDS_REVIEW,
     section: Annotated[str | None, Query(max_length=100)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
     model_version: Annotated[str | None, Query(max_length=200)] = None,
-    after: Annotated[int | None, Query(ge=0, description="Cursor of the last item seen.")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_SUMMARY_ID,
+                                       description="Cursor of the last item seen.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> ReviewPage:
     """Summaries in one state (needs_review by default), oldest first, a page at a time."""
@@ -136,27 +166,31 @@ def list_summaries(
 
 
 @router.post("/articles/{article_id}/summary/approve", response_model=ReviewResult)
-def approve(article_id: ArticleId, body: ApproveBody, state: State) -> ReviewResult:
+def approve(article_id: ArticleId, body: ApproveBody, state: State,
+            editor: Editor) -> ReviewResult:
     """Publish the summary as written (``approved``); workers never overwrite it."""
-    return _act(state, article_id, ReviewAction.APPROVE, body)
+    return _act(state, editor, article_id, ReviewAction.APPROVE, body)
 
 
 @router.post("/articles/{article_id}/summary/edit", response_model=ReviewResult)
-def edit(article_id: ArticleId, body: EditBody, state: State) -> ReviewResult:
+def edit(article_id: ArticleId, body: EditBody, state: State, editor: Editor) -> ReviewResult:
     """Publish the editor's text (``edited``), with the check's findings on it."""
-    return _act(state, article_id, ReviewAction.EDIT, body, text=body.text)
+    return _act(state, editor, article_id, ReviewAction.EDIT, body, text=body.text)
 
 
 @router.post("/articles/{article_id}/summary/reject", response_model=ReviewResult)
-def reject(article_id: ArticleId, body: RejectBody, state: State) -> ReviewResult:
+def reject(article_id: ArticleId, body: RejectBody, state: State,
+           editor: Editor) -> ReviewResult:
     """No summary from this version (``rejected``); optionally queue a new one."""
-    return _act(state, article_id, ReviewAction.REJECT, body, regenerate=body.regenerate)
+    return _act(state, editor, article_id, ReviewAction.REJECT, body,
+                regenerate=body.regenerate)
 
 
 @router.get("/articles/{article_id}/summary/reviews", response_model=list[ReviewRecordView])
 def reviews(
     article_id: ArticleId,
     state: State,
+    _editor: Editor,
     model_version: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[ReviewRecordView]:
     """The audit trail of the article's summary, oldest first."""
@@ -171,19 +205,21 @@ def reviews(
                 text_before=r.text_before, text_after=r.text_after,
                 findings_before=[FindingView(**f) for f in r.findings_before or []],
                 findings_after=[FindingView(**f) for f in r.findings_after or []],
-                regenerate=r.regenerate, note=r.note,
+                regenerate=r.regenerate, note=r.note, channel=r.channel,
+                credential_id=r.credential_id,
             )
             for r in records
         ]
 
 
 def _act(
-    state: ApiState, article_id: int, action: ReviewAction, body: ApproveBody,
-    *, text: str | None = None, regenerate: bool = False,
+    state: ApiState, editor: EditorCredential, article_id: int, action: ReviewAction,
+    body: ApproveBody, *, text: str | None = None, regenerate: bool = False,
 ) -> ReviewResult:
     outcome = review_summary(
         ReviewRequest(
-            article_id=article_id, action=action, editor=body.editor,
+            article_id=article_id, action=action, editor=editor.editor,
+            channel=editor.channel, credential_id=editor.credential_id,
             model_version=body.model_version, text=text, regenerate=regenerate,
             note=body.note, expected_text=body.expected_text,
         ),

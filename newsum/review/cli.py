@@ -1,5 +1,5 @@
 """``newsum editors``: the accounts that sign in to the review page (which is off without
-``NEWSUM_REVIEW_SECRET_KEY``)."""
+``NEWSUM_REVIEW_SECRET_KEY``), and their API tokens for the JSON review API."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def editors_add(
     from newsum.review.logins import hash_password
 
     check_editor_name(name)
-    password_hash = hash_password(_read_password())
+    password_hash = hash_password(_read_password(), name)
     with _transaction() as session:
         add_editor(session, name, password_hash)
     typer.echo(f"editor {name} added")
@@ -43,14 +43,53 @@ def editors_add(
 
 @editors_app.command("password")
 def editors_password(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Set a new password for an editor (prompted, or read from standard input)."""
+    """Set a new password for an editor (prompted, or read from standard input); every
+    review-page session they had ends."""
     from newsum.db.editors import set_editor_password
     from newsum.review.logins import hash_password
 
-    password_hash = hash_password(_read_password())
+    password_hash = hash_password(_read_password(), name)
     with _transaction() as session:
         set_editor_password(session, name, password_hash)
-    typer.echo(f"password of {name} changed")
+    typer.echo(f"password of {name} changed; their sessions are ended")
+
+
+@editors_app.command("token")
+def editors_token(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    label: Annotated[str, typer.Option(help="What the token is for (shown by `tokens`).")] = "",
+) -> None:
+    """Make an API token for the JSON review API that acts as this editor (shown once)."""
+    from newsum.db.editors import issue_token
+
+    with _transaction() as session:
+        issued = issue_token(session, name, label)
+    typer.echo(f"token {issued.id} for {name} (store it now; it is not shown again):")
+    typer.echo(issued.secret)
+
+
+@editors_app.command("tokens")
+def editors_tokens(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """The editor's API tokens: id, label, made, revoked."""
+    from newsum.db.editors import list_tokens
+
+    with _transaction() as session:
+        for token in list_tokens(session, name):
+            revoked = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+            typer.echo(f"{token.id:<6} {token.label or '-':<30} made {token.created_at:%Y-%m-%d}"
+                       f"  {revoked}")
+
+
+@editors_app.command("revoke-token")
+def editors_revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`newsum editors tokens`).")],
+) -> None:
+    """Revoke an API token: it is refused from the next request on."""
+    from newsum.db.editors import revoke_token
+
+    with _transaction() as session:
+        revoke_token(session, token_id)
+    typer.echo(f"token {token_id} revoked")
 
 
 @editors_app.command("list")
@@ -66,7 +105,8 @@ def editors_list() -> None:
 
 @editors_app.command("disable")
 def editors_disable(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Stop an editor from signing in (their sessions end; their audit records stay)."""
+    """Stop an editor from signing in (their sessions end and their API tokens stop
+    working; their audit records stay)."""
     _set_active(name, False)
 
 

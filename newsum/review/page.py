@@ -1,145 +1,36 @@
-"""The review page at /review: editors sign in with their own accounts and clear the queue.
+"""The review page's queue: editors signed in with their own accounts clear it here.
 
-A small app of its own, mounted by the API under ``/review``: its own cookie sessions
-(see :mod:`newsum.review.session`), server-rendered Jinja2 pages with autoescaping,
-no script or style from anywhere but the page itself. The queue is on the left; the
-article and its summary side by side on the right, the names and figures the article
-does not support marked in the summary. Every action goes through
-:func:`newsum.review.actions.review_summary`, as the JSON review API's do.
+Server-rendered Jinja2 pages with autoescaping (:mod:`newsum.review.render`), no script or
+style from anywhere but the page itself. The queue is on the left; the article and its
+summary side by side on the right, the names and figures the article does not support
+marked in the summary. Every action goes through
+:func:`newsum.review.actions.review_summary`, as the JSON review API's do, recorded with
+the channel ``page`` and the session's id.
 """
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-import time
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import jinja2
-from fastapi import APIRouter, FastAPI, Form, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
-from starlette.middleware.sessions import SessionMiddleware
-from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from newsum.db.models import REVIEWABLE_STATES, ReviewAction, SummaryStatus
+from newsum.db.models import REVIEWABLE_STATES, ReviewAction, ReviewChannel, SummaryStatus
 from newsum.db.registry import find_model_version
-from newsum.db.review import ReviewFilters, ReviewItem, review_item, review_queue
+from newsum.db.review import MAX_SUMMARY_ID, ReviewFilters, ReviewItem, review_item, review_queue
 from newsum.errors import NewsumError
 from newsum.review.actions import ReviewRequest, review_summary
-from newsum.review.logins import MAX_PASSWORD_LENGTH, LoginCheck
 from newsum.review.marking import marked_segments
-from newsum.review.session import (
-    CsrfChecked,
-    CsrfRefused,
-    CurrentEditor,
-    NotSignedIn,
-    csrf_token,
-    flash,
-    page_headers,
-    sign_in,
-    sign_out,
-    take_flash,
-)
+from newsum.review.render import PREFIX, render_page
+from newsum.review.session import CsrfChecked, CurrentEditor, flash, take_flash
 from newsum.web.state import ApiState
 
-PREFIX = "/review"
 QUEUE_PAGE_SIZE = 50
-COOKIE = "newsum_review"
-LOGIN_FAILED = "Unknown name or wrong password."
+SummaryId = Annotated[int, Path(ge=1, le=MAX_SUMMARY_ID)]
 
-templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.PackageLoader("newsum.review", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-)
 router = APIRouter()
-
-
-@dataclass(frozen=True)
-class PageState(ApiState):
-    """The API's state plus the login check (its dummy hash is made once)."""
-
-    login: LoginCheck | None = None
-
-
-def review_app(state: ApiState) -> ASGIApp:
-    """The page, or without ``review_secret_key`` an app that says it is switched off."""
-    key = state.settings.review_secret_key
-    if key is None:
-        return PlainTextResponse(
-            "the review page is off: set NEWSUM_REVIEW_SECRET_KEY (a long random string)"
-            " and restart newsum api", status_code=503,
-        )
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.review = PageState(**vars(state), login=LoginCheck(state.sessions))
-    app.add_middleware(
-        SessionMiddleware, secret_key=key.get_secret_value(), session_cookie=COOKIE,
-        max_age=int(state.settings.review_session_hours * 3600), path=PREFIX,
-        same_site="strict", https_only=state.settings.review_secure_cookie,
-    )
-    app.include_router(router)
-    app.add_exception_handler(NotSignedIn, _to_login)
-    app.add_exception_handler(CsrfRefused, _csrf_refused)
-    return app
-
-
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    nonce = secrets.token_urlsafe(16)
-    response = templates.TemplateResponse(
-        request, template, {"nonce": nonce, "csrf_token": csrf_token(request), "prefix": PREFIX,
-                        **context},
-        status_code=status_code,
-    )
-    response.headers.update(page_headers(nonce))
-    return response
-
-
-async def _to_login(_request: Request, _exc: Exception) -> Response:
-    return RedirectResponse(f"{PREFIX}/login", status_code=303)
-
-
-async def _csrf_refused(request: Request, _exc: Exception) -> Response:
-    return _page(request, "review/message.html", status_code=403,
-                 message="This form has expired or did not come from this page. Reload it.")
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request) -> Response:
-    """The sign-in form."""
-    return _page(request, "review/login.html", error=None, name="")
-
-
-@router.post("/login", response_class=HTMLResponse, dependencies=[CsrfChecked])
-async def login(
-    request: Request,
-    name: Annotated[str, Form(max_length=100)] = "",
-    password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)] = "",
-) -> Response:
-    """Sign in; a failure looks and lasts the same whether the name exists or not."""
-    started = time.monotonic()
-    state: PageState = request.app.state.review
-    assert state.login is not None
-    editor = await run_in_threadpool(state.login, name, password)
-    # Waiting on the event loop, not in a thread: a flood of logins holds no threads.
-    remaining = state.settings.review_login_delay_s - (time.monotonic() - started)
-    await asyncio.sleep(max(0.0, remaining))
-    if editor is None:
-        return _page(request, "review/login.html", status_code=401, error=LOGIN_FAILED,
-                     name=name)
-    sign_in(request, editor)
-    return RedirectResponse(f"{PREFIX}/", status_code=303)
-
-
-@router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request, _editor: CurrentEditor) -> Response:
-    sign_out(request)
-    return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
 
 @dataclass(frozen=True)
@@ -180,10 +71,10 @@ def queue_page(
     section: Annotated[str | None, Query(max_length=100)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
     model_version: Annotated[str | None, Query(max_length=200)] = None,
-    selected_id: Annotated[int | None, Query(alias="id", ge=1)] = None,
+    selected_id: Annotated[int | None, Query(alias="id", ge=1, le=MAX_SUMMARY_ID)] = None,
 ) -> Response:
     """The queue and the selected summary beside its article."""
-    state: PageState = request.app.state.review
+    state: ApiState = request.app.state.review
     view = _queue_view(status, section, language, model_version)
     problem = None
     try:
@@ -195,7 +86,7 @@ def queue_page(
         if selected_id is None and items:
             selected_id = items[0].summary_id
         selected = review_item(session, state.articles, selected_id) if selected_id else None
-    return _page(
+    return render_page(
         request, "review/queue.html", editor=editor, view=view, items=items,
         selected=selected, neighbours=_neighbours(items, selected),
         segments=marked_segments(selected.text or "", selected.findings) if selected else [],
@@ -217,7 +108,7 @@ def _neighbours(items: list[ReviewItem], selected: ReviewItem | None) -> dict[st
 def act(
     request: Request,
     editor: CurrentEditor,
-    summary_id: int,
+    summary_id: SummaryId,
     action: ReviewAction,
     expected_text: Annotated[str, Form(max_length=10_000)] = "",
     text: Annotated[str, Form(max_length=10_000)] = "",
@@ -229,7 +120,7 @@ def act(
     model_version: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Approve, edit or reject one summary as the signed-in editor; then the next one."""
-    state: PageState = request.app.state.review
+    state: ApiState = request.app.state.review
     view = _queue_view(status, section, language, model_version)
     with state.sessions() as session:
         item = review_item(session, state.articles, summary_id)
@@ -240,6 +131,7 @@ def act(
         outcome = review_summary(
             ReviewRequest(
                 article_id=item.article_id, action=action, editor=editor.name,
+                channel=ReviewChannel.PAGE, credential_id=editor.session_id,
                 model_version=item.model_version_id, text=text or None, note=note or None,
                 regenerate=regenerate and action is ReviewAction.REJECT,
                 expected_text=expected_text,

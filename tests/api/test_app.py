@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from harness.api import TOKEN, bearer, closed_port, signed
+from harness.api import METRICS_TOKEN, TOKEN, bearer, closed_port, signed
 from harness.newsroom import add_version, insert_articles
 from newsum.api.guard import MAX_BODY_BYTES
 from newsum.broker.app import celery_app_for
@@ -33,7 +33,8 @@ def api_settings(worker_settings: Settings, engine: Engine) -> Settings:
     """Worker settings plus the API token, with a promoted version and three articles."""
     add_version(engine, "v1")
     insert_articles(engine, worker_settings, ARTICLES)
-    return worker_settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    return worker_settings.model_copy(update={
+        "api_token": SecretStr(TOKEN), "metrics_token": SecretStr(METRICS_TOKEN)})
 
 
 @pytest.fixture
@@ -124,10 +125,21 @@ def test_bad_credentials_get_401_without_the_secret(
 
 
 @sqlite_only
-@pytest.mark.parametrize("path", ["/metrics", "/openapi.json", "/docs", "/articles/1/summary"])
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/articles/1/summary"])
 def test_every_route_but_healthz_needs_credentials(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 401
+    assert client.get(path, headers=bearer(METRICS_TOKEN)).status_code == 401
     assert client.get(path, headers=bearer()).status_code in (200, 404)
+
+
+@sqlite_only
+def test_metrics_take_the_metrics_token_and_no_other(client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=bearer()).status_code == 401
+    assert client.get("/metrics", headers=signed("GET", "/metrics")).status_code == 401
+    assert client.get("/metrics", headers=bearer(METRICS_TOKEN)).status_code == 200
+    # The metrics token reads; it queues nothing.
+    assert client.post("/articles/1/summarize", headers=bearer(METRICS_TOKEN)).status_code == 401
 
 
 @sqlite_only
@@ -221,7 +233,7 @@ def test_a_json_body_can_force_a_named_version(client: TestClient, engine: Engin
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """The API's /metrics samples by (name, sorted labels)."""
-    answer = client.get("/metrics", headers=bearer())
+    answer = client.get("/metrics", headers=bearer(METRICS_TOKEN))
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     return {
@@ -282,7 +294,7 @@ def test_broker_down_gives_503_fast_while_healthz_and_reads_still_answer(
         assert health.json() == {"status": "degraded", "database": True, "broker": False}
 
         assert client.get("/articles/1/summary", headers=bearer()).status_code == 404
-        metrics = client.get("/metrics", headers=bearer())
+        metrics = client.get("/metrics", headers=bearer(METRICS_TOKEN))
         assert metrics.status_code == 200
         assert 'newsum_broker_up{queue="summarize"} 0.0' in metrics.text
 
@@ -308,7 +320,7 @@ def test_database_down_gives_503_and_healthz_says_which_part_is_down(
         health = client.get("/healthz")
         assert health.status_code == 503
         assert health.json() == {"status": "degraded", "database": False, "broker": True}
-        metrics = client.get("/metrics", headers=bearer())
+        metrics = client.get("/metrics", headers=bearer(METRICS_TOKEN))
         assert metrics.status_code == 200
         assert "newsum_database_up 0.0" in metrics.text
         assert time.monotonic() - started < 20

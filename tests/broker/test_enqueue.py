@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -20,6 +21,11 @@ from newsum.db.models import Summary
 from newsum.db.queries import counts_by_status
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
 from tests.conftest import REDIS_SERVER
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; newsum writes them in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def queued_messages(settings: Settings) -> list[dict]:
@@ -140,3 +146,37 @@ def test_enqueue_without_an_active_version_says_what_to_do(
 ) -> None:
     with pytest.raises(NoActiveModelVersion, match="promote"):
         enqueue([1], settings=worker_settings)
+
+
+def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
+    engine: Engine, worker_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsum.broker.enqueue as enqueue_module
+    from newsum.db.models import utcnow
+
+    add_version(engine)
+
+    def broker_gone(*_args: object, **_kwargs: object) -> None:
+        raise redis.exceptions.TimeoutError("Timeout reading from socket")
+
+    def database_gone(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the database went away too")
+
+    monkeypatch.setattr(enqueue_module, "send_summarize", broker_gone)
+    monkeypatch.setattr(enqueue_module, "release_claims", database_gone)
+    with pytest.raises(RuntimeError):
+        enqueue([5], settings=worker_settings)
+    with transaction(engine) as session:
+        stuck = aware(session.scalars(select(Summary)).one().queued_at)
+    lifetime = worker_settings.queue_claim_timeout_s
+    expires_in = stuck - (utcnow() - timedelta(seconds=lifetime))
+    assert expires_in.total_seconds() <= enqueue_module.CLAIM_PENDING_S
+
+    monkeypatch.undo()
+    with transaction(engine) as session:
+        session.scalars(select(Summary)).one().queued_at = (
+            utcnow() - timedelta(seconds=lifetime + 1))
+    assert enqueue([5], settings=worker_settings).queued == [5]
+    with transaction(engine) as session:
+        confirmed = aware(session.scalars(select(Summary)).one().queued_at)
+    assert (utcnow() - confirmed).total_seconds() < 5  # a sent message's claim lives fully

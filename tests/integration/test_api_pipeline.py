@@ -10,7 +10,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from harness.api import bearer, running_api, signed
+from harness.api import METRICS_TOKEN, bearer, running_api, signed
 from harness.newsroom import add_version, insert_articles
 from harness.processes import WorkerProcess, all_summaries, wait_until_final
 from newsum.config import Settings
@@ -56,7 +56,7 @@ def test_articles_posted_to_the_api_end_with_exactly_one_summary_each(
                 assert read["status"] in ("done", "needs_review") and not read["in_queue"], read
                 assert read["text"] and read["model_version"] == "tiny-base"
 
-            metrics = httpx.get(api + "/metrics", headers=bearer(), timeout=15).text
+            metrics = httpx.get(api + "/metrics", headers=bearer(METRICS_TOKEN), timeout=15).text
     finally:
         worker.stop()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
-from harness.api import bearer, running_api
+from harness.api import METRICS_TOKEN, bearer, running_api
 from harness.newsroom import add_version, insert_articles, served_version
 from harness.processes import WorkerProcess, run_cli, wait_until_final
 from newsum.config import Settings
@@ -43,7 +43,7 @@ def test_a_summary_naming_what_its_article_lacks_waits_for_review_with_its_findi
             worker.wait_ready()
             row = wait_until_final(pg_engine, [1], version_id, worker=worker)[1]
             read = httpx.get(f"{api}/articles/1/summary", headers=bearer(), timeout=15).json()
-            metrics = httpx.get(f"{api}/metrics", headers=bearer(), timeout=15).text
+            metrics = httpx.get(f"{api}/metrics", headers=bearer(METRICS_TOKEN), timeout=15).text
     finally:
         worker.stop()
 

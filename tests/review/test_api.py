@@ -1,5 +1,6 @@
-"""The JSON review API on SQLite and PostgreSQL: the queue, approve, edit, reject, and an
-audit record for every action naming who did what to which text."""
+"""The JSON review API on SQLite and PostgreSQL: the queue, approve, edit, reject with an
+editor's own API token, and an audit record for every action naming who did what to
+which text, and through which credential."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
-from harness.api import TOKEN, bearer
-from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
+from harness.api import REVIEW_KEY, TOKEN, bearer
+from harness.newsroom import (
+    add_editor_account,
+    add_editor_token,
+    add_version,
+    hold_for_review,
+    insert_articles,
+)
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import ReviewRecord, Summary
@@ -46,13 +53,28 @@ def review_settings(worker_settings: Settings, engine: Engine) -> Settings:
     insert_articles(engine, worker_settings, ARTICLES)
     hold_for_review(engine, worker_settings, version_id, HELD)
     add_editor_account(engine, "ana", "ana-has-a-long-password")
-    return worker_settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    return worker_settings.model_copy(update={
+        "api_token": SecretStr(TOKEN), "review_secret_key": SecretStr(REVIEW_KEY)})
 
 
 @pytest.fixture
 def client(review_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(review_settings), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def ana(engine: Engine) -> dict[str, str]:
+    """Headers carrying Ana's own API token."""
+    return bearer(add_editor_token(engine, "ana"))
+
+
+API = "/review/api"
+
+
+def plain(findings: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Findings without the article passage each carries as evidence."""
+    return [{"kind": f["kind"], "value": f["value"]} for f in findings]
 
 
 def rows(engine: Engine) -> dict[int, Summary]:
@@ -68,26 +90,34 @@ def records(engine: Engine) -> list[ReviewRecord]:
         return found
 
 
-def test_the_review_api_needs_the_cms_credentials(client: TestClient, engine: Engine) -> None:
-    assert client.get("/summaries").status_code == 401
-    refused = client.post("/articles/11/summary/approve", json={"editor": "ana"})
+def test_the_review_api_needs_an_editors_own_credential(
+    client: TestClient, engine: Engine
+) -> None:
+    assert client.get(f"{API}/summaries").status_code == 401
+    refused = client.post(f"{API}/articles/11/summary/approve", json={"editor": "ana"})
     assert refused.status_code == 401
+    cms = client.post(f"{API}/articles/11/summary/approve", headers=bearer(),
+                      json={"editor": "ana"})
+    assert cms.status_code == 403 and "editor's own" in cms.json()["detail"]
+    forged = client.post(f"{API}/articles/11/summary/approve",
+                         headers=bearer("nse_" + "x" * 43), json={"editor": "ana"})
+    assert forged.status_code == 401
     assert rows(engine)[11].status == "needs_review" and records(engine) == []
 
 
 def test_the_queue_pages_by_keyset_and_filters_by_section_language_and_version(
-    client: TestClient,
+    client: TestClient, ana: dict[str, str]
 ) -> None:
-    first = client.get("/summaries?limit=3", headers=bearer()).json()
+    first = client.get(f"{API}/summaries?limit=3", headers=ana).json()
     assert [item["article_id"] for item in first["items"]] == [11, 12, 13]
-    assert first["items"][0]["findings"] == HELD[11][1]
+    assert plain(first["items"][0]["findings"]) == HELD[11][1]
     assert first["items"][0]["title"] == "Port strike ends"
-    rest = client.get(f"/summaries?limit=3&after={first['next_after']}", headers=bearer()).json()
+    rest = client.get(f"{API}/summaries?limit=3&after={first['next_after']}", headers=ana).json()
     assert [item["article_id"] for item in rest["items"]] == [14]
     assert rest["next_after"] is None
 
     def ids(query: str) -> list[int]:
-        answer = client.get(f"/summaries?{query}", headers=bearer())
+        answer = client.get(f"{API}/summaries?{query}", headers=ana)
         assert answer.status_code == 200, answer.text
         return [item["article_id"] for item in answer.json()["items"]]
 
@@ -95,28 +125,29 @@ def test_the_queue_pages_by_keyset_and_filters_by_section_language_and_version(
     assert ids("language=pt-BR") == [12]
     assert ids("model_version=v1&section=culture") == [13]
     assert ids("status=approved") == []
-    assert client.get("/summaries?model_version=v9", headers=bearer()).status_code == 404
-    assert client.get("/summaries?limit=101", headers=bearer()).status_code == 422
-    assert client.get("/summaries?status=bogus", headers=bearer()).status_code == 422
+    assert client.get(f"{API}/summaries?model_version=v9", headers=ana).status_code == 404
+    assert client.get(f"{API}/summaries?limit=101", headers=ana).status_code == 422
+    assert client.get(f"{API}/summaries?status=bogus", headers=ana).status_code == 422
+    assert client.get(f"{API}/summaries?after={2**63}", headers=ana).status_code == 422
 
 
 def test_approve_edit_and_reject_change_the_summary_and_each_leaves_an_audit_record(
-    client: TestClient, engine: Engine, review_settings: Settings
+    client: TestClient, engine: Engine, review_settings: Settings, ana: dict[str, str]
 ) -> None:
-    approved = client.post("/articles/13/summary/approve", headers=bearer(),
-                           json={"editor": "ana", "note": "west wing is fine"})
+    approved = client.post(f"{API}/articles/13/summary/approve", headers=ana,
+                           json={"note": "west wing is fine"})
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["publishable"]) == ("approved", True)
 
     edit_text = "Dock workers in Santos ended a 10-day strike after a pay deal."
-    edited = client.post("/articles/11/summary/edit", headers=bearer(),
-                         json={"editor": "ana", "text": edit_text}).json()
+    edited = client.post(f"{API}/articles/11/summary/edit", headers=ana,
+                         json={"text": edit_text}).json()
     assert (edited["status"], edited["publishable"], edited["text"]) == ("edited", True, edit_text)
     # The check ran on the editor's text: "10" is not in the article; stored anyway.
-    assert {"kind": "unsupported_number", "value": "10"} in edited["findings"]
+    assert {"kind": "unsupported_number", "value": "10"} in plain(edited["findings"])
 
-    rejected = client.post("/articles/14/summary/reject", headers=bearer(),
-                           json={"editor": "ana", "regenerate": True}).json()
+    rejected = client.post(f"{API}/articles/14/summary/reject", headers=ana,
+                           json={"regenerate": True}).json()
     assert (rejected["status"], rejected["publishable"]) == ("rejected", False)
     assert rejected["regenerate_queued"] is True and queue_length(review_settings) == 1
 
@@ -130,57 +161,88 @@ def test_approve_edit_and_reject_change_the_summary_and_each_leaves_an_audit_rec
     audit = {record.article_id: record for record in records(engine)}
     assert set(audit) == {11, 13, 14}
     assert all(record.editor.name == "ana" for record in audit.values())
+    assert {(record.channel, record.credential_id) for record in audit.values()} == {
+        ("token", "1")}
     assert (audit[13].action, audit[13].text_before, audit[13].text_after, audit[13].note) == (
         "approve", HELD[13][0], HELD[13][0], "west wing is fine")
     assert (audit[11].action, audit[11].status_before, audit[11].status_after) == (
         "edit", "needs_review", "edited")
     assert (audit[11].text_before, audit[11].text_after) == (HELD[11][0], edit_text)
     assert audit[11].findings_before == HELD[11][1]
-    assert audit[11].findings_after == edited["findings"]
+    assert plain(audit[11].findings_after) == plain(edited["findings"])
     assert (audit[14].action, audit[14].text_after, audit[14].regenerate) == ("reject", None, True)
 
-    trail = client.get("/articles/11/summary/reviews", headers=bearer()).json()
-    assert [(r["editor"], r["action"], r["text_after"]) for r in trail] == [
-        ("ana", "edit", edit_text)]
+    trail = client.get(f"{API}/articles/11/summary/reviews", headers=ana).json()
+    assert [(r["editor"], r["action"], r["text_after"], r["channel"], r["credential_id"])
+            for r in trail] == [("ana", "edit", edit_text, "token", "1")]
 
 
-def test_an_unknown_or_disabled_editor_is_refused_and_nothing_changes(
+def test_a_token_acts_as_its_own_editor_whatever_the_body_names(
     client: TestClient, engine: Engine
 ) -> None:
-    from newsum.db.editors import set_editor_active
+    add_editor_account(engine, "bruno", "bruno-has-a-long-password")
+    bruno = bearer(add_editor_token(engine, "bruno"))
+    answer = client.post(f"{API}/articles/13/summary/approve", headers=bruno,
+                         json={"editor": "ana"})
+    assert answer.status_code == 200, answer.text
+    assert [record.editor.name for record in records(engine)] == ["bruno"]
 
-    unknown = client.post("/articles/11/summary/approve", headers=bearer(),
-                          json={"editor": "mallory"})
-    assert unknown.status_code == 403, unknown.text
+
+def test_a_revoked_token_or_a_disabled_editor_is_refused_and_nothing_changes(
+    client: TestClient, engine: Engine
+) -> None:
+    from newsum.db.editors import list_tokens, revoke_token, set_editor_active
+
+    revoked = bearer(add_editor_token(engine, "ana"))
+    with transaction(engine) as session:
+        revoke_token(session, list_tokens(session, "ana")[0].id)
+    assert client.post(f"{API}/articles/11/summary/approve", headers=revoked,
+                       json={}).status_code == 401
+    live = bearer(add_editor_token(engine, "ana"))
     with transaction(engine) as session:
         set_editor_active(session, "ana", False)
-    disabled = client.post("/articles/11/summary/approve", headers=bearer(),
-                           json={"editor": "ana"})
-    assert disabled.status_code == 403
+    assert client.post(f"{API}/articles/11/summary/approve", headers=live,
+                       json={}).status_code == 401
     assert rows(engine)[11].status == "needs_review" and records(engine) == []
 
 
-def test_an_action_that_no_longer_applies_is_a_conflict(client: TestClient,
-                                                         engine: Engine) -> None:
-    changed = client.post("/articles/12/summary/approve", headers=bearer(),
-                          json={"editor": "ana", "expected_text": "An older text."})
+@pytest.mark.parametrize("text", [
+    "Dock workers <b>ended</b> the strike.",
+    "Dock workers ended the strike &lt;today&gt;.",
+    "Read more at https://example.org/strike.",
+    "Read more at www.example.org.",
+    "Dock workers ended the [strike](javascript:alert(1)).",
+])
+def test_an_edit_with_html_or_a_link_is_refused(
+    client: TestClient, engine: Engine, ana: dict[str, str], text: str
+) -> None:
+    answer = client.post(f"{API}/articles/11/summary/edit", headers=ana, json={"text": text})
+    assert answer.status_code == 422, answer.text
+    assert rows(engine)[11].status == "needs_review" and records(engine) == []
+
+
+def test_an_action_that_no_longer_applies_is_a_conflict(
+    client: TestClient, engine: Engine, ana: dict[str, str]
+) -> None:
+    changed = client.post(f"{API}/articles/12/summary/approve", headers=ana,
+                          json={"expected_text": "An older text."})
     assert changed.status_code == 409, changed.text
-    first = client.post("/articles/12/summary/approve", headers=bearer(),
-                        json={"editor": "ana", "expected_text": HELD[12][0]})
+    first = client.post(f"{API}/articles/12/summary/approve", headers=ana,
+                        json={"expected_text": HELD[12][0]})
     assert first.status_code == 200, first.text
-    again = client.post("/articles/12/summary/approve", headers=bearer(), json={"editor": "ana"})
+    again = client.post(f"{API}/articles/12/summary/approve", headers=ana, json={})
     assert again.status_code == 409
-    missing = client.post("/articles/99/summary/approve", headers=bearer(),
-                          json={"editor": "ana"})
+    missing = client.post(f"{API}/articles/99/summary/approve", headers=ana, json={})
     assert missing.status_code == 404
-    empty = client.post("/articles/11/summary/edit", headers=bearer(),
-                        json={"editor": "ana", "text": "   "})
+    empty = client.post(f"{API}/articles/11/summary/edit", headers=ana, json={"text": "   "})
     assert empty.status_code == 422
     assert len(records(engine)) == 1
 
 
-def test_review_records_are_append_only(client: TestClient, engine: Engine) -> None:
-    client.post("/articles/13/summary/approve", headers=bearer(), json={"editor": "ana"})
+def test_review_records_are_append_only(
+    client: TestClient, engine: Engine, ana: dict[str, str]
+) -> None:
+    client.post(f"{API}/articles/13/summary/approve", headers=ana, json={})
     with pytest.raises(PermissionError), transaction(engine) as session:
         record = session.scalars(select(ReviewRecord)).one()
         record.note = "rewritten history"

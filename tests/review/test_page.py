@@ -1,4 +1,5 @@
-"""The review page over plain HTTP: sign-in, sessions, CSRF, and what the guard lets in."""
+"""The review page over plain HTTP: sign-in and its limits, sessions that end, CSRF, the
+page's answers when the database is away, and what the guard lets in."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
-from harness.api import TOKEN, bearer
+from harness.api import REVIEW_KEY, TOKEN, bearer, closed_port
 from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import ReviewRecord, Summary
 from newsum.server import create_app
 
-SECRET_KEY = "review-session-key-for-tests-0123456789abcdef"
+SECRET_KEY = REVIEW_KEY
 PASSWORD = "ana-has-a-long-password"
 DELAY_S = 0.3
 ARTICLES = [
@@ -181,7 +182,7 @@ def test_without_a_secret_key_the_page_is_off_and_the_api_still_serves(
     with TestClient(create_app(settings), follow_redirects=False) as client:
         off = client.get("/review/login")
         assert off.status_code == 503 and "NEWSUM_REVIEW_SECRET_KEY" in off.text
-        assert client.get("/summaries", headers=bearer()).status_code == 200
+        assert client.get("/articles/21/summary", headers=bearer()).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/reviews", "/review-api", "/reviewer/x", "/summaries"])
@@ -189,6 +190,126 @@ def test_paths_beside_the_review_page_stay_closed_without_the_token(
     client: TestClient, path: str
 ) -> None:
     assert client.get(path).status_code == 401
+
+
+def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(client: TestClient) -> None:
+    sign_in(client)
+    stolen = dict(client.cookies)
+    token = csrf(client, "/review/")
+    assert client.post("/review/logout", data={"csrf_token": token}).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(stolen)
+    assert client.get("/review/").status_code == 303
+
+
+def test_a_new_password_or_disabling_ends_every_session(
+    client: TestClient, engine: Engine
+) -> None:
+    from newsum.db.editors import set_editor_active, set_editor_password
+    from newsum.review.logins import hash_password
+
+    sign_in(client)
+    with transaction(engine) as session:
+        set_editor_password(session, "ana", hash_password("a-brand-new-long-passphrase"))
+    assert client.get("/review/").status_code == 303
+    sign_in(client, password="a-brand-new-long-passphrase")
+    assert client.get("/review/").status_code == 200
+    stolen = dict(client.cookies)
+    with transaction(engine) as session:
+        set_editor_active(session, "ana", False)
+        set_editor_active(session, "ana", True)
+    client.cookies.update(stolen)
+    assert client.get("/review/").status_code == 303
+
+
+def test_a_session_ends_when_idle_and_after_its_lifetime(newsroom: Settings) -> None:
+    idle = page_settings(newsroom, review_idle_minutes=3 / 60)
+    with TestClient(create_app(idle), follow_redirects=False) as client:
+        sign_in(client)
+        assert client.get("/review/").status_code == 200
+        time.sleep(3.5)
+        assert client.get("/review/").status_code == 303
+    short = page_settings(newsroom, review_session_hours=6 / 3600)
+    with TestClient(create_app(short), follow_redirects=False) as client:
+        sign_in(client)
+        signed_in_at = time.monotonic()
+        while time.monotonic() - signed_in_at < 3:  # in use all the time, and still it ends
+            assert client.get("/review/").status_code == 200
+            time.sleep(0.5)
+        time.sleep(max(0.0, 6.5 - (time.monotonic() - signed_in_at)))
+        assert client.get("/review/").status_code == 303
+
+
+def test_failed_sign_ins_get_429_with_retry_after_then_the_right_password_works(
+    newsroom: Settings,
+) -> None:
+    limited = page_settings(newsroom, review_login_delay_s=0.0,
+                            review_login_limits_account="3/3 seconds")
+    with TestClient(create_app(limited), follow_redirects=False) as client:
+        answers = [sign_in(client, password=f"wrong-password-{i}").status_code for i in range(5)]
+        assert answers == [401, 401, 401, 429, 429]
+        refused = sign_in(client)  # even the right password waits out the backoff
+        assert refused.status_code == 429
+        assert "too many failed sign-ins" in refused.text
+        assert 1 <= int(refused.headers["retry-after"]) <= 3
+        time.sleep(3.2)
+        assert sign_in(client).status_code == 303
+
+
+def test_the_page_answers_503_not_500_when_the_database_is_away(newsroom: Settings) -> None:
+    with TestClient(create_app(page_settings(newsroom)), follow_redirects=False) as client:
+        sign_in(client)
+        cookies = dict(client.cookies)
+    away = page_settings(newsroom).model_copy(update={
+        "database_url": f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/x"})
+    with TestClient(create_app(away), follow_redirects=False,
+                    raise_server_exceptions=False) as client:
+        client.cookies.update(cookies)
+        page = client.get("/review/")
+        assert page.status_code == 503, page.text
+        assert "does not answer" in page.text and "127.0.0.1" not in page.text
+        assert client.get("/review/login").status_code == 200
+        login = sign_in(client)
+        assert login.status_code == 503
+
+
+@pytest.mark.parametrize("path", ["/review/?id=9223372036854775808", "/review/?id=2147483648"])
+def test_review_ids_past_the_largest_are_refused(client: TestClient, path: str) -> None:
+    sign_in(client)
+    assert client.get(path).status_code == 422
+    token = csrf(client, "/review/")
+    post = client.post("/review/summaries/9223372036854775808/approve",
+                       data={"csrf_token": token})
+    assert post.status_code == 422
+
+
+def test_the_json_api_takes_the_pages_session_with_its_csrf_token(
+    client: TestClient, engine: Engine
+) -> None:
+    sign_in(client)
+    who = client.get("/review/api/session")
+    assert who.status_code == 200, who.text
+    assert who.json()["editor"] == "ana" and who.json()["channel"] == "page"
+    no_token = client.post("/review/api/articles/22/summary/approve", json={})
+    assert no_token.status_code == 403
+    approved = client.post("/review/api/articles/22/summary/approve", json={},
+                           headers={"X-CSRF-Token": who.json()["csrf_token"]})
+    assert approved.status_code == 200, approved.text
+    with transaction(engine) as session:
+        record = session.scalars(select(ReviewRecord)).one()
+        assert (record.editor.name, record.channel, record.credential_id) == (
+            "ana", "page", who.json()["credential_id"])
+
+
+def test_without_redis_a_sign_in_is_refused_with_503_not_let_through_uncounted(
+    newsroom: Settings,
+) -> None:
+    away = page_settings(newsroom, broker_url=f"redis://127.0.0.1:{closed_port()}/0")
+    with TestClient(create_app(away), follow_redirects=False,
+                    raise_server_exceptions=False) as client:
+        answer = sign_in(client)
+        assert answer.status_code == 503, answer.text
+        assert client.get("/review/").status_code == 303  # not signed in
 
 
 def test_the_page_shows_each_findings_article_passage_and_marks_a_wrong_role(

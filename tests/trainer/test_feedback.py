@@ -9,8 +9,14 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from harness.api import TOKEN, bearer
-from harness.newsroom import add_editor_account, add_version, hold_for_review, insert_articles
+from harness.api import REVIEW_KEY, TOKEN, bearer
+from harness.newsroom import (
+    add_editor_account,
+    add_editor_token,
+    add_version,
+    hold_for_review,
+    insert_articles,
+)
 from newsum.config import Settings
 from newsum.sandbox.corpus import generate_corpus
 from newsum.server import create_app
@@ -33,21 +39,23 @@ def test_reviewed_summaries_become_marked_pairs_that_keep_their_articles_split(
         i.id: (i.summary, [{"kind": "too_long", "value": "test"}]) for i in items
     })
     add_editor_account(engine, "ana", "ana-has-a-long-password")
-    settings = worker_settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    ana = bearer(add_editor_token(engine, "ana"))
+    settings = worker_settings.model_copy(update={
+        "api_token": SecretStr(TOKEN), "review_secret_key": SecretStr(REVIEW_KEY)})
     edited = {i.id: f"{i.summary.split('.')[0]}." for i in items[:15]}
     with TestClient(create_app(settings)) as client:
         for article_id, text in edited.items():
-            answer = client.post(f"/articles/{article_id}/summary/edit", headers=bearer(),
-                                 json={"editor": "ana", "text": text})
+            answer = client.post(f"/review/api/articles/{article_id}/summary/edit",
+                                 headers=ana, json={"text": text})
             assert answer.status_code == 200, answer.text
         for item in items[15:30]:
-            answer = client.post(f"/articles/{item.id}/summary/approve", headers=bearer(),
-                                 json={"editor": "ana"})
+            answer = client.post(f"/review/api/articles/{item.id}/summary/approve",
+                                 headers=ana, json={})
             assert answer.status_code == 200, answer.text
         # The last ten stay in needs_review, or are rejected: no training pair.
         for item in items[30:35]:
-            answer = client.post(f"/articles/{item.id}/summary/reject", headers=bearer(),
-                                 json={"editor": "ana"})
+            answer = client.post(f"/review/api/articles/{item.id}/summary/reject",
+                                 headers=ana, json={})
             assert answer.status_code == 200, answer.text
 
     pairs = load_pairs_from_feedback(settings)

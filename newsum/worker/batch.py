@@ -43,7 +43,6 @@ from newsum.modeling.faithfulness import (
     ArticleText,
     FaithfulnessChecker,
     FindingKind,
-    LengthBounds,
     RuleChecker,
     Verdict,
 )
@@ -51,7 +50,6 @@ from newsum.worker.runtime import ModelRuntime, ServedVersion, version_by_id
 
 if TYPE_CHECKING:
     from newsum.modeling.generation import GeneratedSummary
-    from newsum.modeling.loading import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +225,8 @@ def _result_record(
             reason=reason, content_hash=article.content_hash,
             article_updated_at=article.updated_at,
         )
-    verdict = checker.check(
+    # Checked (and retried) where it was generated; checked here if it was not.
+    verdict = result.verdict or checker.check(
         ArticleText(article.title or "", article.body or "", article.language), result.text
     )
     return SummaryRecord(
@@ -255,20 +254,13 @@ def publishable(verdict: Verdict, policy: FaithfulnessPolicy) -> bool:
     return all(finding.kind in tolerated for finding in verdict.findings)
 
 
-def _checker(loaded: LoadedModel) -> FaithfulnessChecker:
-    """The check for summaries of ``loaded``: its manifest's length budget and prompt."""
-    manifest = loaded.manifest
-    return RuleChecker(
-        bounds=LengthBounds.from_max_tokens(manifest.max_new_tokens), template=manifest.prompt
-    )
-
-
 def _generate_for_plan(
     plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings,
     engine: Engine,
 ) -> tuple[list[GeneratedSummary | Exception], FaithfulnessChecker]:
     """Results for ``plan.generate`` and the check they must pass; a model that cannot
     load fails each article."""
+    from newsum.modeling.checking import summary_checker
     from newsum.modeling.generation import summarize_batch
 
     try:
@@ -280,10 +272,12 @@ def _generate_for_plan(
         failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
         return [failure] * len(plan.generate), RuleChecker()
     pairs = [(article.title, article.body or "") for article in plan.generate]
+    checker = summary_checker(loaded.manifest)
     results = summarize_batch(
-        loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS
+        loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS,
+        checker=checker, languages=[article.language for article in plan.generate],
     )
-    return results, _checker(loaded)
+    return results, checker
 
 
 def _summarize_version(

@@ -26,127 +26,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
-from newsum.modeling.continuations import barred_predicates, sentence_state
-from newsum.modeling.faithfulness.dates import DATE_WORDS
-from newsum.modeling.relations import ArticleRelations
+from newsum.modeling.article_rules import ArticleRules, Limits
+from newsum.modeling.continuations import sentence_state
 from newsum.modeling.source_text import (
-    WORD,
     TokenTexts,
     article_words,
-    figure_followers,
     is_fact_word,
     is_scale,
     leads_a_name,
     name_followers,
-    plain_words,
-    prefixes,
-    thousands,
 )
 
 __all__ = ["SourceWords", "article_words", "is_fact_word", "is_scale", "name_followers"]
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
-
-
-@dataclass(frozen=True)
-class _Limits:
-    """The fact words allowed beside a sentence's people, their prefixes, and (plain
-    mode) the prefixes of every word allowed there."""
-
-    words: frozenset[str]
-    prefixes: frozenset[str]
-    plain_prefixes: frozenset[str] | None
-    barred: frozenset[str] = frozenset()  # predicates only other people have
-
-
-def _is_barred(word: str, limits: _Limits) -> bool:
-    return (is_fact_word(word) and word not in limits.words) or is_scale(word) or (
-        word in limits.barred
-    )
-
-
-class _Row:
-    """One article's rules and the masks built from them, cached by the people the
-    summary's current sentence names (they limit its days and figures)."""
-
-    def __init__(self, text: str, vocab: TokenTexts, *, plain: bool, relations: bool) -> None:
-        self.vocab = vocab
-        self.words = article_words(text)
-        self.followers = name_followers(text)
-        self.figure_next = figure_followers(text) if relations else None
-        self.plain = plain_words(text) if plain else None
-        self.relations = ArticleRelations(text) if relations else None
-        self._limited: dict[tuple[str, ...], _Limits] = {}
-        self._masks: dict[tuple[tuple[str, ...], bool], torch.Tensor] = {}
-
-    def limited(self, people: tuple[str, ...]) -> _Limits:
-        """What may be written beside ``people`` (all the article's facts when none)."""
-        if people not in self._limited:
-            words = self.words
-            if people and self.relations is not None:
-                named = [self.relations.people[name] for name in people]
-                days = {d for p in named for d in p.days}
-                figures = {f for p in named for f in p.figures}
-                figures |= {g for f in figures if len(f) > 3 for g in thousands(f)}
-                words = frozenset(
-                    w for w in words
-                    if not (w.lower() in DATE_WORDS and w.lower() not in days)
-                    and not (w.isdigit() and w not in figures)
-                )
-            barred = barred_predicates(self.relations, people) if self.relations else frozenset()
-            plain = None
-            if self.plain is not None:
-                plain = prefixes(frozenset(
-                    w for w in self.plain
-                    if (not is_fact_word(w) or w in words) and w not in barred
-                ))
-            self._limited[people] = _Limits(words, prefixes(words), plain, barred)
-        return self._limited[people]
-
-    def text_ok(self, people: tuple[str, ...], text: str) -> bool:
-        """Whether ``text`` written after a boundary keeps every fact word the article's.
-
-        A word still open at the end is judged when it closes, except a capitalised one
-        or a figure, which must already be on its way to one of the article's words (and,
-        in plain mode, any word on its way to one of the article's).
-        """
-        words = WORD.findall(text)
-        if not words:
-            return True
-        limits = self.limited(people)
-        ends_open = bool(text) and (text[-1].isalnum() or text[-1] == "_")
-        complete = words[:-1] if ends_open else words
-        for word in complete:
-            if _is_barred(word, limits):
-                return False  # a scale word is written only right after its figure
-            if self.plain is not None and word not in self.plain:
-                return False
-        last = words[-1]
-        if not ends_open:
-            return True
-        if limits.plain_prefixes is not None:
-            return last in limits.plain_prefixes
-        if last.lower() in DATE_WORDS and last not in limits.words:
-            return False  # "quinta" when the day is another: not even to glue on "feira"
-        return not leads_a_name(last) or last in limits.prefixes
-
-    def mask(self, people: tuple[str, ...], *, whole: bool) -> torch.Tensor:
-        """Tokens allowed after a boundary (``whole``), or whose text after their leading
-        word run is allowed (what matters once that run extends a word)."""
-        key = (people, whole)
-        if key not in self._masks:
-            texts, leads = self.vocab.texts, self.vocab.leads
-            self._masks[key] = torch.tensor(
-                [self.text_ok(people, text if whole else text[len(lead):])
-                 for text, lead in zip(texts, leads, strict=True)],
-                dtype=torch.bool,
-            )
-        return self._masks[key]
 
 
 class SourceWords(LogitsProcessor):
@@ -164,7 +61,7 @@ class SourceWords(LogitsProcessor):
         self.tokenizer = tokenizer
         self.prompt_width = prompt_width
         self.vocab = TokenTexts(tokenizer, vocab_size)
-        self.rows = [_Row(text, self.vocab, plain=plain, relations=relations)
+        self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
                      for text in articles]
 
     def _tail(self, text: str) -> tuple[str, str | None]:
@@ -175,7 +72,7 @@ class SourceWords(LogitsProcessor):
         return match.group(2), match.group(1)
 
     def _after_name(
-        self, row: _Row, people: tuple[str, ...], name: str, allowed: torch.Tensor
+        self, row: ArticleRules, people: tuple[str, ...], name: str, allowed: torch.Tensor
     ) -> torch.Tensor:
         """``allowed``, less the capitalised words that do not follow ``name`` in the
         article (another person's surname, say), or after a figure, less the scale words
@@ -198,7 +95,7 @@ class SourceWords(LogitsProcessor):
                 allowed[ids] = True if figure and is_scale(word) else fresh[ids]
         return allowed
 
-    def _closable(self, row: _Row, limits: _Limits, word: str, before: str | None) -> bool:
+    def _closable(self, row: ArticleRules, limits: Limits, word: str, before: str | None) -> bool:
         """Whether the generated text may end ``word`` here: a scale word only after a
         figure it follows in the article, any other fact word if the article holds it
         (and the sentence's people allow it)."""
@@ -209,7 +106,7 @@ class SourceWords(LogitsProcessor):
         return not is_fact_word(word) or word in limits.words
 
     def _candidates(
-        self, row: _Row, limits: _Limits, partial: str, before: str | None
+        self, row: ArticleRules, limits: Limits, partial: str, before: str | None
     ) -> frozenset[str] | list[str]:
         """The words the one being written may still become."""
         if leads_a_name(partial):
@@ -217,10 +114,13 @@ class SourceWords(LogitsProcessor):
                 return row.followers.get(before, limits.words)
             return limits.words
         assert row.plain is not None
+        lower, _ = row.next_words(before) if before else (None, None)
+        if before and before.isdigit() and row.figure_next is not None:
+            lower = row.figure_next.get(before, frozenset())  # what the figure counts
         return [w for w in row.plain if w.startswith(partial)
-                and self._closable(row, limits, w, before)]
+                and (lower is None or w in lower) and self._closable(row, limits, w, before)]
 
-    def _allowed(self, row: _Row, generated: list[int]) -> torch.Tensor:
+    def _allowed(self, row: ArticleRules, generated: list[int]) -> torch.Tensor:
         text = "".join(self.vocab.texts[t] for t in generated)
         sentence = _SENTENCE_END.split(text)[-1]
         state = sentence_state(row.relations, sentence) if row.relations else None
@@ -236,11 +136,11 @@ class SourceWords(LogitsProcessor):
             allowed = both if both.any() else forced
         return allowed
 
-    def _word_rule(self, row: _Row, people: tuple[str, ...], text: str) -> torch.Tensor:
+    def _word_rule(self, row: ArticleRules, people: tuple[str, ...], text: str) -> torch.Tensor:
         partial, before = self._tail(text)
         fresh = row.mask(people, whole=True)
         if not partial:
-            return fresh
+            return fresh & row.next_mask(before, spaced=False) if before else fresh
         limits = row.limited(people)
         tails = row.mask(people, whole=False)
         if not leads_a_name(partial) and row.plain is None:
@@ -256,7 +156,7 @@ class SourceWords(LogitsProcessor):
         if partial in candidates:
             allowed = self._after_name(
                 row, people, partial, self.vocab.starts_boundary & fresh
-            )
+            ) & row.next_mask(partial, spaced=True)
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
         for word in candidates:
@@ -270,7 +170,7 @@ class SourceWords(LogitsProcessor):
             allowed[closing] = allowed[closing] | tails[closing]
         return allowed
 
-    def _name_starts(self, row: _Row, names: frozenset[str]) -> torch.Tensor:
+    def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
         """Tokens that begin one of ``names`` after a space and no other capitalised word
         of the article (a barred name must not take a place name with it)."""
         others = [w for w in row.words if w[:1].isupper() and w not in names]

@@ -65,37 +65,50 @@ def name_followers(text: str) -> dict[str, frozenset[str]]:
     return {word: frozenset(after) for word, after in followers.items()}
 
 
-def figure_followers(text: str) -> dict[str, frozenset[str]]:
-    """For each figure of ``text``, the words that follow it there: what it counts
-    ("40" -> {"novos"} for "40 novos funcionários")."""
-    followers: dict[str, set[str]] = {}
+# Words that may stand beside any word: they join, they do not state.
+FUNCTION_WORDS = frozenset(
+    ["the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with", "from",
+     "as", "o", "os", "um", "uma", "de", "do", "da", "dos", "das", "em", "no", "na", "nos",
+     "nas", "e", "ou", "por", "para", "com", "ao", "aos", "pelo", "pela", "nesta", "neste",
+     "desta", "deste"]
+)
+
+
+def word_pairs(text: str) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Which words follow and which precede each word of ``text`` (one space between):
+    what a figure counts ("40" -> {"novos"} for "40 novos funcionários"), the word that
+    introduces it, and the content words that stand side by side."""
+    after: dict[str, set[str]] = {}
+    before: dict[str, set[str]] = {}
     for first, second in _PAIR.findall(text):
-        if first.isdigit():
-            followers.setdefault(first, set()).add(second)
-    return {figure: frozenset(after) for figure, after in followers.items()}
+        after.setdefault(first, set()).add(second)
+        before.setdefault(second, set()).add(first)
+    return (
+        {word: frozenset(words) for word, words in after.items()},
+        {word: frozenset(words) for word, words in before.items()},
+    )
 
 
-def article_words(text: str) -> frozenset[str]:
+def article_words(text: str, *, groups: bool = True) -> frozenset[str]:
     """The fact words a summary of ``text`` may use: its own; its lower-case words
     capitalised (a sentence may start with any of them); its fact words in capitals (a
-    dateline, "RIVERTON —"); and the groups of its long figures, so that 15000 may be
-    written "15,000" or "15.000" (the check reads them all alike)."""
+    dateline, "RIVERTON —"); and (``groups``) the groups of its long figures, so that
+    15000 may be written "15,000" or "15.000" (the check reads them all alike)."""
     words = set(WORD.findall(text))
     facts = {w for w in words if is_fact_word(w)}
-    groups = {part for w in facts if w.isdigit() and len(w) > 3 for part in thousands(w)}
+    groups_of = {part for w in facts if w.isdigit() and len(w) > 3 for part in thousands(w)}
+    groups_of = groups_of if groups else set()
     return frozenset(
-        facts | {w.upper() for w in facts} | groups | {w[:1].upper() + w[1:] for w in words}
+        facts | {w.upper() for w in facts} | groups_of | {w[:1].upper() + w[1:] for w in words}
     )
 
 
 def plain_words(text: str) -> frozenset[str]:
     """Every word of ``text`` as it may stand in a summary: as written, capitalised (a
-    sentence start), and in lower case (a sentence start of the article, mid-sentence)."""
+    sentence start), and in lower case (a sentence start of the article, mid-sentence).
+    Figures as written only: "200" is not "6200" cut short."""
     words = set(WORD.findall(text))
-    return frozenset(
-        words | {w[:1].upper() + w[1:] for w in words} | {w.lower() for w in words}
-        | {part for w in words if w.isdigit() and len(w) > 3 for part in thousands(w)}
-    )
+    return frozenset(words | {w[:1].upper() + w[1:] for w in words} | {w.lower() for w in words})
 
 
 def thousands(digits: str) -> list[str]:

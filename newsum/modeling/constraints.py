@@ -44,6 +44,8 @@ from newsum.modeling.source_text import (
 __all__ = ["SourceWords", "article_words", "is_fact_word", "is_scale", "name_followers"]
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# Where a sentence may begin: the summary's start, after . ! ? :, a line, or a quote.
+_SENTENCE_START = re.compile(r"(?:[.!?:]|\n|[“\"(])\s*$")
 
 
 class SourceWords(LogitsProcessor):
@@ -64,11 +66,15 @@ class SourceWords(LogitsProcessor):
         self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
                      for text in articles]
 
-    def _tail(self, text: str) -> tuple[str, str | None]:
-        """The word the generated text ends inside ('' if none), and the name just before
-        it with one space between (None if there is none)."""
-        match = re.search(r"(?:(\w+) )?(\w*)$", text[-200:])
-        assert match is not None  # the pattern matches the empty tail
+    def _tail(self, row: ArticleRules, text: str) -> tuple[str, str | None]:
+        """The word the generated text ends inside ('' if none; in plain mode a hyphen
+        keeps it open: "quarta-"), and the word just before it with one space between
+        (None if there is none)."""
+        word = r"\w+(?:-\w*)*" if row.plain is not None else r"\w*"
+        head = r"\w+(?:-\w+)*" if row.plain is not None else r"\w+"
+        match = re.search(rf"(?:({head}) )?({word})$", text[-200:])
+        if match is None:
+            return "", None
         return match.group(2), match.group(1)
 
     def _after_name(
@@ -87,7 +93,7 @@ class SourceWords(LogitsProcessor):
         else:
             barred = self.vocab.spaced_scale if figure else self.vocab.spaced_capital
         allowed = allowed & ~barred
-        fresh = row.mask(people, whole=True)
+        fresh = row.mask(people, whole=True, mid=True)
         for word in followers:
             for end in range(1, len(word) + 1):
                 ids = self.vocab.by_spaced.get(word[:end], [])
@@ -111,12 +117,11 @@ class SourceWords(LogitsProcessor):
         """The words the one being written may still become."""
         if leads_a_name(partial):
             if before is not None and partial[:1].isupper():
-                return row.followers.get(before, limits.words)
-            return limits.words
+                return row.followers.get(before, limits.words - limits.barred)
+            return limits.words - limits.barred
         assert row.plain is not None
-        lower, _ = row.next_words(before) if before else (None, None)
-        if before and before.isdigit() and row.figure_next is not None:
-            lower = row.figure_next.get(before, frozenset())  # what the figure counts
+        lower, _, every = row.next_words(before) if before else (None, None, None)
+        lower = every if every is not None else lower  # after a figure: what it counts
         return [w for w in row.plain if w.startswith(partial)
                 and (lower is None or w in lower) and self._closable(row, limits, w, before)]
 
@@ -131,18 +136,19 @@ class SourceWords(LogitsProcessor):
         if state is not None and state.options is not None:
             # A name or a role was just written: what follows must be what the article
             # joins to it.
-            forced = self.vocab.continuing(state.options)
-            both = allowed & forced
-            allowed = both if both.any() else forced
+            # When the words cannot go where the relation demands, the summary ends here.
+            allowed = allowed & self.vocab.continuing(state.options)
         return allowed
 
     def _word_rule(self, row: ArticleRules, people: tuple[str, ...], text: str) -> torch.Tensor:
-        partial, before = self._tail(text)
-        fresh = row.mask(people, whole=True)
+        partial, before = self._tail(row, text)
+        head = text[: len(text) - len(partial)]
+        mid = bool(head.strip()) and not _SENTENCE_START.search(head)
+        fresh = row.mask(people, whole=True, mid=mid)
         if not partial:
             return fresh & row.next_mask(before, spaced=False) if before else fresh
-        limits = row.limited(people)
-        tails = row.mask(people, whole=False)
+        limits = row.limited(people, mid=mid)
+        tails = row.mask(people, whole=False, mid=True)
         if not leads_a_name(partial) and row.plain is None:
             # A lower-case word goes on freely; it may end only as a word the article
             # allows ("tri" may become "trigo", but not end as "tri" the article lacks).
@@ -153,18 +159,22 @@ class SourceWords(LogitsProcessor):
         # only if the article holds it whole, and a token may extend it only along one of
         # the article's words (one that follows the name before it, when there is one).
         candidates = self._candidates(row, limits, partial, before)
+        closing = self.vocab.starts_boundary & fresh
+        if row.plain is not None:  # a hyphen goes on with the word: "quarta-feira"
+            closing = closing & ~self.vocab.hyphen_start
         if partial in candidates:
-            allowed = self._after_name(
-                row, people, partial, self.vocab.starts_boundary & fresh
-            ) & row.next_mask(partial, spaced=True)
+            allowed = self._after_name(row, people, partial, closing) & row.next_mask(
+                partial.rsplit("-", 1)[-1], spaced=True
+            )
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+        pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead
         for word in candidates:
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue
             rest = word[len(partial):]
             for end in range(1, len(rest) + 1):
-                allowed[self.vocab.by_lead.get(rest[:end], [])] = True
+                allowed[pieces.get(rest[:end], [])] = True
             # A token that finishes the word and goes on past it (", " ...).
             closing = self.vocab.by_lead_open.get(rest, [])
             allowed[closing] = allowed[closing] | tails[closing]

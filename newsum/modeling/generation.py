@@ -19,6 +19,7 @@ the evaluation reports it, so both see the same summaries and the same check.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,8 @@ from newsum.modeling.prompt import build_prompt_ids, visible_article
 __all__ = ["GeneratedSummary", "generation_config", "summarize_batch", "summary_checker"]
 
 log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"[.!?…][”\"’)]*(?=\s|$)")
 
 
 @dataclass
@@ -251,10 +254,18 @@ def _generate_once(
         candidates = []
         for row in rows[number * per_prompt : (number + 1) * per_prompt]:
             new_tokens = _until_eos(row, tokenizer.eos_token_id)
-            text = tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+            text = _whole_sentences(tokenizer.decode(new_tokens, skip_special_tokens=True).strip())
             candidates.append(GeneratedSummary(text, len(prompt), len(new_tokens), latency_ms))
         summaries.append(candidates)
     return summaries
+
+
+def _whole_sentences(text: str) -> str:
+    """A summary that stops inside a sentence (the token budget ran out, or nothing the
+    article allows could follow), back to its last whole sentence; as it stands when it
+    has none. A sentence cut mid-word says what nobody wrote."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]] if ends else text
 
 
 def _until_eos(tokens: list[int], eos_token_id: int) -> list[int]:

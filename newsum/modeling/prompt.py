@@ -8,6 +8,7 @@ the summary a model is trained on is never cut by a library's right-side truncat
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -95,8 +96,10 @@ def visible_article(
     _, _, room = _frame(tokenizer, template, title, max_input_tokens)
     article = leading_tokens(tokenizer, body.strip(), room)
     text = tokenizer.decode(article, skip_special_tokens=True)
-    if len(article) == room and text != body.strip():  # cut: its last word may be half
-        text = text.rsplit(maxsplit=1)[0] if " " in text else text
+    if len(article) == room and text != body.strip():
+        # Cut: a half sentence says half of what it means; copy from whole ones only.
+        ends = [m.end() for m in re.finditer(r"[.!?…][”\"’)]*(?=\s)", text)]
+        text = text[: ends[-1]] if ends else text
     return f"{title or ''}\n{text}"
 
 

@@ -18,6 +18,7 @@ from newsum.modeling.faithfulness.numbers import NUMBER_WORDS, SCALE_WORDS
 from newsum.modeling.faithfulness.text import ALL_STOP_WORDS, fold_word
 
 WORD = re.compile(r"\w+")
+COMPOUND = re.compile(r"\w+(?:-\w+)*")  # "quarta-feira" whole, for the plain mode
 _LEAD = re.compile(r"^\w*")
 _SPACED = re.compile(r"^ (\w+)")
 # Two words with one space between them, overlapping ("Ana Maria Costa").
@@ -74,14 +75,27 @@ FUNCTION_WORDS = frozenset(
 )
 
 
-def word_pairs(text: str) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+# Function words after which anything may come; a day's determiner ("nesta", "on") is
+# followed by what follows it in the article, so that a summary cannot skip the day.
+FREE_BEFORE = FUNCTION_WORDS - {"nesta", "neste", "desta", "deste", "on"}
+
+
+_COMPOUND_PAIR = re.compile(r"(?=(?<![\w-])(\w+(?:-\w+)*) (\w+(?:-\w+)*))")
+
+
+def word_pairs(
+    text: str, *, compounds: bool = False
+) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """Which words follow and which precede each word of ``text`` (one space between):
     what a figure counts ("40" -> {"novos"} for "40 novos funcionários"), the word that
-    introduces it, and the content words that stand side by side."""
+    introduces it, and the content words that stand side by side (``compounds``: a
+    hyphenated word counts as one, "nesta" -> {"quinta-feira"})."""
     after: dict[str, set[str]] = {}
     before: dict[str, set[str]] = {}
-    for first, second in _PAIR.findall(text):
-        after.setdefault(first, set()).add(second)
+    for first, second in (_COMPOUND_PAIR if compounds else _PAIR).findall(text):
+        # "Nesta terça-feira" opens a sentence; a summary may write it mid-sentence.
+        for head in {first, first.lower()} if compounds else {first}:
+            after.setdefault(head, set()).add(second)
         before.setdefault(second, set()).add(first)
     return (
         {word: frozenset(words) for word, words in after.items()},
@@ -95,7 +109,7 @@ def article_words(text: str, *, groups: bool = True) -> frozenset[str]:
     dateline, "RIVERTON —"); and (``groups``) the groups of its long figures, so that
     15000 may be written "15,000" or "15.000" (the check reads them all alike)."""
     words = set(WORD.findall(text))
-    facts = {w for w in words if is_fact_word(w)}
+    facts = {w for w in words | set(COMPOUND.findall(text)) if is_fact_word(w)}
     groups_of = {part for w in facts if w.isdigit() and len(w) > 3 for part in thousands(w)}
     groups_of = groups_of if groups else set()
     return frozenset(
@@ -107,7 +121,7 @@ def plain_words(text: str) -> frozenset[str]:
     """Every word of ``text`` as it may stand in a summary: as written, capitalised (a
     sentence start), and in lower case (a sentence start of the article, mid-sentence).
     Figures as written only: "200" is not "6200" cut short."""
-    words = set(WORD.findall(text))
+    words = set(WORD.findall(text)) | set(COMPOUND.findall(text))
     return frozenset(words | {w[:1].upper() + w[1:] for w in words} | {w.lower() for w in words})
 
 
@@ -137,6 +151,7 @@ class TokenTexts:
         self.texts += [" "] * (size - len(self.texts))  # padded embedding rows
         self.leads = [_LEAD.match(text).group(0) for text in self.texts]  # type: ignore[union-attr]
         self.starts_boundary = torch.tensor([not lead for lead in self.leads])
+        self.hyphen_start = torch.tensor([text.startswith("-") for text in self.texts])
         # The word a token starts after one space (" Porter", " Por"), and whether it is
         # capitalised: what may follow a name is what follows it in the article.
         self.spaced = [(m.group(1) if (m := _SPACED.match(text)) else "") for text in self.texts]

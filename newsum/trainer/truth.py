@@ -198,7 +198,9 @@ def judge(
     verdict.invented = [t.raw for t in tokens if t.kind == "word" and t.folded not in known]
     verdict.problems += [f"invented word {w!r}" for w in verdict.invented]
     last_person: int | None = None
-    for sentence_tokens in _sentences(tokens):
+    # A line is a sentence too: a list item ends where its line does.
+    lines = [_tokens(line) for line in summary.splitlines()]
+    for sentence_tokens in (s for line in lines for s in _sentences(line)):
         sentence = _Sentence(sentence_tokens, record, lexicon, lang)
         last_person = _relations(sentence, record, verdict, last_person)
         _days_and_figures(sentence, record, verdict)

@@ -21,13 +21,14 @@ def _share(value: float | None) -> str:
 
 def format_table(title: str, systems: Sequence[SystemScores]) -> str:
     """One table, a row per system, under ``title``."""
+    width = max([10, *(len(s.name) for s in systems)])
     head = (
-        f"{'system':<10} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-Lsum':>10} {'entity P':>9}"
+        f"{'system':<{width}} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-Lsum':>10} {'entity P':>9}"
         f" {'number P':>9} {'pass':>6} {'facts':>6} {'invent':>6} {'pass>T':>7}"
         f" {'F held':>7} {'words':>6} {'copied':>7}"
     )
     rows = [
-        f"{s.name:<10} {s.rouge1 * 100:8.2f} {s.rouge2 * 100:8.2f} {s.rougeLsum * 100:10.2f}"
+        f"{s.name:<{width}} {s.rouge1 * 100:8.2f} {s.rouge2 * 100:8.2f} {s.rougeLsum * 100:10.2f}"
         f" {_precision(s.entity_precision):>9} {_precision(s.number_precision):>9}"
         f" {s.passed * 100:5.1f}% {_share(s.fact_accuracy):>6} {_share(s.invented_words):>6}"
         f" {_share(s.passed_true):>7} {_share(s.false_held):>7}"

@@ -146,6 +146,8 @@ class SourceWords(LogitsProcessor):
         mid = bool(head.strip()) and not _SENTENCE_START.search(head)
         fresh = row.mask(people, whole=True, mid=mid)
         if not partial:
+            if text.endswith(" "):  # one space between words, not two
+                fresh = fresh & ~self.vocab.space_start
             return fresh & row.next_mask(before, spaced=False) if before else fresh
         limits = row.limited(people, mid=mid)
         tails = row.mask(people, whole=False, mid=True)

@@ -152,6 +152,12 @@ class TokenTexts:
         self.leads = [_LEAD.match(text).group(0) for text in self.texts]  # type: ignore[union-attr]
         self.starts_boundary = torch.tensor([not lead for lead in self.leads])
         self.hyphen_start = torch.tensor([text.startswith("-") for text in self.texts])
+        # Real tokens that open with a space (not the boundary stand-ins of special ids).
+        self.space_start = torch.tensor([
+            text.startswith(" ") and token_id < len(pieces) and token_id not in special
+            and not (pieces[token_id] or "").startswith("<0x")
+            for token_id, text in enumerate(self.texts)
+        ])
         # The word a token starts after one space (" Porter", " Por"), and whether it is
         # capitalised: what may follow a name is what follows it in the article.
         self.spaced = [(m.group(1) if (m := _SPACED.match(text)) else "") for text in self.texts]

@@ -19,7 +19,10 @@ class TinyRecipe:
 
     seed: int = 0
     articles: int = 2000  # articles the tokenizer and the pre-training see
-    pretrain_steps: int = 1000  # copying (induction heads) forms late: fewer steps lose it
+    # Half the steps the model once needed to copy names by itself: the decoding now copies
+    # each fact from the article beside its name, and the minute saved keeps the demo
+    # within its budget (fact accuracy held at 99-100% on fresh articles, bench_quality).
+    pretrain_steps: int = 500
     fine_tune_steps: int = 300  # QLoRA optimizer steps of the demo's adapter
 
 

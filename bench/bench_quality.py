@@ -16,7 +16,8 @@ share, the share of passed summaries that are true and the share of false ones i
 Decoding levers are switched on one after the other on the demo's adapter: none, the
 source words (names, figures and dates copied), the copy vocabulary (every word the
 article's), the relations (role, deed, day and figure beside the name the article joins
-them to) and the retry (beam candidates for a summary the check holds).
+them to), the retry (beam candidates for a summary the check holds) and the model's
+doubt (a summary its own model finds unlikely is held).
 """
 
 from __future__ import annotations
@@ -40,17 +41,17 @@ from newsum.trainer.scoring import lexicon_of
 from newsum.trainer.sources import ColumnMapping, load_pairs_from_file
 from newsum.trainer.train import train
 
+_OFF = {"source_words": False, "article_words": False, "relations": False, "candidates": 1,
+        "min_mean_logprob": None}
 DECODING: list[tuple[str, dict[str, Any]]] = [
-    ("no constraint", {"source_words": False, "article_words": False, "relations": False,
-                       "candidates": 1}),
-    ("+source words", {"source_words": True, "article_words": False, "relations": False,
-                       "candidates": 1}),
-    ("+copy vocab", {"source_words": True, "article_words": True, "relations": False,
-                     "candidates": 1}),
-    ("+relations", {"source_words": True, "article_words": True, "relations": True,
-                    "candidates": 1}),
-    ("+retry", {"source_words": True, "article_words": True, "relations": True,
-                "candidates": 4}),
+    ("no constraint", _OFF),
+    ("+source words", _OFF | {"source_words": True}),
+    ("+copy vocab", _OFF | {"source_words": True, "article_words": True}),
+    ("+relations", _OFF | {"source_words": True, "article_words": True, "relations": True}),
+    ("+retry", _OFF | {"source_words": True, "article_words": True, "relations": True,
+                       "candidates": 4}),
+    ("+model doubt", {"source_words": True, "article_words": True, "relations": True,
+                      "candidates": 4, "min_mean_logprob": -1.5}),
 ]
 
 

@@ -70,7 +70,7 @@ class SourceWords(LogitsProcessor):
         """The word the generated text ends inside ('' if none; in plain mode a hyphen
         keeps it open: "quarta-"), and the word just before it with one space between
         (None if there is none)."""
-        word = r"\w+(?:-\w*)*" if row.plain is not None else r"\w*"
+        word = r"(?:\w+(?:-\w*)*)?" if row.plain is not None else r"\w*"
         head = r"\w+(?:-\w+)*" if row.plain is not None else r"\w+"
         match = re.search(rf"(?:({head}) )?({word})$", text[-200:])
         if match is None:

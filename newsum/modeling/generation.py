@@ -9,11 +9,10 @@ comes back as its own exception and never fails its neighbours.
 The decoding constraint (:mod:`newsum.modeling.constraints`) lets a summary copy only
 from the part of the article its prompt holds: what the model was shown.
 
-Given a faithfulness checker, every summary comes back with the checker's verdict, and
-one that fails it is tried again before anyone has to review it: the manifest's
-``generation.candidates`` beam-search candidates, the first that passes kept (the
-summary first written stays when none does). The worker publishes by that verdict and
-the evaluation reports it, so both see the same summaries and the same check.
+Given a faithfulness checker, every summary comes back with a verdict (the check's, and
+the model's own doubt, see :mod:`newsum.modeling.retry`), and one that fails is tried
+again before anyone has to review it. The worker publishes by that verdict and the
+evaluation reports it, so both see the same summaries and the same check.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 from transformers import GenerationConfig, LogitsProcessorList
@@ -32,6 +31,7 @@ from newsum.modeling.constraints import SourceWords
 from newsum.modeling.faithfulness import ArticleText, FaithfulnessChecker, Verdict
 from newsum.modeling.loading import LoadedModel
 from newsum.modeling.prompt import build_prompt_ids, visible_article
+from newsum.modeling.retry import check_and_retry
 
 __all__ = ["GeneratedSummary", "generation_config", "summarize_batch", "summary_checker"]
 
@@ -125,8 +125,14 @@ def summarize_batch(
     if checker is not None:
         texts = [ArticleText(title or "", body, languages[i] if languages else None)
                  for i, (title, body) in enumerate(articles)]
-        _check_and_retry(loaded, results, prompts, sources, texts, checker, batch_size,
-                         stop_on)
+        def candidates(failing: dict[int, list[int]], count: int
+                       ) -> dict[int, list[GeneratedSummary] | Exception]:
+            # Beams take ``count`` rows each: keep the rows of a batch about what they were.
+            return _generate_all(loaded, generation_config(loaded, candidates=count), failing,
+                                 sources, max(1, batch_size // count), stop_on)
+
+        check_and_retry(loaded, results, prompts, texts, checker, candidates,
+                        batch_size=batch_size)
     return [r if r is not None else RuntimeError("no result") for r in results]
 
 
@@ -150,44 +156,6 @@ def _generate_all(
         ):
             found[index] = result
     return found
-
-
-def _check_and_retry(
-    loaded: LoadedModel,
-    results: list[GeneratedSummary | Exception | None],
-    prompts: dict[int, list[int]],
-    sources: Sequence[str],
-    articles: Sequence[ArticleText],
-    checker: FaithfulnessChecker,
-    batch_size: int,
-    stop_on: tuple[type[BaseException], ...],
-) -> None:
-    """Give every summary its verdict; replace a failing one by the first passing
-    candidate of the retry, if any."""
-    failing: dict[int, list[int]] = {}
-    for index, result in enumerate(results):
-        if isinstance(result, GeneratedSummary):
-            result.verdict = checker.check(articles[index], result.text)
-            if not result.verdict.passed:
-                failing[index] = prompts[index]
-    count = loaded.manifest.generation.candidates
-    if count < 2 or not failing:
-        return
-    # Beams take ``count`` rows each: keep the rows of a batch about what they were.
-    retry = _generate_all(loaded, generation_config(loaded, candidates=count), failing,
-                          sources, max(1, batch_size // count), stop_on)
-    for index, found in retry.items():
-        first = results[index]
-        assert isinstance(first, GeneratedSummary)
-        first.candidates += 0 if isinstance(found, Exception) else len(found)
-        for candidate in [] if isinstance(found, Exception) else found:
-            verdict = checker.check(articles[index], candidate.text)
-            if verdict.passed:
-                results[index] = replace(
-                    candidate, verdict=verdict, candidates=first.candidates,
-                    latency_ms=first.latency_ms + candidate.latency_ms,
-                )
-                break
 
 
 def _generate_safely(
@@ -261,11 +229,12 @@ def _generate_once(
 
 
 def _whole_sentences(text: str) -> str:
-    """A summary that stops inside a sentence (the token budget ran out, or nothing the
-    article allows could follow), back to its last whole sentence; as it stands when it
-    has none. A sentence cut mid-word says what nobody wrote."""
+    """The summary up to its last whole sentence: one that stops inside a sentence (the
+    token budget ran out, or nothing the article allows could follow) says there what
+    nobody wrote. With no whole sentence at all there is no summary (the check holds it
+    as empty)."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    return text[: ends[-1]] if ends else text
+    return text[: ends[-1]] if ends else ""
 
 
 def _until_eos(tokens: list[int], eos_token_id: int) -> list[int]:

@@ -21,7 +21,8 @@ from newsum.modeling.prompt import DEFAULT_TEMPLATE, PromptTemplate
 MANIFEST_FILE = "manifest.json"
 FORMAT_VERSION = 3
 """Bumped when a field changes meaning or is added; older readers refuse newer manifests.
-3: ``generation.article_words``, ``generation.relations`` and ``generation.candidates``."""
+3: ``generation.article_words``, ``generation.relations``, ``generation.min_mean_logprob``
+and ``generation.candidates``."""
 
 _LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "accelerate")
 
@@ -62,6 +63,12 @@ class GenerationParams(BaseModel):
         False,
         description="With source_words: a role, predicate, day and figure only beside the"
         " name the article joins them to (newsum.modeling.relations).",
+    )
+    min_mean_logprob: float | None = Field(
+        None, le=0,
+        description="Hold a summary its own model gives a mean log-probability per token"
+        " below this, read without the decoding constraint (newsum.modeling.retry);"
+        " None: off.",
     )
     candidates: int = Field(
         1, ge=1,

@@ -83,6 +83,11 @@ class TrainConfig:
         "With source_words: a role, predicate, day and figure only beside the name the article"
         " joins them to (newsum.modeling.relations).",
     )
+    min_mean_logprob: float | None = _opt(
+        None,
+        "Hold a summary its own model finds unlikely: mean log-probability per token below"
+        " this, read without the decoding constraint (off when unset).",
+    )
     candidates: int = _opt(
         4,
         "Beam-search candidates tried, when a summary fails the faithfulness check, before it"
@@ -128,6 +133,8 @@ def _problems(config: TrainConfig) -> list[str]:
     for name in ("lora_dropout", "warmup_ratio"):
         if not 0 <= getattr(config, name) < 1:
             problems.append(f"{name} must be in [0, 1), got {getattr(config, name)}")
+    if config.min_mean_logprob is not None and config.min_mean_logprob > 0:
+        problems.append(f"min_mean_logprob must be at most 0, got {config.min_mean_logprob}")
     if config.mix_ratio <= 0:
         problems.append(f"mix_ratio must be positive, got {config.mix_ratio}")
     if config.learning_rate <= 0:

@@ -350,6 +350,7 @@ def build_manifest(
         generation=GenerationParams(
             source_words=config.source_words, article_words=config.article_words,
             relations=config.relations, candidates=config.candidates,
+            min_mean_logprob=config.min_mean_logprob,
         ),
         lora=lora,
         data_fingerprint=data_fingerprint(train_pairs),

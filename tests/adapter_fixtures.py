@@ -43,12 +43,14 @@ def one_thread() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """train/validation/test JSONL of a synthetic corpus, through ``newsum data prepare``."""
-    from newsum.sandbox.corpus import generate_corpus
+    from newsum.sandbox.corpus import fact_record, generate_corpus
     from newsum.trainer.data import Pair, SplitFractions, prepare
 
     out = tmp_path_factory.mktemp("prepared")
+    # With the fact records the articles were written from, so that the evaluation
+    # measures truth too.
     pairs = [
-        Pair(str(item.id), item.title, item.body, item.summary)
+        Pair(str(item.id), item.title, item.body, item.summary, facts=fact_record(item.facts))
         for item in generate_corpus(DATA_ARTICLES, seed=DATA_SEED)
     ]
     prepare(pairs, out, source="synthetic corpus", fractions=SplitFractions())

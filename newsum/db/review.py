@@ -158,10 +158,16 @@ def lock_summary(session: Session, article_id: int, model_version_id: int) -> Su
 def apply_review(session: Session, summary: Summary, change: ReviewChange) -> ReviewRecord:
     """Apply ``change`` to a locked summary row and append its audit record.
 
-    Raises ReviewConflict when the action does not apply to the row's state, or the row's
-    text is no longer the one the editor saw.
+    An edit with findings (the check's, on the editor's text) is stored as the row's text
+    but left ``needs_review``. Raises ReviewConflict when the action does not apply to the
+    row's state, or the row's text is no longer the one the editor saw.
     """
     before = SummaryStatus(summary.status)
+    after = ACTION_RESULT[change.action]
+    if change.action is ReviewAction.EDIT and change.findings:
+        # An edit the check does not pass is not published either: it waits, with its
+        # findings, until the editor corrects it or approves it as it stands.
+        after = SummaryStatus.NEEDS_REVIEW
     if before not in ACTION_APPLIES_TO[change.action]:
         raise ReviewConflict(f"cannot {change.action} a summary that is {before}")
     if change.expected_text is not None and change.expected_text != (summary.text or "").strip():
@@ -169,12 +175,12 @@ def apply_review(session: Session, summary: Summary, change: ReviewChange) -> Re
     record = ReviewRecord(
         editor_id=change.editor.id, article_id=summary.article_id,
         model_version_id=summary.model_version_id, action=change.action,
-        status_before=before.value, status_after=ACTION_RESULT[change.action].value,
+        status_before=before.value, status_after=after.value,
         text_before=summary.text, findings_before=summary.findings,
         regenerate=change.regenerate, note=change.note,
         channel=change.channel, credential_id=change.credential_id,
     )
-    summary.status = ACTION_RESULT[change.action]
+    summary.status = after
     if change.action is not ReviewAction.APPROVE:
         summary.faithfulness_score = None  # it scored the text that is gone
     if change.action is ReviewAction.EDIT:

@@ -10,9 +10,16 @@ copy mechanism laid over any causal LM at decoding time; the manifest records wh
 adapter uses it (``generation.source_words``), so the worker reproduces the trainer's
 evaluation exactly.
 
-Tokens are read as text ("▁" is a space, as in Llama 2's SentencePiece vocabulary), so
-the rule holds whatever the tokenizer's merges; a byte-fallback token counts as a word
-boundary.
+Two stronger modes, each recorded in the manifest too:
+
+- ``plain``: every word is one of the article's (``generation.article_words``), so that
+  a small model cannot glue fragments into a word no language has ("quintafeira");
+- ``relations``: a role, a predicate, a day and a figure stand only beside the name the
+  article joins them to (``generation.relations``, see :mod:`newsum.modeling.relations`),
+  and a figure is followed by what it counts there.
+
+Tokens are read as text (see :class:`~newsum.modeling.source_text.TokenTexts`), so the
+rules hold whatever the tokenizer's merges.
 """
 
 from __future__ import annotations
@@ -23,243 +30,175 @@ from collections.abc import Sequence
 import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
-from newsum.modeling.faithfulness.dates import DATE_WORDS
-from newsum.modeling.faithfulness.numbers import NUMBER_WORDS, SCALE_WORDS
-from newsum.modeling.faithfulness.text import ALL_STOP_WORDS, fold_word
+from newsum.modeling.article_rules import ArticleRules, Limits
+from newsum.modeling.continuations import sentence_state
+from newsum.modeling.source_text import (
+    TokenTexts,
+    article_words,
+    is_fact_word,
+    is_scale,
+    leads_a_name,
+    name_followers,
+)
 
-_WORD = re.compile(r"\w+")
-_LEAD = re.compile(r"^\w*")
-_SPACED = re.compile(r"^ (\w+)")
-# Two words with one space between them, overlapping ("Ana Maria Costa").
-_PAIR = re.compile(r"(?=\b(\w+) (\w+))")
+__all__ = ["SourceWords", "article_words", "is_fact_word", "is_scale", "name_followers"]
 
-
-_FACT_WORDS = DATE_WORDS | NUMBER_WORDS
-
-
-def is_fact_word(word: str) -> bool:
-    """A word the article must hold: capitalised, with a leading digit, a date word, or a
-    word that writes or scales a figure ("three", "mil")."""
-    return word[:1].isupper() or word[:1].isdigit() or word.lower() in _FACT_WORDS
-
-
-def _leads_a_name(word: str) -> bool:
-    """Capitalised or a figure: constrained letter by letter, not only once written."""
-    return word[:1].isupper() or word[:1].isdigit()
-
-
-def is_scale(word: str) -> bool:
-    """A word that multiplies the figure before it: "mil", "million"."""
-    return word.lower() in SCALE_WORDS
-
-
-def name_followers(text: str) -> dict[str, frozenset[str]]:
-    """For each capitalised word of ``text`` that is a name (not a stop word, and its
-    lower case never occurs in the text), the capitalised words that follow it there:
-    "Daniel" -> {"Porter"}; and for each figure, the scale words that follow it there:
-    "135" -> {} when the article says "135 minutos", "75" -> {"mil"} for "75 mil"."""
-    lower = {w for w in _WORD.findall(text) if w.islower()}
-
-    def is_name(word: str) -> bool:  # the faithfulness check's own stop words are not
-        return word[:1].isupper() and word.lower() not in lower and (
-            fold_word(word) not in ALL_STOP_WORDS
-        )
-
-    followers: dict[str, set[str]] = {}
-    for first, second in _PAIR.findall(text):
-        if (is_name(first) and second[:1].isupper()) or (
-            first[:1].isdigit() and is_scale(second)
-        ):
-            followers.setdefault(first, set()).add(second)
-    for word in _WORD.findall(text):
-        if is_name(word) or word[:1].isdigit():
-            followers.setdefault(word, set())
-    return {word: frozenset(after) for word, after in followers.items()}
-
-
-def article_words(text: str) -> frozenset[str]:
-    """The fact words a summary of ``text`` may use: its own; its lower-case words
-    capitalised (a sentence may start with any of them); its fact words in capitals (a
-    dateline, "RIVERTON —"); and the groups of its long figures, so that 15000 may be
-    written "15,000" or "15.000" (the check reads them all alike)."""
-    words = set(_WORD.findall(text))
-    facts = {w for w in words if is_fact_word(w)}
-    groups = {
-        part
-        for w in facts
-        if w.isdigit() and len(w) > 3
-        for part in _thousands(w)
-    }
-    return frozenset(
-        facts | {w.upper() for w in facts} | groups | {w[:1].upper() + w[1:] for w in words}
-    )
-
-
-def _thousands(digits: str) -> list[str]:
-    """"1234567" -> ["1", "234", "567"]: a figure as its groups of three."""
-    head = len(digits) % 3 or 3
-    return [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
-
-
-class _Vocabulary:
-    """Each token's text, split into its leading word run and the rest."""
-
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, size: int) -> None:
-        special = set(tokenizer.all_special_ids)
-        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-        self.texts: list[str] = []
-        for token_id, piece in enumerate(pieces):
-            if token_id in special or piece is None or piece.startswith("<0x"):
-                self.texts.append(" ")  # a boundary: special or a raw byte
-            else:
-                self.texts.append(piece.replace("▁", " "))
-        self.texts += [" "] * (size - len(self.texts))  # padded embedding rows
-        self.leads = [_LEAD.match(text).group(0) for text in self.texts]  # type: ignore[union-attr]
-        self.starts_boundary = torch.tensor([not lead for lead in self.leads])
-        # The word a token starts after one space (" Porter", " Por"), and whether it is
-        # capitalised: what may follow a name is what follows it in the article.
-        self.spaced = [(m.group(1) if (m := _SPACED.match(text)) else "") for text in self.texts]
-        self.spaced_capital = torch.tensor([word[:1].isupper() for word in self.spaced])
-        self.spaced_scale = torch.tensor([
-            word.lower() in SCALE_WORDS and text == f" {word}"
-            for text, word in zip(self.texts, self.spaced, strict=True)
-        ])
-        self.by_spaced: dict[str, list[int]] = {}
-        for token_id, word in enumerate(self.spaced):
-            if word:
-                self.by_spaced.setdefault(word, []).append(token_id)
-        # Tokens by their leading word run: those made of word characters only, and those
-        # that go on past it (a space, punctuation...).
-        self.by_lead: dict[str, list[int]] = {}
-        self.by_lead_open: dict[str, list[int]] = {}
-        for token_id, (text, lead) in enumerate(zip(self.texts, self.leads, strict=True)):
-            if lead:
-                table = self.by_lead if lead == text else self.by_lead_open
-                table.setdefault(lead, []).append(token_id)
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# Where a sentence may begin: the summary's start, after . ! ? :, a line, or a quote.
+_SENTENCE_START = re.compile(r"(?:[.!?:]|\n|[“\"(])\s*$")
 
 
 class SourceWords(LogitsProcessor):
     """Masks tokens that would write a fact word the row's article does not hold.
 
     ``articles`` are the rows' article texts (title and body), ``prompt_width`` the
-    (left-padded) prompt length: what follows it is the generated summary.
+    (left-padded) prompt length: what follows it is the generated summary. ``plain`` and
+    ``relations`` switch on the stronger modes of the module docstring.
     """
 
     def __init__(
         self, tokenizer: PreTrainedTokenizerBase, articles: Sequence[str], prompt_width: int,
-        vocab_size: int,
+        vocab_size: int, *, plain: bool = False, relations: bool = False,
     ) -> None:
         self.tokenizer = tokenizer
         self.prompt_width = prompt_width
-        self.vocab = _Vocabulary(tokenizer, vocab_size)
-        self.words = [article_words(text) for text in articles]
-        self.followers = [name_followers(text) for text in articles]
-        self.prefixes = [
-            frozenset(w[:i] for w in words for i in range(1, len(w) + 1)) for words in self.words
-        ]
-        # Per row: tokens allowed after a word boundary, and tokens whose text after their
-        # leading word run is allowed (what matters once that run extends a word).
-        self.fresh = [self._mask(row, whole=True) for row in range(len(articles))]
-        self.tails = [self._mask(row, whole=False) for row in range(len(articles))]
+        self.vocab = TokenTexts(tokenizer, vocab_size)
+        self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
+                     for text in articles]
 
-    def _text_ok(self, row: int, text: str) -> bool:
-        """Whether ``text`` written after a boundary keeps every fact word the article's.
-
-        A word still open at the end is judged when it closes, except a capitalised one
-        or a figure, which must already be on its way to one of the article's words.
-        """
-        words = _WORD.findall(text)
-        if not words:
-            return True
-        ends_open = bool(text) and (text[-1].isalnum() or text[-1] == "_")
-        complete = words[:-1] if ends_open else words
-        if any(
-            (is_fact_word(w) and w not in self.words[row]) or is_scale(w) for w in complete
-        ):
-            return False  # a scale word is written only right after its figure
-        last = words[-1]
-        return not ends_open or not _leads_a_name(last) or last in self.prefixes[row]
-
-    def _mask(self, row: int, *, whole: bool) -> torch.Tensor:
-        texts = self.vocab.texts
-        if whole:
-            allowed = [self._text_ok(row, text) for text in texts]
-        else:
-            allowed = [
-                self._text_ok(row, text[len(lead):])
-                for text, lead in zip(texts, self.vocab.leads, strict=True)
-            ]
-        return torch.tensor(allowed, dtype=torch.bool)
-
-    def _tail(self, generated: list[int]) -> tuple[str, str | None]:
-        """The word the generated text ends inside ('' if none), and the name just before
-        it with one space between (None if there is none)."""
-        text = "".join(self.vocab.texts[t] for t in generated[-16:])
-        match = re.search(r"(?:(\w+) )?(\w*)$", text)
-        assert match is not None  # the pattern matches the empty tail
+    def _tail(self, row: ArticleRules, text: str) -> tuple[str, str | None]:
+        """The word the generated text ends inside ('' if none; in plain mode a hyphen
+        keeps it open: "quarta-"), and the word just before it with one space between
+        (None if there is none)."""
+        word = r"(?:\w+(?:-\w*)*)?" if row.plain is not None else r"\w*"
+        head = r"\w+(?:-\w+)*" if row.plain is not None else r"\w+"
+        match = re.search(rf"(?:({head}) )?({word})$", text[-200:])
+        if match is None:
+            return "", None
         return match.group(2), match.group(1)
 
-    def _after_name(self, row: int, name: str, allowed: torch.Tensor) -> torch.Tensor:
+    def _after_name(
+        self, row: ArticleRules, people: tuple[str, ...], name: str, allowed: torch.Tensor
+    ) -> torch.Tensor:
         """``allowed``, less the capitalised words that do not follow ``name`` in the
         article (another person's surname, say), or after a figure, less the scale words
-        that do not follow it there."""
-        followers = self.followers[row].get(name)
+        (in relations mode: any word) that do not follow it there."""
+        followers = row.followers.get(name)
         if followers is None:  # not a name: a capitalised common word...
             return allowed
         figure = name[:1].isdigit()
-        allowed = allowed & ~(self.vocab.spaced_scale if figure else self.vocab.spaced_capital)
+        if figure and row.figure_next is not None:
+            followers = row.figure_next.get(name, frozenset())
+            barred = self.vocab.spaced_word
+        else:
+            barred = self.vocab.spaced_scale if figure else self.vocab.spaced_capital
+        allowed = allowed & ~barred
+        fresh = row.mask(people, whole=True, mid=True)
         for word in followers:
             for end in range(1, len(word) + 1):
                 ids = self.vocab.by_spaced.get(word[:end], [])
                 # A whole scale word is refused by the plain rule: allow it here, once.
-                allowed[ids] = True if figure else self.fresh[row][ids]
+                allowed[ids] = True if figure and is_scale(word) else fresh[ids]
         return allowed
 
-    def _closable(self, row: int, word: str, before: str | None) -> bool:
+    def _closable(self, row: ArticleRules, limits: Limits, word: str, before: str | None) -> bool:
         """Whether the generated text may end ``word`` here: a scale word only after a
-        figure it follows in the article, any other fact word if the article holds it."""
+        figure it follows in the article, any other fact word if the article holds it
+        (and the sentence's people allow it)."""
         if is_scale(word):
-            return before is not None and word in self.followers[row].get(before, ())
-        return not is_fact_word(word) or word in self.words[row]
+            return before is not None and word in row.followers.get(before, ())
+        if (row.plain is not None and word not in row.plain) or word in limits.barred:
+            return False
+        return not is_fact_word(word) or word in limits.words
 
-    def _allowed(self, row: int, generated: list[int]) -> torch.Tensor:
-        partial, before = self._tail(generated)
+    def _candidates(
+        self, row: ArticleRules, limits: Limits, partial: str, before: str | None
+    ) -> frozenset[str] | list[str]:
+        """The words the one being written may still become."""
+        if leads_a_name(partial):
+            if before is not None and partial[:1].isupper():
+                return row.followers.get(before, limits.words - limits.barred)
+            return limits.words - limits.barred
+        assert row.plain is not None
+        lower, _, every = row.next_words(before) if before else (None, None, None)
+        lower = every if every is not None else lower  # after a figure: what it counts
+        return [w for w in row.plain if w.startswith(partial)
+                and (lower is None or w in lower) and self._closable(row, limits, w, before)]
+
+    def _allowed(self, row: ArticleRules, generated: list[int]) -> torch.Tensor:
+        text = "".join(self.vocab.texts[t] for t in generated)
+        sentence = _SENTENCE_END.split(text)[-1]
+        state = sentence_state(row.relations, sentence) if row.relations else None
+        people = state.people if state is not None else ()
+        allowed = self._word_rule(row, people, text)
+        if state is not None and state.barred_names:
+            allowed = allowed & ~self._name_starts(row, state.barred_names)
+        if state is not None and state.options is not None:
+            # A name or a role was just written: what follows must be what the article
+            # joins to it.
+            # When the words cannot go where the relation demands, the summary ends here.
+            allowed = allowed & self.vocab.continuing(state.options)
+        return allowed
+
+    def _word_rule(self, row: ArticleRules, people: tuple[str, ...], text: str) -> torch.Tensor:
+        partial, before = self._tail(row, text)
+        head = text[: len(text) - len(partial)]
+        mid = bool(head.strip()) and not _SENTENCE_START.search(head)
+        fresh = row.mask(people, whole=True, mid=mid)
         if not partial:
-            return self.fresh[row]
-        if not _leads_a_name(partial):
+            if text.endswith(" "):  # one space between words, not two
+                fresh = fresh & ~self.vocab.space_start
+            return fresh & row.next_mask(before, spaced=False) if before else fresh
+        limits = row.limited(people, mid=mid)
+        tails = row.mask(people, whole=False, mid=True)
+        if not leads_a_name(partial) and row.plain is None:
             # A lower-case word goes on freely; it may end only as a word the article
             # allows ("tri" may become "trigo", but not end as "tri" the article lacks).
-            if self._closable(row, partial, before):
-                return self.tails[row]
-            return self.tails[row] & ~self.vocab.starts_boundary
-        # Inside a name or a figure: a boundary may close it only if the article holds it
-        # whole, and a token may extend it only along one of the article's words (one
-        # that follows the name before it, when there is one).
-        candidates = self.words[row]
-        if before is not None and partial[:1].isupper():
-            candidates = self.followers[row].get(before, candidates)
+            if self._closable(row, limits, partial, before):
+                return tails
+            return tails & ~self.vocab.starts_boundary
+        # Inside a name, a figure (or, in plain mode, any word): a boundary may close it
+        # only if the article holds it whole, and a token may extend it only along one of
+        # the article's words (one that follows the name before it, when there is one).
+        candidates = self._candidates(row, limits, partial, before)
+        closing = self.vocab.starts_boundary & fresh
+        if row.plain is not None:  # a hyphen goes on with the word: "quarta-feira"
+            closing = closing & ~self.vocab.hyphen_start
         if partial in candidates:
-            allowed = self._after_name(
-                row, partial, self.vocab.starts_boundary & self.fresh[row]
+            allowed = self._after_name(row, people, partial, closing) & row.next_mask(
+                partial.rsplit("-", 1)[-1], spaced=True
             )
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+        pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead
         for word in candidates:
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue
             rest = word[len(partial):]
             for end in range(1, len(rest) + 1):
-                allowed[self.vocab.by_lead.get(rest[:end], [])] = True
+                allowed[pieces.get(rest[:end], [])] = True
             # A token that finishes the word and goes on past it (", " ...).
             closing = self.vocab.by_lead_open.get(rest, [])
-            allowed[closing] = allowed[closing] | self.tails[row][closing]
+            allowed[closing] = allowed[closing] | tails[closing]
         return allowed
+
+    def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
+        """Tokens that begin one of ``names`` after a space and no other capitalised word
+        of the article (a barred name must not take a place name with it)."""
+        others = [w for w in row.words if w[:1].isupper() and w not in names]
+        starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+        for name in names:
+            for end in range(1, len(name) + 1):
+                piece = name[:end]
+                if not any(w.startswith(piece) for w in others):
+                    starts[self.vocab.by_spaced.get(piece, [])] = True
+        return starts
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.shape[0]
-        per_prompt = rows // len(self.words)  # beams or returned sequences per article
+        per_prompt = rows // len(self.rows)  # beams or returned sequences per article
         for index in range(rows):
-            row = index // per_prompt
+            row = self.rows[index // per_prompt]
             allowed = self._allowed(row, input_ids[index, self.prompt_width:].tolist())
             allowed = allowed[: scores.shape[1]].clone()
             if not allowed.any() and self.tokenizer.eos_token_id is not None:

@@ -5,11 +5,20 @@ on the LEFT so every prompt ends right where generation starts, and decoded gree
 with the manifest's parameters. A CUDA out-of-memory error splits the batch in halves
 and retries; any other failure is retried one article at a time, so one bad article
 comes back as its own exception and never fails its neighbours.
+
+The decoding constraint (:mod:`newsum.modeling.constraints`) lets a summary copy only
+from the part of the article its prompt holds: what the model was shown.
+
+Given a faithfulness checker, every summary comes back with a verdict (the check's, and
+the model's own doubt, see :mod:`newsum.modeling.retry`), and one that fails is tried
+again before anyone has to review it. The worker publishes by that verdict and the
+evaluation reports it, so both see the same summaries and the same check.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,37 +26,51 @@ from dataclasses import dataclass
 import torch
 from transformers import GenerationConfig, LogitsProcessorList
 
+from newsum.modeling.checking import summary_checker
 from newsum.modeling.constraints import SourceWords
+from newsum.modeling.faithfulness import ArticleText, FaithfulnessChecker, Verdict
 from newsum.modeling.loading import LoadedModel
-from newsum.modeling.prompt import build_prompt_ids
+from newsum.modeling.prompt import build_prompt_ids, visible_article
+from newsum.modeling.retry import check_and_retry
+
+__all__ = ["GeneratedSummary", "generation_config", "summarize_batch", "summary_checker"]
 
 log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"[.!?…][”\"’)]*(?=\s|$)")
 
 
 @dataclass
 class GeneratedSummary:
     """One generated summary.
 
-    ``latency_ms`` is the wall time of the generation call that produced it (shared by
+    ``latency_ms`` is the wall time of the generation calls that produced it (shared by
     the articles of one batch); token counts exclude padding and the final EOS.
+    ``verdict`` is the checker's, when one was given; ``candidates`` counts the summaries
+    written for the article (1, or 1 plus the retry's).
     """
 
     text: str
     input_tokens: int
     output_tokens: int
     latency_ms: float
+    verdict: Verdict | None = None
+    candidates: int = 1
 
 
-def generation_config(loaded: LoadedModel) -> GenerationConfig:
-    """The decoding settings of ``loaded``'s manifest, ignoring the model's own defaults."""
+def generation_config(loaded: LoadedModel, *, candidates: int = 1) -> GenerationConfig:
+    """The decoding settings of ``loaded``'s manifest, ignoring the model's own defaults;
+    with ``candidates`` > 1, beam search returning that many."""
     params = loaded.manifest.generation
     tokenizer = loaded.tokenizer
     sampling = (
         {"temperature": params.temperature, "top_p": params.top_p} if params.do_sample else {}
     )
+    if candidates > 1:
+        sampling = {"num_return_sequences": candidates}
     return GenerationConfig(
-        do_sample=params.do_sample,
-        num_beams=params.num_beams,
+        do_sample=params.do_sample and candidates == 1,
+        num_beams=max(params.num_beams, candidates),
         repetition_penalty=params.repetition_penalty,
         no_repeat_ngram_size=params.no_repeat_ngram_size,
         max_new_tokens=loaded.manifest.max_new_tokens,
@@ -64,18 +87,23 @@ def summarize_batch(
     *,
     batch_size: int,
     stop_on: tuple[type[BaseException], ...] = (),
+    checker: FaithfulnessChecker | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> list[GeneratedSummary | Exception]:
     """Summaries of ``(title, body)`` pairs, one result per input in input order.
 
     An article that cannot be summarised (prompt too long for the budget, out of memory
     alone, ...) yields its Exception in its slot. An exception of a ``stop_on`` type (a
     caller's signal that its time is up, such as a worker's soft time limit) is never
-    recorded per article and never retried: it ends the whole call.
+    recorded per article and never retried: it ends the whole call. With ``checker``
+    (and the articles' ``languages``), each summary carries its verdict and one that
+    fails is retried as the module docstring says.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     results: list[GeneratedSummary | Exception | None] = [None] * len(articles)
-    sources = [f"{title or ''}\n{body}" for title, body in articles]
+    # What the decoding may copy from: the article as far as the prompt holds it.
+    sources = [""] * len(articles)
     prompts: dict[int, list[int]] = {}
     manifest = loaded.manifest
     for index, (title, body) in enumerate(articles):
@@ -83,24 +111,51 @@ def summarize_batch(
             prompts[index] = build_prompt_ids(
                 loaded.tokenizer, manifest.prompt, title, body, manifest.max_input_tokens
             )
+            sources[index] = visible_article(
+                loaded.tokenizer, manifest.prompt, title, body, manifest.max_input_tokens
+            )
         except stop_on:
             raise
         except Exception as exc:  # recorded as this article's result
             results[index] = exc
+    first = _generate_all(loaded, generation_config(loaded), prompts, sources, batch_size,
+                          stop_on)
+    for index, found in first.items():
+        results[index] = found if isinstance(found, Exception) else found[0]
+    if checker is not None:
+        texts = [ArticleText(title or "", body, languages[i] if languages else None)
+                 for i, (title, body) in enumerate(articles)]
+        def candidates(failing: dict[int, list[int]], count: int
+                       ) -> dict[int, list[GeneratedSummary] | Exception]:
+            # Beams take ``count`` rows each: keep the rows of a batch about what they were.
+            return _generate_all(loaded, generation_config(loaded, candidates=count), failing,
+                                 sources, max(1, batch_size // count), stop_on)
+
+        check_and_retry(loaded, results, prompts, texts, checker, candidates,
+                        batch_size=batch_size)
+    return [r if r is not None else RuntimeError("no result") for r in results]
+
+
+def _generate_all(
+    loaded: LoadedModel,
+    config: GenerationConfig,
+    prompts: dict[int, list[int]],
+    sources: Sequence[str],
+    batch_size: int,
+    stop_on: tuple[type[BaseException], ...],
+) -> dict[int, list[GeneratedSummary] | Exception]:
+    """Candidates for each prompt, in batches of similar length."""
     # Longest first: similar lengths share a batch, and an OOM shows on the first batch.
     order = sorted(prompts, key=lambda i: len(prompts[i]), reverse=True)
-    config = generation_config(loaded)
+    found: dict[int, list[GeneratedSummary] | Exception] = {}
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
+        batch = [(prompts[i], sources[i]) for i in chunk]
         for index, result in zip(
-            chunk,
-            _generate_safely(
-                loaded, config, [(prompts[i], sources[i]) for i in chunk], stop_on
-            ),
-            strict=True,
+            chunk, _generate_safely(loaded, config, batch, stop_on), strict=True
         ):
-            results[index] = result
-    return [r if r is not None else RuntimeError("no result") for r in results]
+            found[index] = result
+    return found
 
 
 def _generate_safely(
@@ -108,11 +163,11 @@ def _generate_safely(
     config: GenerationConfig,
     prompts: list[tuple[list[int], str]],
     stop_on: tuple[type[BaseException], ...],
-) -> list[GeneratedSummary | Exception]:
+) -> list[list[GeneratedSummary] | Exception]:
     """Generate for ``prompts`` (token ids, article text); split on OOM, isolate any other
     failure per prompt."""
     try:
-        return _generate_once(loaded, config, prompts)
+        return list(_generate_once(loaded, config, prompts))
     except torch.OutOfMemoryError as exc:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -135,8 +190,8 @@ def _generate_safely(
 
 def _generate_once(
     loaded: LoadedModel, config: GenerationConfig, batch: list[tuple[list[int], str]]
-) -> list[GeneratedSummary | Exception]:
-    """One ``generate`` call over left-padded prompts."""
+) -> list[list[GeneratedSummary]]:
+    """One ``generate`` call over left-padded prompts: each prompt's candidates."""
     tokenizer = loaded.tokenizer
     prompts = [prompt for prompt, _ in batch]
     width = max(len(p) for p in prompts)
@@ -145,10 +200,12 @@ def _generate_once(
     attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
     started = time.perf_counter()
     processors = LogitsProcessorList()
-    if loaded.manifest.generation.source_words:
+    params = loaded.manifest.generation
+    if params.source_words:
         processors.append(SourceWords(
             tokenizer, [source for _, source in batch], width,
             loaded.model.get_output_embeddings().weight.shape[0],
+            plain=params.article_words, relations=params.relations,
         ))
     with torch.inference_mode():
         output = loaded.model.generate(
@@ -158,12 +215,26 @@ def _generate_once(
             logits_processor=processors,
         )
     latency_ms = (time.perf_counter() - started) * 1000
-    summaries: list[GeneratedSummary | Exception] = []
-    for prompt, row in zip(prompts, output[:, width:].tolist(), strict=True):
-        new_tokens = _until_eos(row, tokenizer.eos_token_id)
-        text = tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
-        summaries.append(GeneratedSummary(text, len(prompt), len(new_tokens), latency_ms))
+    per_prompt = output.shape[0] // len(prompts)
+    rows = output[:, width:].tolist()
+    summaries: list[list[GeneratedSummary]] = []
+    for number, prompt in enumerate(prompts):
+        candidates = []
+        for row in rows[number * per_prompt : (number + 1) * per_prompt]:
+            new_tokens = _until_eos(row, tokenizer.eos_token_id)
+            text = _whole_sentences(tokenizer.decode(new_tokens, skip_special_tokens=True).strip())
+            candidates.append(GeneratedSummary(text, len(prompt), len(new_tokens), latency_ms))
+        summaries.append(candidates)
     return summaries
+
+
+def _whole_sentences(text: str) -> str:
+    """The summary up to its last whole sentence: one that stops inside a sentence (the
+    token budget ran out, or nothing the article allows could follow) says there what
+    nobody wrote. With no whole sentence at all there is no summary (the check holds it
+    as empty)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]] if ends else ""
 
 
 def _until_eos(tokens: list[int], eos_token_id: int) -> list[int]:

@@ -19,8 +19,10 @@ from newsum.errors import ManifestError, validation_problems
 from newsum.modeling.prompt import DEFAULT_TEMPLATE, PromptTemplate
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 2
-"""Bumped when a field changes meaning; older readers refuse newer manifests."""
+FORMAT_VERSION = 3
+"""Bumped when a field changes meaning or is added; older readers refuse newer manifests.
+3: ``generation.article_words``, ``generation.relations``, ``generation.min_mean_logprob``
+and ``generation.candidates``."""
 
 _LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "accelerate")
 
@@ -53,6 +55,25 @@ class GenerationParams(BaseModel):
         False,
         description="Write names, figures and dates only as the article does"
         " (newsum.modeling.constraints); adapters newsum trains set it.",
+    )
+    article_words: bool = Field(
+        False, description="With source_words: write only words the article holds."
+    )
+    relations: bool = Field(
+        False,
+        description="With source_words: a role, predicate, day and figure only beside the"
+        " name the article joins them to (newsum.modeling.relations).",
+    )
+    min_mean_logprob: float | None = Field(
+        None, le=0,
+        description="Hold a summary its own model gives a mean log-probability per token"
+        " below this, read without the decoding constraint (newsum.modeling.retry);"
+        " None: off.",
+    )
+    candidates: int = Field(
+        1, ge=1,
+        description="A summary that fails the faithfulness check is generated again as this"
+        " many beam-search candidates; the first that passes is kept (1: no retry).",
     )
 
 

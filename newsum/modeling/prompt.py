@@ -8,6 +8,7 @@ the summary a model is trained on is never cut by a library's right-side truncat
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -78,6 +79,35 @@ def build_prompt_ids(
     Only the article is truncated, keeping its start. Raises PromptTooLong when the
     template and the title alone leave no room for the article.
     """
+    head, tail, room = _frame(tokenizer, template, title, max_input_tokens)
+    article = leading_tokens(tokenizer, body.strip(), room)
+    return head + article + tail
+
+
+def visible_article(
+    tokenizer: PreTrainedTokenizerBase,
+    template: PromptTemplate,
+    title: str | None,
+    body: str,
+    max_input_tokens: int,
+) -> str:
+    """The title and the part of the article the prompt holds, as text: what a model that
+    reads this prompt can copy from. Raises PromptTooLong as :func:`build_prompt_ids`."""
+    _, _, room = _frame(tokenizer, template, title, max_input_tokens)
+    article = leading_tokens(tokenizer, body.strip(), room)
+    text = tokenizer.decode(article, skip_special_tokens=True)
+    if len(article) == room and text != body.strip():
+        # Cut: a half sentence says half of what it means; copy from whole ones only.
+        ends = [m.end() for m in re.finditer(r"[.!?…][”\"’)]*(?=\s)", text)]
+        text = text[: ends[-1]] if ends else text
+    return f"{title or ''}\n{text}"
+
+
+def _frame(
+    tokenizer: PreTrainedTokenizerBase, template: PromptTemplate, title: str | None,
+    max_input_tokens: int,
+) -> tuple[list[int], list[int], int]:
+    """The prompt's token ids before and after the article, and the room left for it."""
     head_text, tail_text = template.pieces(title)
     bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
     head = bos + _encode(tokenizer, head_text)
@@ -88,8 +118,7 @@ def build_prompt_ids(
             f"the prompt template and title take {len(head) + len(tail)} tokens, leaving no"
             f" room for the article within max_input_tokens={max_input_tokens}; raise it"
         )
-    article = leading_tokens(tokenizer, body.strip(), room)
-    return head + article + tail
+    return head, tail, room
 
 
 def leading_tokens(tokenizer: PreTrainedTokenizerBase, text: str, count: int) -> list[int]:

@@ -4,8 +4,9 @@ One transaction locks the summary, applies the action and appends its audit reco
 the channel and credential the editor used). An edited text must be plain text (no HTML,
 no links: see :mod:`newsum.review.plain_text`) and goes through the faithfulness check
 first (with the model version's own length budget and prompt when its manifest is
-registered); its findings are recorded
-and shown, and the editor's text is stored as ``edited`` whatever they say. A rejection
+registered); its findings are recorded and shown. The editor's text is stored either way:
+``edited`` (published) when the check passes it, ``needs_review`` with its findings when
+not, until the editor corrects it or approves it as it stands. A rejection
 with ``regenerate`` puts the id back on the queue after the commit, through the same
 claims as every other enqueue (with ``force``: the rejected text is current otherwise).
 """
@@ -28,7 +29,13 @@ from newsum.db.queries import fetch_articles
 from newsum.db.registry import resolve_model_version
 from newsum.db.review import ReviewChange, apply_review, lock_summary
 from newsum.errors import BrokerUnavailable, ReviewInvalid
-from newsum.modeling.faithfulness import ArticleText, LengthBounds, RuleChecker
+from newsum.modeling.checking import summary_checker
+from newsum.modeling.faithfulness import (
+    ArticleText,
+    FaithfulnessChecker,
+    LengthBounds,
+    RuleChecker,
+)
 from newsum.modeling.manifest import AdapterManifest
 from newsum.review.plain_text import markup_problem
 
@@ -142,16 +149,14 @@ def edit_findings(
     return [finding.as_dict() for finding in verdict.findings]
 
 
-def version_checker(version: ModelVersion) -> RuleChecker:
+def version_checker(version: ModelVersion) -> FaithfulnessChecker:
     """The check the worker applies to this version's summaries: its manifest's summary
     budget and prompt when registered, the defaults otherwise."""
     try:
         manifest = AdapterManifest.model_validate(version.manifest or {})
     except ValidationError:
         return RuleChecker(bounds=LengthBounds())
-    return RuleChecker(
-        bounds=LengthBounds.from_max_tokens(manifest.max_new_tokens), template=manifest.prompt
-    )
+    return summary_checker(manifest)
 
 
 def _regenerate(outcome: ReviewOutcome, version_id: int, settings: Settings) -> ReviewOutcome:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsum.sandbox.corpus_text import LANGUAGE_TEXT, SECTIONS, Event, LanguageText
+from newsum.trainer.facts import FactRecord, FigureFact, PersonFact
 
 EPOCH = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 
@@ -51,6 +52,18 @@ class NewsItem:
     published_at: datetime
     url: str
     facts: Facts
+
+
+def fact_record(facts: Facts) -> FactRecord:
+    """``facts`` in the generic schema the evaluation reads (see newsum.trainer.facts)."""
+    return FactRecord(
+        person=PersonFact(facts.name, facts.role),
+        event=facts.event.what,
+        place=facts.city,
+        weekday=facts.weekday,
+        figures=(FigureFact(facts.figure, _capitalize(_fill(facts.event.detail_sentence, facts))),),
+        others=(PersonFact(facts.other_name, facts.other_role),),
+    )
 
 
 def _draw_facts(rng: random.Random, text: LanguageText, section: str, day: datetime) -> Facts:
@@ -181,7 +194,11 @@ def generate_corpus(
 
 
 def write_articles_jsonl(items: Iterable[NewsItem], path: Path) -> Path:
-    """Write ``items`` in the format of ``newsum articles import``; return ``path``."""
+    """Write ``items`` in the format of ``newsum articles import``; return ``path``.
+
+    Each record carries ``facts``, the fact record its article was written from, which
+    ``newsum data prepare`` keeps so that ``newsum eval`` can judge summaries by it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         for item in items:
@@ -196,6 +213,7 @@ def write_articles_jsonl(items: Iterable[NewsItem], path: Path) -> Path:
                 "published_at": stamp,
                 "updated_at": stamp,
                 "summary": item.summary,
+                "facts": fact_record(item.facts).as_dict(),
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path

@@ -148,9 +148,11 @@ EN = LanguageText(
         "The {role} {name} {what} {weekday} in {city}.",
         "{city}'s {role}, {name}, {what} {weekday}.",
     ],
+    # The house style names the person first, then their role: the decoder then writes
+    # the role the article joins to that name (newsum.modeling.continuations).
     summary_main=[
         "{name}, the {role}, {what} in {city} {weekday}.",
-        "In {city}, the {role} {name} {what} {weekday}.",
+        "In {city}, {name}, the {role}, {what} {weekday}.",
     ],
     scene=[
         "It was a busy morning in {city}.",

@@ -161,9 +161,9 @@ def tiny_foundation_model(config: DemoConfig) -> Path:
 
     # Named after what builds it (the recipe and this version's corpus), so that a cache
     # from another version of newsum is never reused.
-    recipe = json.dumps(asdict(TinyModelSpec()), sort_keys=True) + newsroom_articles(
-        config
-    ).name
+    recipe = json.dumps([asdict(TinyModelSpec()), asdict(RECIPE)], sort_keys=True) + (
+        newsroom_articles(config).name
+    )
     key = hashlib.sha256(recipe.encode()).hexdigest()[:10]
     out = config.workdir / f"tiny-model-{config.seed}-{key}"
     if not (out / "config.json").is_file():
@@ -181,9 +181,12 @@ def fine_tuned_adapter(
     from newsum.trainer.sources import ColumnMapping, load_pairs_from_file
     from newsum.trainer.train import train
 
+    # Named after everything that shapes it, the recipe included: a cached adapter of an
+    # older recipe is not taken for this one.
+    recipe = tiny_model_config(base_model, Path("data"), Path("out"))
     key = hashlib.sha256(
         f"{base_model}|{articles.resolve()}|{articles.stat().st_size}|{config.train_steps}"
-        f"|{config.seed}|{sorted(exclude)}".encode()
+        f"|{config.seed}|{sorted(exclude)}|{sorted(vars(recipe).items())}".encode()
     ).hexdigest()[:10]
     adapter_dir = config.workdir / "adapters" / key
     table_file = adapter_dir / "eval" / "eval.txt"

@@ -68,18 +68,22 @@ def eval_command(
                      " model's place: N against N+1, e.g. on editors' feedback pairs."),
     ] = None,
 ) -> None:
-    """ROUGE and faithfulness of lead-3, the base model (or a previous version) and the
-    adapter, side by side."""
+    """ROUGE, faithfulness and (where pairs carry fact records) truth of lead-3, the base
+    model (or a previous version) and the adapter, side by side."""
     from newsum.errors import DataInvalid
     from newsum.modeling.manifest import AdapterManifest
-    from newsum.trainer.data import load_split
+    from newsum.trainer.data import SPLITS, load_split
     from newsum.trainer.evaluate import evaluate_systems, write_report
+    from newsum.trainer.scoring import lexicon_of
 
     AdapterManifest.load(adapter)  # refuse a non-adapter before reading any data
     split_file = data_dir / f"{split}.jsonl"
     if not split_file.is_file():
         raise DataInvalid(f"{split_file} does not exist: run `newsum data prepare`")
     pairs = load_split(split_file)[:max_articles]
+    # The judge of fact records knows the corpus's words, roles and events from every split.
+    corpus = [pair for name in SPLITS if (data_dir / f"{name}.jsonl").is_file()
+              for pair in load_split(data_dir / f"{name}.jsonl")]
     report = evaluate_systems(
         pairs,
         adapter_dir=adapter,
@@ -88,6 +92,7 @@ def eval_command(
         batch_size=batch_size,
         device=device,
         previous_adapter=adapter_location(previous) if previous else None,
+        lexicon=lexicon_of(corpus),
     )
     folder = write_report(report, out or adapter / "eval")
     typer.echo(report.table())

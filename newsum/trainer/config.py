@@ -73,6 +73,26 @@ class TrainConfig:
         "Decode names, figures and dates only as the article writes them (recorded in the"
         " manifest, so workers decode the same way).",
     )
+    article_words: bool = _opt(
+        False,
+        "With source_words: write only words the article holds (a copy vocabulary, for small"
+        " models that glue word pieces into words no language has).",
+    )
+    relations: bool = _opt(
+        False,
+        "With source_words: a role, predicate, day and figure only beside the name the article"
+        " joins them to (newsum.modeling.relations).",
+    )
+    min_mean_logprob: float | None = _opt(
+        None,
+        "Hold a summary its own model finds unlikely: mean log-probability per token below"
+        " this, read without the decoding constraint (off when unset).",
+    )
+    candidates: int = _opt(
+        4,
+        "Beam-search candidates tried, when a summary fails the faithfulness check, before it"
+        " waits for review (1: no retry).",
+    )
     # --- evaluation and checkpoints ---------------------------------------------------
     eval_steps: int = _opt(100, "Validation loss every N steps; 0 turns it off.")
     save_steps: int = _opt(200, "Checkpoint every N steps.")
@@ -104,7 +124,8 @@ def _problems(config: TrainConfig) -> list[str]:
     problems = [
         f"{name} must be at least 1, got {getattr(config, name)}"
         for name in ("lora_r", "lora_alpha", "batch_size", "grad_accumulation",
-                     "generation_batch_size", "logging_steps", "save_steps", "max_input_tokens")
+                     "generation_batch_size", "logging_steps", "save_steps", "max_input_tokens",
+                     "candidates")
         if getattr(config, name) < 1
     ]
     if config.max_summary_tokens < 2:
@@ -112,6 +133,8 @@ def _problems(config: TrainConfig) -> list[str]:
     for name in ("lora_dropout", "warmup_ratio"):
         if not 0 <= getattr(config, name) < 1:
             problems.append(f"{name} must be in [0, 1), got {getattr(config, name)}")
+    if config.min_mean_logprob is not None and config.min_mean_logprob > 0:
+        problems.append(f"min_mean_logprob must be at most 0, got {config.min_mean_logprob}")
     if config.mix_ratio <= 0:
         problems.append(f"mix_ratio must be positive, got {config.mix_ratio}")
     if config.learning_rate <= 0:

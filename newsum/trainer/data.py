@@ -1,8 +1,9 @@
 """Training data: article/summary pairs, cleaned and split by a hash of the article id.
 
 ``newsum data prepare`` writes ``train.jsonl``, ``validation.jsonl`` and ``test.jsonl``
-(fields id, title, article, summary, language, feedback) plus ``data_report.json``;
-training reads
+(fields id, title, article, summary, language, feedback, and ``facts`` when the source
+has a fact record, see :mod:`newsum.trainer.facts`) plus ``data_report.json``; training
+reads
 a split back with :func:`load_split`. Cleaning and splitting are pure functions.
 
 Cleaning drops a pair whose reference summary names a person, place, figure, date or
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsum.errors import DataInvalid
+from newsum.trainer.facts import FactRecord
 
 if TYPE_CHECKING:
     from newsum.modeling.faithfulness import Finding
@@ -46,6 +48,7 @@ class Pair:
     summary: str
     language: str | None = None  # "en", "pt-BR", ...; None when the source does not say
     feedback: str | None = None  # "approved" or "edited" for an editor's summary
+    facts: FactRecord | None = None  # what the article states, where someone wrote it down
 
 
 @dataclass
@@ -126,6 +129,7 @@ def clean_pairs(
             summary=clean_text(pair.summary),
             language=(pair.language or "").strip() or None,
             feedback=pair.feedback,
+            facts=pair.facts,
         )
         if not cleaned.article or not cleaned.summary or not cleaned.id:
             report.empty += 1
@@ -179,10 +183,14 @@ class PreparedData:
 
 
 def write_split(pairs: Sequence[Pair], path: Path) -> None:
-    """Write pairs as JSONL with fields id, title, article, summary, language, feedback."""
+    """Write pairs as JSONL with fields id, title, article, summary, language, feedback,
+    and facts when the pair has a record."""
     with path.open("w", encoding="utf-8") as out:
         for pair in pairs:
-            out.write(json.dumps(asdict(pair), ensure_ascii=False) + "\n")
+            record = asdict(pair) | {"facts": pair.facts.as_dict() if pair.facts else None}
+            if pair.facts is None:
+                del record["facts"]
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def prepare(
@@ -239,11 +247,13 @@ def load_split(path: Path) -> list[Pair]:
                     name: None if record.get(name) is None else str(record[name])
                     for name in ("language", "feedback")
                 }
+                facts = record.get("facts")
                 pairs.append(Pair(
                     **{name: str(record[name]) for name in ("id", "title", "article", "summary")},
                     **optional,
+                    facts=None if facts is None else FactRecord.from_dict(facts),
                 ))
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
                 raise DataInvalid(f"{path}: line {number}: not a prepared pair ({exc})") from exc
     return pairs
 

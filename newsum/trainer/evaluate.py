@@ -1,21 +1,21 @@
-"""``newsum eval``: ROUGE and faithfulness of three systems side by side on held-out pairs.
+"""``newsum eval``: ROUGE, faithfulness and truth of three systems side by side.
 
 Systems: lead-3 (the article's first three sentences, strong on news), the base model
 prompted zero-shot, and the adapter. Both models generate through
-:func:`newsum.modeling.generation.summarize_batch`, the workers' own code path, and every
-summary is judged by :mod:`newsum.modeling.faithfulness`, the workers' own check, so the
-scores are what production produces and publishes. ROUGE is rouge-score's ROUGE-1,
-ROUGE-2 and summary-level ROUGE-L (``rougeLsum``, one sentence per line), F1, with
-stemming. Faithfulness is entity precision and number precision over all summaries
-(Nan et al. 2021: names and figures of the summaries found in their articles, divided by
-all their names and figures) and the share of summaries that pass the check as a worker
-applies it (the manifest's length budget included), i.e. that a worker would publish.
-Scores are given over all pairs and per language.
+:func:`newsum.modeling.generation.summarize_batch`, the workers' own code path, with the
+workers' own check and retry, so the scores are what production produces and publishes.
+ROUGE is rouge-score's ROUGE-1, ROUGE-2 and summary-level ROUGE-L (``rougeLsum``, one
+sentence per line), F1, with stemming. Faithfulness is entity precision and number
+precision over all summaries (Nan et al. 2021: names and figures of the summaries found
+in their articles, divided by all their names and figures) and the share of summaries
+that pass the check as a worker applies it (the manifest's length budget included),
+i.e. that a worker would publish. Where pairs carry a fact record, the truth by that
+record (:mod:`newsum.trainer.scoring`): fact accuracy, invented words, and how good the
+check is against it. Scores are given over all pairs and per language.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,17 +24,16 @@ from typing import Any
 
 from rouge_score import rouge_scorer
 
-from newsum.modeling.faithfulness import (
-    ArticleText,
-    LengthBounds,
-    RuleChecker,
-    SupportCounts,
-    support_counts,
-)
-from newsum.modeling.generation import GeneratedSummary, summarize_batch
+from newsum.modeling.faithfulness import FaithfulnessChecker, LengthBounds, RuleChecker
+from newsum.modeling.generation import GeneratedSummary, summarize_batch, summary_checker
 from newsum.modeling.loading import LoadedModel, Precision, load_for_inference, release_memory
 from newsum.modeling.manifest import AdapterManifest
 from newsum.trainer.data import Pair
+from newsum.trainer.facts import Lexicon
+from newsum.trainer.report import format_table, write_report
+from newsum.trainer.scoring import check_scores, lexicon_of, passes, truth_scores
+
+__all__ = ["EvalReport", "SystemScores", "evaluate_systems", "score_system", "write_report"]
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -55,6 +54,11 @@ class SystemScores:
     number_precision: float | None = None  # figures found in the article / figures in them
     passed: float = 0.0  # share of summaries that pass the faithfulness check
     failures: int = 0
+    judged: int = 0  # summaries whose pair has a fact record
+    fact_accuracy: float | None = None  # share wholly true by the record
+    invented_words: float | None = None  # share of words neither the article's nor the language's
+    passed_true: float | None = None  # of the summaries the check passes, the share true
+    false_held: float | None = None  # of the false summaries, the share the check holds
 
 
 @dataclass
@@ -94,34 +98,14 @@ class EvalReport:
 
     def table(self) -> str:
         """Fixed-width text tables, one row per system: all pairs, then each language."""
-        blocks = [_table(f"{self.pairs} test pairs", self.systems)]
+        blocks = [format_table(f"{self.pairs} test pairs", self.systems)]
         for language, systems in self.by_language.items():
-            blocks.append(_table(f"{language}: {self.languages[language]} pairs", systems))
+            blocks.append(format_table(f"{language}: {self.languages[language]} pairs", systems))
         return "\n\n".join(blocks)
 
 
 def _by_system(systems: Sequence[SystemScores]) -> dict[str, Any]:
     return {s.name: {k: v for k, v in asdict(s).items() if k != "name"} for s in systems}
-
-
-def _precision(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"  # "-": the summaries named none
-
-
-def _table(title: str, systems: Sequence[SystemScores]) -> str:
-    head = (
-        f"{'system':<10} {'ROUGE-1':>8} {'ROUGE-2':>8} {'ROUGE-Lsum':>10} {'entity P':>9}"
-        f" {'number P':>9} {'pass':>6} {'words':>6} {'copied':>7}"
-    )
-    rows = [
-        f"{s.name:<10} {s.rouge1 * 100:8.2f} {s.rouge2 * 100:8.2f} {s.rougeLsum * 100:10.2f}"
-        f" {_precision(s.entity_precision):>9} {_precision(s.number_precision):>9}"
-        f" {s.passed * 100:5.1f}%"
-        f" {s.mean_words:6.1f} {s.copied_trigrams * 100:6.1f}%"
-        for s in systems
-    ]
-    note = "ROUGE F1 x 100; entity/number precision; pass = share a worker would publish"
-    return "\n".join([f"{title} ({note})", head, *rows])
 
 
 def sentences(text: str) -> list[str]:
@@ -155,9 +139,13 @@ def score_system(
     failures: int = 0,
     *,
     bounds: LengthBounds | None = None,
+    passed: Sequence[bool] | None = None,
+    lexicon: Lexicon | None = None,
 ) -> SystemScores:
-    """ROUGE F1 (mean over pairs), faithfulness, mean length in words and copy rate of one
-    system; ``bounds`` is the summary length the check allows (the manifest's)."""
+    """ROUGE F1 (mean over pairs), faithfulness, truth, mean length in words and copy rate
+    of one system. ``passed`` says which summaries passed the check where they were
+    generated; without it they are checked here, within ``bounds`` (the manifest's).
+    ``lexicon`` is what the judge knows of the corpus (default: these pairs')."""
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     totals = dict.fromkeys(ROUGE_TYPES, 0.0)
     for prediction, pair in zip(predictions, pairs, strict=True):
@@ -165,6 +153,9 @@ def score_system(
         for key in ROUGE_TYPES:
             totals[key] += scores[key].fmeasure
     count = max(len(pairs), 1)
+    if passed is None:
+        passed = passes(RuleChecker(bounds=bounds or LengthBounds()), predictions, pairs)
+    truth = truth_scores(predictions, pairs, passed, lexicon or lexicon_of(pairs))
     return SystemScores(
         name=name,
         rouge1=round(totals["rouge1"] / count, 4),
@@ -177,41 +168,44 @@ def score_system(
             4,
         ),
         failures=failures,
-        **_faithfulness(predictions, pairs, bounds or LengthBounds()),
+        **check_scores(predictions, pairs, passed),  # type: ignore[arg-type]
+        **truth.as_dict(),  # type: ignore[arg-type]
     )
 
 
-def _faithfulness(
-    predictions: Sequence[str], pairs: Sequence[Pair], bounds: LengthBounds
-) -> dict[str, float | None]:
-    """Corpus-level entity and number precision, and the share passing the check."""
-    checker = RuleChecker(bounds=bounds)
-    total = SupportCounts(0, 0, 0, 0)
-    passed = 0
-    for prediction, pair in zip(predictions, pairs, strict=True):
-        article = ArticleText(pair.title, pair.article, pair.language)
-        total = total + support_counts(article, prediction)
-        passed += checker.check(article, prediction).passed
-    entity, number = total.entity_precision, total.number_precision
-    return {
-        "entity_precision": None if entity is None else round(entity, 4),
-        "number_precision": None if number is None else round(number, 4),
-        "passed": round(passed / max(len(pairs), 1), 4),
-    }
+@dataclass
+class Generated:
+    """One system's summaries ('' for a failed article), which failed, which passed."""
+
+    texts: list[str]
+    failed: set[int]
+    passed: list[bool]
 
 
 def generate(
-    loaded: LoadedModel, pairs: Sequence[Pair], batch_size: int
-) -> tuple[list[str], set[int]]:
-    """Summaries of ``pairs`` by ``loaded`` ('' for a failed article) and the failed indices."""
-    results = summarize_batch(loaded, [(p.title, p.article) for p in pairs], batch_size=batch_size)
-    texts = [r.text if isinstance(r, GeneratedSummary) else "" for r in results]
-    return texts, {i for i, r in enumerate(results) if not isinstance(r, GeneratedSummary)}
+    loaded: LoadedModel, pairs: Sequence[Pair], batch_size: int,
+    checker: FaithfulnessChecker | None = None,
+) -> Generated:
+    """Summaries of ``pairs`` by ``loaded`` through the workers' path: generated, checked
+    by ``checker`` (default: the adapter's :func:`summary_checker`) and retried."""
+    checker = checker or summary_checker(loaded.manifest)
+    results = summarize_batch(
+        loaded, [(p.title, p.article) for p in pairs], batch_size=batch_size,
+        checker=checker, languages=[p.language for p in pairs],
+    )
+    return Generated(
+        texts=[r.text if isinstance(r, GeneratedSummary) else "" for r in results],
+        failed={i for i, r in enumerate(results) if not isinstance(r, GeneratedSummary)},
+        passed=[
+            isinstance(r, GeneratedSummary) and r.verdict is not None and r.verdict.passed
+            for r in results
+        ],
+    )
 
 
 def _generate_with(
     load: Callable[[], LoadedModel], pairs: Sequence[Pair], batch_size: int
-) -> tuple[list[str], set[int]]:
+) -> Generated:
     """:func:`generate` with the model ``load`` gives, freed before the next one loads."""
     loaded = load()
     try:
@@ -232,6 +226,7 @@ def evaluate_systems(
     n_examples: int = 5,
     manifest: AdapterManifest | None = None,
     previous_adapter: Path | None = None,
+    lexicon: Lexicon | None = None,
 ) -> EvalReport:
     """Score lead-3, the base model zero-shot and the adapter on ``pairs``.
 
@@ -239,11 +234,13 @@ def evaluate_systems(
     that the adapter is the only difference. With ``previous_adapter`` (the version this
     one was trained from), that version takes the base model's place: version N against
     N+1, on the same pairs. The models are loaded one after the other. ``manifest``
-    stands in for ``adapter_dir/manifest.json`` when it is not written yet.
+    stands in for ``adapter_dir/manifest.json`` when it is not written yet. ``lexicon``
+    is the corpus the judge knows words, roles and events from (default: ``pairs``').
     """
     manifest = manifest or AdapterManifest.load(adapter_dir)
-    outputs: dict[str, list[str]] = {"lead-3": [lead3(p.article) for p in pairs]}
-    failed: dict[str, set[int]] = {"lead-3": set()}
+    checker = summary_checker(manifest)
+    lead = [lead3(p.article) for p in pairs]
+    runs = {"lead-3": Generated(lead, set(), passes(checker, lead, pairs))}
 
     def base() -> LoadedModel:
         loaded = load_for_inference(
@@ -259,30 +256,28 @@ def evaluate_systems(
         )
 
     if previous_adapter is None:
-        outputs["base"], failed["base"] = _generate_with(base, pairs, batch_size)
+        runs["base"] = _generate_with(base, pairs, batch_size)
     else:
-        outputs["previous"], failed["previous"] = _generate_with(
-            adapter(previous_adapter), pairs, batch_size
-        )
-    outputs["adapter"], failed["adapter"] = _generate_with(
-        adapter(adapter_dir, manifest), pairs, batch_size
-    )
-    bounds = LengthBounds.from_max_tokens(manifest.max_new_tokens)
-    systems = [
-        score_system(name, texts, pairs, len(failed[name]), bounds=bounds)
-        for name, texts in outputs.items()
-    ]
-    languages = _languages(pairs)
-    by_language = {
-        language: [
+        runs["previous"] = _generate_with(adapter(previous_adapter), pairs, batch_size)
+    runs["adapter"] = _generate_with(adapter(adapter_dir, manifest), pairs, batch_size)
+    lexicon = lexicon or lexicon_of(pairs)
+
+    def scores(indices: Sequence[int]) -> list[SystemScores]:
+        return [
             score_system(
-                name, [texts[i] for i in indices], [pairs[i] for i in indices],
-                len(failed[name].intersection(indices)), bounds=bounds,
+                name, [run.texts[i] for i in indices], [pairs[i] for i in indices],
+                len(run.failed.intersection(indices)), passed=[run.passed[i] for i in indices],
+                lexicon=lexicon,
             )
-            for name, texts in outputs.items()
+            for name, run in runs.items()
         ]
-        for language, indices in languages.items()
-    } if len(languages) > 1 else {}
+
+    languages = _languages(pairs)
+    by_language = (
+        {language: scores(indices) for language, indices in languages.items()}
+        if len(languages) > 1 else {}
+    )
+    outputs = {name: run.texts for name, run in runs.items()}
     examples = [
         Example(
             str(p.id), p.title or "", p.summary, {name: texts[i] for name, texts in outputs.items()}
@@ -290,8 +285,8 @@ def evaluate_systems(
         for i, p in enumerate(pairs[:n_examples])
     ]
     return EvalReport(
-        pairs=len(pairs), systems=systems, outputs=outputs, examples=examples,
-        by_language=by_language,
+        pairs=len(pairs), systems=scores(range(len(pairs))), outputs=outputs,
+        examples=examples, by_language=by_language,
         languages={language: len(indices) for language, indices in languages.items()},
     )
 
@@ -302,26 +297,3 @@ def _languages(pairs: Sequence[Pair]) -> dict[str, list[int]]:
     for index, pair in enumerate(pairs):
         groups.setdefault(pair.language or "unknown", []).append(index)
     return dict(sorted(groups.items()))
-
-
-def write_report(report: EvalReport, out_dir: Path) -> Path:
-    """Write ``eval.txt`` (the table), ``eval.json`` and ``examples.md`` into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "eval.txt").write_text(report.table() + "\n", encoding="utf-8")
-    data = {"pairs": report.pairs, "metrics": report.metrics(), "outputs": report.outputs}
-    (out_dir / "eval.json").write_text(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    lines = ["# Side-by-side examples", ""]
-    for example in report.examples:
-        lines += [
-            f"## {example.id}: {example.title}",
-            "",
-            f"**reference**: {example.reference}",
-            "",
-        ]
-        lines += [f"**{name}**: {text or '(no output)'}" for name, text in example.outputs.items()]
-        lines.append("")
-    (out_dir / "examples.md").write_text("\n".join(lines), encoding="utf-8")
-    return out_dir
-

@@ -67,7 +67,9 @@ def write_model_card(manifest: AdapterManifest, out_dir: Path) -> Path:
         "`peft.PeftModel.from_pretrained`, prompting exactly as `manifest.json` records.",
         "newsum workers publish a summary only when it passes the faithfulness check",
         "(every name, figure, date and quotation found in its article, the article's",
-        "language, a sane length and form); the others wait for an editor.",
+        "language, a sane length and form); the others wait for an editor. Passing the",
+        "check is not the same as being true: how often a passed summary is true is",
+        "measured below where the test pairs carry fact records, and claimed nowhere else.",
         "",
         "## Training",
         "",
@@ -94,9 +96,16 @@ def write_model_card(manifest: AdapterManifest, out_dir: Path) -> Path:
             "ROUGE F1 x 100 against the reference summaries; entity and number precision:",
             "names and figures of the summaries found in their articles, over all of them",
             '(Nan et al. 2021; "-" when the summaries name none); pass: share of summaries',
-            "that pass the faithfulness check, i.e. that a worker would publish.",
+            "that pass the faithfulness check, i.e. that a worker would publish. Where the",
+            "pairs carry fact records: facts = share of summaries wholly true by the record",
+            "(every person, role, day and figure the record's, in the record's relation, no",
+            "invented word); passed true = of the summaries the check passes, the share",
+            'true; false held = of the false ones, the share the check holds ("-": no',
+            "record, or nothing to count).",
             "",
             *_metrics_table(metrics),
+            "",
+            *_truth_claim(metrics.get("adapter", {})),
         ]
         for language, systems in by_language.items():
             lines += ["", f"### {language}", "", *_metrics_table(systems)]
@@ -105,20 +114,39 @@ def write_model_card(manifest: AdapterManifest, out_dir: Path) -> Path:
     return path
 
 
+def _truth_claim(adapter: dict[str, Any]) -> list[str]:
+    """One sentence on truth, saying exactly what was measured and nothing more."""
+    if adapter.get("fact_accuracy") is None:
+        return ["The test pairs carry no fact records: the truth of these summaries was not"
+                " measured, only their support by the article's words."]
+    claim = (
+        f"By the fact records of {adapter.get('judged')} test pairs,"
+        f" {adapter['fact_accuracy'] * 100:.1f}% of the adapter's summaries are true"
+    )
+    if adapter.get("passed_true") is not None:
+        claim += f", and {adapter['passed_true'] * 100:.1f}% of those the check passes"
+    return [claim + "."]
+
+
 def _metrics_table(systems: dict[str, dict[str, Any]]) -> list[str]:
     def precision(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
 
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value * 100:.1f}%"
+
     rows = [
-        "| system | ROUGE-1 | ROUGE-2 | ROUGE-Lsum | entity P | number P | pass | words |",
-        "|---|---|---|---|---|---|---|---|",
+        "| system | ROUGE-1 | ROUGE-2 | ROUGE-Lsum | entity P | number P | pass | facts |"
+        " passed true | false held | words |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in systems.items():
         rows.append(
             f"| {name} | {m['rouge1'] * 100:.2f} | {m['rouge2'] * 100:.2f} |"
             f" {m['rougeLsum'] * 100:.2f} | {precision(m.get('entity_precision'))} |"
             f" {precision(m.get('number_precision'))} | {m.get('passed', 0) * 100:.1f}% |"
-            f" {m['mean_words']:.1f} |"
+            f" {share(m.get('fact_accuracy'))} | {share(m.get('passed_true'))} |"
+            f" {share(m.get('false_held'))} | {m['mean_words']:.1f} |"
         )
     return rows
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from newsum.config import Settings
 from newsum.errors import DataInvalid, DataSourceUnavailable
 from newsum.record_files import UnreadableFile, json_lines, read_utf8
 from newsum.trainer.data import Pair
+from newsum.trainer.facts import FactRecord
 
 FILE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 
@@ -34,6 +36,7 @@ class ColumnMapping:
     id: str = "id"
     title: str = "title"
     language: str = "language"
+    facts: str = "facts"  # an optional fact record per article (see newsum.trainer.facts)
 
 
 def _pair(record: Mapping[str, Any], mapping: ColumnMapping) -> Pair:
@@ -46,13 +49,26 @@ def _pair(record: Mapping[str, Any], mapping: ColumnMapping) -> Pair:
         raw_id = hashlib.sha256(article.encode("utf-8")).hexdigest()[:16]
     title = record.get(mapping.title)
     language = record.get(mapping.language)
+    facts = record.get(mapping.facts)
     return Pair(
         id=str(raw_id),
         title="" if title is None else str(title),
         article=article,
         summary="" if summary is None else str(summary),
         language=None if language in (None, "") else str(language),
+        facts=_facts(facts),
     )
+
+
+def _facts(value: Any) -> FactRecord | None:
+    """A record's fact record: absent, a JSON object, or (CSV, Parquet) its JSON text."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, Mapping):
+        raise ValueError(f"facts must be an object, got {value!r}")
+    return FactRecord.from_dict(value)
 
 
 def _require_columns(path: Path, columns: list[str], mapping: ColumnMapping) -> None:
@@ -123,7 +139,12 @@ def load_pairs_from_file(path: Path, mapping: ColumnMapping | None = None) -> li
         records = _csv_records(path, _decode(path), mapping)
     else:
         records = _jsonl_records(path, _decode(path), mapping)
-    pairs = [_pair(record, mapping) for record in records]
+    pairs = []
+    for number, record in enumerate(records, start=1):
+        try:
+            pairs.append(_pair(record, mapping))
+        except ValueError as exc:  # a malformed fact record
+            raise DataInvalid(f"{path}: record {number}: {exc}") from exc
     if not pairs:
         raise DataInvalid(f"{path}: no records in the file")
     return pairs

@@ -46,6 +46,7 @@ from newsum.trainer.data import SPLITS, Pair, load_split
 from newsum.trainer.evaluate import EvalReport, evaluate_systems, write_report
 from newsum.trainer.export import data_fingerprint, merge_adapter, save_adapter, write_metadata
 from newsum.trainer.plots import plot_loss_curve
+from newsum.trainer.scoring import lexicon_of
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ def train(config: TrainConfig) -> TrainResult:
                 device=config.device,
                 manifest=manifest,
                 previous_adapter=Path(config.init_adapter) if config.init_adapter else None,
+                # The judge knows the corpus's words, roles and events from every split.
+                lexicon=lexicon_of([pair for name in SPLITS for pair in splits[name]]),
             )
             write_report(report, config.output_dir / "eval")
             manifest.metrics = report.metrics()
@@ -344,7 +347,11 @@ def build_manifest(
         prompt=DEFAULT_TEMPLATE,
         max_input_tokens=config.max_input_tokens,
         max_summary_tokens=config.max_summary_tokens,
-        generation=GenerationParams(source_words=config.source_words),
+        generation=GenerationParams(
+            source_words=config.source_words, article_words=config.article_words,
+            relations=config.relations, candidates=config.candidates,
+            min_mean_logprob=config.min_mean_logprob,
+        ),
         lora=lora,
         data_fingerprint=data_fingerprint(train_pairs),
     )

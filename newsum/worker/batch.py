@@ -272,8 +272,10 @@ def _generate_for_plan(
         failure = RuntimeError(f"faithfulness model {name} could not be loaded: {exc}")
         return [failure] * len(plan.generate), RuleChecker()
     pairs = [(article.title, article.body or "") for article in plan.generate]
+    # Generation re-ranks its candidates and retries by the same check that publishes.
     results = summarize_batch(
-        loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS
+        loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS,
+        checker=checker, languages=[article.language for article in plan.generate],
     )
     return results, checker
 

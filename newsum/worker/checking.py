@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 from newsum.config import Settings
 from newsum.db.calibration import threshold_in_force
 from newsum.db.engine import transaction
-from newsum.modeling.faithfulness.checker import FaithfulnessChecker, RuleChecker
+from newsum.modeling.checking import summary_checker
+from newsum.modeling.faithfulness.checker import FaithfulnessChecker
 from newsum.modeling.faithfulness.combined import CombinedChecker
 from newsum.modeling.faithfulness.entailment import EntailmentChecker
-from newsum.modeling.faithfulness.verdict import LengthBounds
 from newsum.worker.runtime import ModelRuntime
 
 if TYPE_CHECKING:
@@ -28,12 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def rule_checker(loaded: LoadedModel) -> RuleChecker:
+def rule_checker(loaded: LoadedModel) -> FaithfulnessChecker:
     """The rules for summaries of ``loaded``: its manifest's length budget and prompt."""
-    manifest = loaded.manifest
-    return RuleChecker(
-        bounds=LengthBounds.from_max_tokens(manifest.max_new_tokens), template=manifest.prompt
-    )
+    return summary_checker(loaded.manifest)
 
 
 def batch_checker(

@@ -102,3 +102,51 @@ def test_a_stop_signal_of_the_caller_ends_the_batch_instead_of_retrying_one_by_o
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class _RefusesFirst:
+    """A checker that holds the first summary it saw for each article, and passes others."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+
+    def check(self, article, summary: str):  # type: ignore[no-untyped-def]
+        from newsum.modeling.faithfulness import Finding, Verdict
+
+        first = self.first.setdefault(article.body, summary)
+        return Verdict.of([Finding("unsupported_name", "first")] if summary == first else [])
+
+
+def test_a_summary_the_check_holds_is_retried_as_candidates_and_the_first_passing_kept(
+    tiny_model_dir: Path,
+) -> None:
+    loaded = _base(tiny_model_dir, "fp32")
+    loaded.manifest.generation.candidates = 3
+    articles = ARTICLES[:3]
+
+    checked = summarize_batch(loaded, articles, batch_size=3, checker=_RefusesFirst())
+    plain = summarize_batch(loaded, articles, batch_size=3)
+    alone = [summarize_batch(loaded, [a], batch_size=1, checker=_RefusesFirst())[0]
+             for a in articles]
+
+    for result, first in zip(checked, plain, strict=True):
+        assert isinstance(result, GeneratedSummary) and isinstance(first, GeneratedSummary)
+        assert result.candidates == 4 and result.verdict is not None
+        if result.verdict.passed:  # a beam that differs from the greedy summary
+            assert result.text != first.text
+        else:  # every beam equalled it: the first summary stays, held
+            assert result.text == first.text
+    assert [r.text for r in checked] == [r.text for r in alone]  # type: ignore[union-attr]
+    assert any(r.verdict.passed for r in checked)  # type: ignore[union-attr]
+
+
+def test_without_a_retry_the_held_summary_comes_back_with_its_findings(
+    tiny_model_dir: Path,
+) -> None:
+    loaded = _base(tiny_model_dir, "fp32")
+    loaded.manifest.generation.candidates = 1
+
+    result = summarize_batch(loaded, ARTICLES[:1], batch_size=1, checker=_RefusesFirst())[0]
+
+    assert isinstance(result, GeneratedSummary) and result.candidates == 1
+    assert result.verdict is not None and result.verdict.kinds() == {"unsupported_name"}

@@ -139,12 +139,19 @@ def test_approve_edit_and_reject_change_the_summary_and_each_leaves_an_audit_rec
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["publishable"]) == ("approved", True)
 
-    edit_text = "Dock workers in Santos ended a 10-day strike after a pay deal."
+    held_text = "Dock workers in Santos ended a 10-day strike after a pay deal."
+    held = client.post(f"{API}/articles/11/summary/edit", headers=ana,
+                       json={"text": held_text}).json()
+    # The check ran on the editor's text: "10" is not in the article, so the edit is kept
+    # but not published; it waits with its findings for a correction.
+    assert (held["status"], held["publishable"], held["text"]) == (
+        "needs_review", False, held_text)
+    assert {"kind": "unsupported_number", "value": "10"} in plain(held["findings"])
+    edit_text = "Dock workers in Santos ended a nine-day strike on Friday after a pay deal."
     edited = client.post(f"{API}/articles/11/summary/edit", headers=ana,
                          json={"text": edit_text}).json()
     assert (edited["status"], edited["publishable"], edited["text"]) == ("edited", True, edit_text)
-    # The check ran on the editor's text: "10" is not in the article; stored anyway.
-    assert {"kind": "unsupported_number", "value": "10"} in plain(edited["findings"])
+    assert edited["findings"] == []
 
     rejected = client.post(f"{API}/articles/14/summary/reject", headers=ana,
                            json={"regenerate": True}).json()
@@ -158,23 +165,28 @@ def test_approve_edit_and_reject_change_the_summary_and_each_leaves_an_audit_rec
     assert (stored[14].status, stored[14].text) == ("rejected", None)
     assert stored[12].status == "needs_review"
 
-    audit = {record.article_id: record for record in records(engine)}
+    audit = {record.article_id: record for record in records(engine)}  # the latest each
     assert set(audit) == {11, 13, 14}
     assert all(record.editor.name == "ana" for record in audit.values())
     assert {(record.channel, record.credential_id) for record in audit.values()} == {
         ("token", "1")}
     assert (audit[13].action, audit[13].text_before, audit[13].text_after, audit[13].note) == (
         "approve", HELD[13][0], HELD[13][0], "west wing is fine")
+    first_edit = next(r for r in records(engine) if r.article_id == 11)
+    assert (first_edit.status_before, first_edit.status_after) == ("needs_review", "needs_review")
+    assert (first_edit.text_before, first_edit.text_after) == (HELD[11][0], held_text)
+    assert first_edit.findings_before == HELD[11][1]
+    assert plain(first_edit.findings_after) == plain(held["findings"])
     assert (audit[11].action, audit[11].status_before, audit[11].status_after) == (
         "edit", "needs_review", "edited")
-    assert (audit[11].text_before, audit[11].text_after) == (HELD[11][0], edit_text)
-    assert audit[11].findings_before == HELD[11][1]
-    assert plain(audit[11].findings_after) == plain(edited["findings"])
+    assert (audit[11].text_before, audit[11].text_after) == (held_text, edit_text)
+    assert audit[11].findings_after is None
     assert (audit[14].action, audit[14].text_after, audit[14].regenerate) == ("reject", None, True)
 
     trail = client.get(f"{API}/articles/11/summary/reviews", headers=ana).json()
     assert [(r["editor"], r["action"], r["text_after"], r["channel"], r["credential_id"])
-            for r in trail] == [("ana", "edit", edit_text, "token", "1")]
+            for r in trail] == [("ana", "edit", held_text, "token", "1"),
+                                ("ana", "edit", edit_text, "token", "1")]
 
 
 def test_a_token_acts_as_its_own_editor_whatever_the_body_names(

@@ -39,6 +39,7 @@ HELD = {
          [{"kind": "too_short", "value": "8 words (min 10)"}]),
 }
 EDITED = "A warehouse fire at the harbour was put out by noon; 40 firefighters helped."
+CORRECTED = "A warehouse fire at the harbour was put out by noon on Tuesday."
 
 
 @pytest.fixture
@@ -97,25 +98,38 @@ def test_an_editor_signs_in_edits_one_summary_and_approves_another_by_keyboard(
         with page.expect_navigation():
             page.keyboard.press("Control+Enter")
         flash = page.inner_text("#flash")
-        assert "Article 31: edited." in flash and "unsupported_number: 40" in flash
+        # The check holds the edit ("40" is not in the article): kept, not published.
+        assert "Article 31: needs_review." in flash and "unsupported_number: 40" in flash
         assert "Night buses" in page.inner_text("section.article")  # on to the next one
 
         with page.expect_navigation():
             page.keyboard.press("a")
         assert "Article 32: approved." in page.inner_text("#flash")
+        # The held edit is back in the queue, its finding marked, until it is corrected.
+        assert "Warehouse fire" in page.inner_text("section.article")
+        assert page.locator("#summary-text mark").all_inner_texts() == ["40"]
+        page.keyboard.press("e")
+        page.fill("#edit-text", CORRECTED)
+        with page.expect_navigation():
+            page.keyboard.press("Control+Enter")
+        assert "Article 31: edited." in page.inner_text("#flash")
         assert "Nothing to review." in page.inner_text("aside.queue")
         page.close()
 
     with transaction(engine) as session:
         rows = {row.article_id: row for row in session.scalars(select(Summary))}
-        records = {r.article_id: r for r in session.scalars(select(ReviewRecord))}
-        trail = {i: (r.editor.name, str(r.action), r.status_before, r.status_after,
-                     r.text_before, r.text_after, r.findings_before, r.findings_after)
-                 for i, r in records.items()}
-    assert (rows[31].status, rows[31].text) == ("edited", EDITED)
+        records = list(session.scalars(select(ReviewRecord).order_by(ReviewRecord.id)))
+        steps = [(r.article_id, r.editor.name, str(r.action), r.status_before, r.status_after,
+                  r.text_before, r.text_after, r.findings_before, r.findings_after)
+                 for r in records]
+    trail = {step[0]: step[1:] for step in steps}  # the latest per article
+    assert (rows[31].status, rows[31].text) == ("edited", CORRECTED)
     assert (rows[32].status, rows[32].text) == ("approved", HELD[32][0])
-    assert trail[31][:6] == ("ana", "edit", "needs_review", "edited", HELD[31][0], EDITED)
-    assert trail[31][6] == HELD[31][1]
-    assert {"kind": "unsupported_number", "value": "40"} in trail[31][7]
+    held = steps[0][1:]
+    assert held[:6] == ("ana", "edit", "needs_review", "needs_review", HELD[31][0], EDITED)
+    assert held[6] == HELD[31][1]
+    assert {"kind": "unsupported_number", "value": "40"} in held[7]
+    assert trail[31][:6] == ("ana", "edit", "needs_review", "edited", EDITED, CORRECTED)
+    assert trail[31][7] is None
     assert trail[32] == ("ana", "approve", "needs_review", "approved", HELD[32][0], HELD[32][0],
                          HELD[32][1], HELD[32][1])

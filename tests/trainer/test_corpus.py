@@ -91,7 +91,11 @@ def test_written_jsonl_imports_into_the_newsroom_table_with_summaries(tmp_path: 
     path = write_articles_jsonl(items, tmp_path / "articles.jsonl")
     first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
     assert set(first) == {"id", "title", "body", "section", "language", "url",
-                          "published_at", "updated_at", "summary"}
+                          "published_at", "updated_at", "summary", "facts"}
+    # The fact record the article was written from, in the evaluation's generic schema.
+    assert first["facts"]["person"] == {"name": items[0].facts.name, "role": items[0].facts.role}
+    assert [f["value"] for f in first["facts"]["figures"]] == [items[0].facts.figure]
+    assert str(items[0].facts.figure) in first["facts"]["figures"][0]["sentence"]
     source = ArticleSource(summary_column="editor_summary")
     engine = make_engine(f"sqlite:///{tmp_path / 'newsroom.db'}")
     report = import_articles(engine, source, path)

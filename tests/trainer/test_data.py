@@ -18,7 +18,7 @@ from newsum.config import ArticleSource, Settings
 from newsum.db.articles import import_articles
 from newsum.db.engine import make_engine
 from newsum.errors import DataInvalid, DataSourceUnavailable
-from newsum.sandbox.corpus import NewsItem, generate_corpus, write_articles_jsonl
+from newsum.sandbox.corpus import NewsItem, fact_record, generate_corpus, write_articles_jsonl
 from newsum.trainer.data import (
     SPLITS,
     Pair,
@@ -40,8 +40,10 @@ CMS_MAPPING = ColumnMapping(article="body", summary="summary", id="id", title="t
 
 
 def newsroom_records(items: list[NewsItem]) -> list[dict[str, object]]:
+    """The items as flat records; the fact record as JSON text, as a CSV cell holds it."""
     return [{"id": i.id, "title": i.title, "body": i.body, "summary": i.summary,
-             "language": i.language} for i in items]
+             "language": i.language, "facts": json.dumps(fact_record(i.facts).as_dict())}
+            for i in items]
 
 
 def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -66,7 +68,8 @@ def test_jsonl_csv_and_parquet_load_the_same_pairs_through_a_mapping(tmp_path: P
               for name in (jsonl.name, "a.csv", "a.parquet")]
     assert loaded[0] == loaded[1] == loaded[2]
     assert loaded[0][3] == Pair(id="4", title=items[3].title, article=items[3].body,
-                                summary=items[3].summary, language=items[3].language)
+                                summary=items[3].summary, language=items[3].language,
+                                facts=fact_record(items[3].facts))
 
 
 def test_missing_id_column_gives_stable_ids_from_the_article_text(tmp_path: Path) -> None:
@@ -271,3 +274,36 @@ def test_hub_dataset_without_network_says_to_pass_a_local_file(tmp_path: Path) -
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: cannot load dataset 'cnn_dailymail' from the Hugging Face hub")
     assert "pass a local JSONL, CSV or Parquet file" in last
+
+
+def test_fact_records_travel_from_the_articles_file_into_the_prepared_splits(
+    tmp_path: Path,
+) -> None:
+    items = generate_corpus(40, seed=3)
+    pairs = load_pairs_from_file(write_articles_jsonl(items, tmp_path / "a.jsonl"), CMS_MAPPING)
+    prepare(pairs, tmp_path / "data", source="corpus", fractions=SplitFractions())
+
+    loaded = [pair for name in SPLITS for pair in load_split(tmp_path / "data" / f"{name}.jsonl")]
+    by_id = {item.id: item for item in items}
+    assert len(loaded) == 40
+    assert all(pair.facts == fact_record(by_id[int(pair.id)].facts) for pair in loaded)
+
+
+def test_real_data_without_fact_records_prepares_as_before(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(json.dumps(
+        {"id": 1, "body": "The council approved the budget on Monday. More follows.",
+         "summary": "The council approved the budget."}) + "\n", encoding="utf-8")
+    prepare(load_pairs_from_file(tmp_path / "a.jsonl", CMS_MAPPING), tmp_path / "data",
+            source="real", fractions=SplitFractions(train=1.0, validation=0.0, test=0.0))
+
+    line = json.loads((tmp_path / "data" / "train.jsonl").read_text(encoding="utf-8"))
+    assert "facts" not in line
+    assert load_split(tmp_path / "data" / "train.jsonl")[0].facts is None
+
+
+def test_a_malformed_fact_record_names_its_file_and_record(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": 1, "body": "Text.", "summary": "S.",
+                                "facts": {"person": "nobody"}}) + "\n", encoding="utf-8")
+    with pytest.raises(DataInvalid, match=r"a\.jsonl: record 1: not a fact record"):
+        load_pairs_from_file(path, CMS_MAPPING)

@@ -61,3 +61,24 @@ def test_eval_command_prints_three_systems_and_writes_its_report(
     assert set(report["metrics"]) == {"lead-3", "base", "adapter"}
     assert (tmp_path / "report" / "examples.md").is_file()
     assert "ROUGE-Lsum" in (tmp_path / "report" / "eval.txt").read_text(encoding="utf-8")
+
+
+def test_fact_accuracy_and_the_checks_quality_come_from_the_fact_records() -> None:
+    from newsum.sandbox.corpus import fact_record, generate_corpus
+
+    items = generate_corpus(4, seed=9)
+    pairs = [Pair(str(i.id), i.title, i.body, i.summary, i.language, facts=fact_record(i.facts))
+             for i in items]
+    # Two references (true), one with the other person put in (false, the check passes
+    # it: the words are all the article's) and one with an invented word (false, held).
+    swapped = items[2].summary.replace(items[2].facts.name, items[2].facts.other_name)
+    invented = items[3].summary.replace(items[3].facts.event.what.split()[0], "blorped")
+    scores = score_system("x", [pairs[0].summary, pairs[1].summary, swapped, invented], pairs,
+                          passed=[True, True, True, False])
+
+    assert (scores.judged, scores.fact_accuracy) == (4, 0.5)
+    assert scores.passed == 0.75 and scores.passed_true == round(2 / 3, 4)
+    assert scores.false_held == 0.5
+    assert 0 < scores.invented_words < 0.1
+    unjudged = score_system("x", ["Anything."], [Pair("1", "t", ARTICLE, "Ref.")])
+    assert unjudged.fact_accuracy is None and unjudged.judged == 0

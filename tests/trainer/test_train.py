@@ -45,7 +45,11 @@ def test_adapter_directory_holds_the_contract_files(trained_adapter_dir: Path) -
     assert manifest.quantization.double_quant is True
     assert manifest.metrics["adapter"]["rougeLsum"] > 0
     assert manifest.data_fingerprint and manifest.base_model_fingerprint
-    assert "ROUGE-Lsum" in (trained_adapter_dir / "README.md").read_text(encoding="utf-8")
+    card = (trained_adapter_dir / "README.md").read_text(encoding="utf-8")
+    assert "ROUGE-Lsum" in card
+    # The test pairs carry fact records: the card states the truth it measured, no more.
+    assert manifest.metrics["adapter"]["fact_accuracy"] is not None
+    assert f"{manifest.metrics['adapter']['fact_accuracy'] * 100:.1f}% of the adapter's" in card
     examples = (trained_adapter_dir / "eval" / "examples.md").read_text(encoding="utf-8")
     assert "**adapter**" in examples and "**lead-3**" in examples
 
@@ -54,6 +58,7 @@ RELOAD = """
 import json, sys, torch
 from pathlib import Path
 torch.set_num_threads(1)  # as the evaluation in the fixture
+from newsum.modeling.checking import summary_checker
 from newsum.modeling.generation import summarize_batch
 from newsum.modeling.loading import load_for_inference
 from newsum.trainer.data import load_split
@@ -61,7 +66,10 @@ adapter, test_split = sys.argv[1], sys.argv[2]
 count, batch_size = int(sys.argv[3]), int(sys.argv[4])
 pairs = load_split(Path(test_split))[:count]
 loaded = load_for_inference(adapter, precision="nf4", device="cpu")
-results = summarize_batch(loaded, [(p.title, p.article) for p in pairs], batch_size=batch_size)
+# As a worker does: generated, checked, retried.
+results = summarize_batch(loaded, [(p.title, p.article) for p in pairs], batch_size=batch_size,
+                          checker=summary_checker(loaded.manifest),
+                          languages=[p.language for p in pairs])
 print(json.dumps([r.text for r in results]))
 """
 

@@ -1,0 +1,183 @@
+"""One article's rules for the constrained decoder, and the masks built from them.
+
+Which fact words the article offers (all, or those its sentences give the people a
+summary sentence names), which words may follow which (a figure only after a word that
+introduces it there; in plain mode two content words side by side only where the article
+has them so), and each rule as a mask over the vocabulary, cached per article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from newsum.modeling.continuations import barred_predicates
+from newsum.modeling.faithfulness.dates import DATE_WORDS
+from newsum.modeling.relations import ArticleRelations
+from newsum.modeling.source_text import (
+    COMPOUND,
+    FREE_BEFORE,
+    FUNCTION_WORDS,
+    WORD,
+    TokenTexts,
+    article_words,
+    is_fact_word,
+    is_scale,
+    leads_a_name,
+    name_followers,
+    plain_words,
+    prefixes,
+    thousands,
+    word_pairs,
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The fact words allowed beside a sentence's people, their prefixes, and (plain
+    mode) the prefixes of every word allowed there."""
+
+    words: frozenset[str]
+    prefixes: frozenset[str]
+    plain_prefixes: frozenset[str] | None
+    barred: frozenset[str] = frozenset()  # predicates only other people have
+
+
+def is_barred(word: str, limits: Limits) -> bool:
+    return (is_fact_word(word) and word not in limits.words) or is_scale(word) or (
+        word in limits.barred
+    )
+
+
+class ArticleRules:
+    """One article's rules and the masks built from them, cached by the people the
+    summary's current sentence names (they limit its days and figures)."""
+
+    def __init__(self, text: str, vocab: TokenTexts, *, plain: bool, relations: bool) -> None:
+        self.vocab = vocab
+        self.words = article_words(text, groups=not plain)
+        self.followers = name_followers(text)
+        after, before = word_pairs(text)
+        # Relations: a figure only after a word that introduces it in the article, and
+        # followed by what it counts there.
+        self.figure_next = {w: a for w, a in after.items() if w.isdigit()} if relations else None
+        self.figure_before = {w: b for w, b in before.items() if w.isdigit()} if relations else None
+        # Plain: two content words side by side only where the article has them so.
+        self.pairs = word_pairs(text, compounds=True)[0] if plain else None
+        self._next: dict[tuple[str, bool], torch.Tensor] = {}
+        self.plain = plain_words(text) if plain else None
+        self.relations = ArticleRelations(text) if relations else None
+        self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
+        self._masks: dict[tuple[tuple[str, ...], bool, bool], torch.Tensor] = {}
+        # Common words capitalised: a sentence may start with them, nothing else may.
+        written = set(COMPOUND.findall(text)) | set(WORD.findall(text))
+        self.capitalised = frozenset(
+            w[:1].upper() + w[1:] for w in written if w[:1].islower()
+        ) - written
+
+    def limited(self, people: tuple[str, ...], *, mid: bool = False) -> Limits:
+        """What may be written beside ``people`` (all the article's facts when none);
+        ``mid``: inside a sentence, where (plain mode) a common word is not capitalised."""
+        if (people, mid) not in self._limited:
+            words = self.words
+            if people and self.relations is not None:
+                named = [self.relations.people[name] for name in people]
+                days = {d for p in named for d in p.days}
+                figures = {f for p in named for f in p.figures}
+                figures |= {g for f in figures if len(f) > 3 for g in thousands(f)}
+                words = frozenset(
+                    w for w in words
+                    if not (w.lower() in DATE_WORDS and w.lower().split("-")[0] not in days)
+                    and not (w.isdigit() and w not in figures)
+                )
+            barred = barred_predicates(self.relations, people) if self.relations else frozenset()
+            plain = None
+            if self.plain is not None:
+                barred = barred | (self.capitalised if mid else frozenset())
+                plain = prefixes(frozenset(
+                    w for w in self.plain
+                    if (not is_fact_word(w) or w in words) and w not in barred
+                ))
+            self._limited[(people, mid)] = Limits(words, prefixes(words), plain, barred)
+        return self._limited[(people, mid)]
+
+    def text_ok(self, people: tuple[str, ...], text: str, *, mid: bool = False) -> bool:
+        """Whether ``text`` written after a boundary keeps every fact word the article's.
+
+        A word still open at the end is judged when it closes, except a capitalised one
+        or a figure, which must already be on its way to one of the article's words (and,
+        in plain mode, any word on its way to one of the article's).
+        """
+        words = (COMPOUND if self.plain is not None else WORD).findall(text)
+        if not words:
+            return True
+        limits = self.limited(people, mid=mid)
+        ends_open = bool(text) and (text[-1].isalnum() or text[-1] == "_")
+        complete = words[:-1] if ends_open else words
+        for word in complete:
+            if is_barred(word, limits):
+                return False  # a scale word is written only right after its figure
+            if self.plain is not None and word not in self.plain:
+                return False
+        last = words[-1]
+        if not ends_open:
+            return True
+        if limits.plain_prefixes is not None:
+            return last in limits.plain_prefixes
+        if last.lower() in DATE_WORDS and last not in limits.words:
+            return False  # "quinta" when the day is another: not even to glue on "feira"
+        return not leads_a_name(last) or last in limits.prefixes
+
+    def next_words(
+        self, before: str
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]:
+        """What may follow ``before`` (None: anything): lower-case words, figures, and (after
+        a figure) every word, which is what the figure counts."""
+        if before[:1].isdigit() and self.figure_next is not None:
+            return None, frozenset(), self.figure_next.get(before, frozenset())
+        lower = None
+        if self.pairs is not None and before.islower() and before not in FREE_BEFORE:
+            lower = self.pairs.get(before, frozenset())
+            if before not in FUNCTION_WORDS:  # a day's determiner takes only its day
+                lower |= FUNCTION_WORDS
+        figures = None
+        if self.figure_before is not None:
+            figures = frozenset(f for f, words in self.figure_before.items() if before in words)
+        return lower, figures, None
+
+    def next_mask(self, before: str, *, spaced: bool) -> torch.Tensor:
+        """Tokens that may begin the word after ``before`` (``spaced``: with its space)."""
+        key = (before, spaced)
+        if key not in self._next:
+            lower, figures, every = self.next_words(before)
+            lower_starts = prefixes(lower) if lower is not None else None
+            figure_starts = prefixes(figures) if figures is not None else None
+            every_starts = prefixes(every) if every is not None else None
+            words = self.vocab.spaced if spaced else self.vocab.leads
+            # A day's determiner is followed by its day, not by a mark: "nesta terça-feira".
+            bound = before in FUNCTION_WORDS - FREE_BEFORE and self.pairs is not None
+            self._next[key] = torch.tensor([
+                (not word and not (bound and text.strip()))
+                or (every_starts is not None and word in every_starts)
+                or (every_starts is None and (
+                    (word[:1].isdigit() and (figure_starts is None or word in figure_starts))
+                    or word[:1].isupper()
+                    or (word[:1].islower() and (lower_starts is None or word in lower_starts))
+                ))
+                for word, text in zip(words, self.vocab.texts, strict=True)
+            ])
+        return self._next[key]
+
+    def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> torch.Tensor:
+        """Tokens allowed after a boundary (``whole``), or whose text after their leading
+        word run is allowed (what matters once that run extends a word)."""
+        key = (people, whole, mid)
+        if key not in self._masks:
+            texts, leads = self.vocab.texts, self.vocab.leads
+            self._masks[key] = torch.tensor(
+                [self.text_ok(people, text if whole else text[len(lead):], mid=mid)
+                 for text, lead in zip(texts, leads, strict=True)],
+                dtype=torch.bool,
+            )
+        return self._masks[key]

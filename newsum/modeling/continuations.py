@@ -1,0 +1,118 @@
+"""What a summary may write next, given what its article joins to each person.
+
+A name or a role just written is an anchor: after a name come the rest of the name, the
+person's role as an apposition and one of their predicates; after a role, a holder's
+name or predicate. A sentence that names people also limits what else it may say: the
+predicates the article gives only to others, and a name after a role-like phrase that
+is not that person's role ("the festival director Thomas Carter" when he is the theatre
+director), are barred. :func:`sentence_state` reads the summary's current sentence and
+says what comes next; :class:`~newsum.modeling.constraints.SourceWords` enforces it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsum.modeling.relations import ArticleRelations, Person
+
+_LOWER_RUN = re.compile(r"(?:^|\s)(?:the|a|an|o|a|os|as|The|A|O|Os|As)((?: [^\W\d_A-Z]+)+)$")
+
+
+def _role_forms(person: Person) -> list[str]:
+    return [form for role in sorted(person.roles)
+            for form in (f", the {role},", f", {role},", f" ({role})")]
+
+
+def name_continuations(relations: ArticleRelations, person: Person, written: str) -> list[str]:
+    """What may follow ``written`` (a name of ``person`` just written): the rest of the
+    name, the person's role as an apposition, then one of their predicates; a predicate;
+    or the end of the sentence."""
+    words = person.name.split()
+    rest = words[words.index(written.split()[-1]) + 1 :] if written.split()[-1] in words else []
+    options = [" " + " ".join(rest[:k]) for k in range(1, len(rest) + 1)]
+    heads = ["", *_role_forms(person)]
+    options += [f"{head} {p}" for head in heads for p in sorted(person.predicates)]
+    options += [f", {p}" for p in sorted(person.predicates)]
+    options += [form for form in _role_forms(person) if not person.predicates] + ["."]
+    return options
+
+
+def role_continuations(relations: ArticleRelations, role: str) -> list[str]:
+    """What may follow a role just written: a holder's name, a longer role, or a holder's
+    predicate ("the mayor approved")."""
+    options = []
+    for person in relations.holders(role):
+        words = person.name.split()
+        names = {person.name, words[0], words[-1]}
+        options += [f"{sep}{name}" for name in sorted(names) for sep in (" ", ", ")]
+        options += [f" {p}" for p in sorted(person.predicates)]
+    for person in relations.people.values():
+        options += [f" {r[len(role) + 1:]}" for r in person.roles if r.startswith(role + " ")]
+    return options
+
+
+@dataclass(frozen=True)
+class SentenceState:
+    """What the summary's current sentence allows next: the continuations a name or role
+    just written demands (None: no demand), and the people the sentence has named."""
+
+    options: list[str] | None
+    people: tuple[str, ...]
+    barred_names: frozenset[str] = frozenset()  # name words that may not come next
+
+
+def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
+    """Read the summary's current sentence against the article's relations.
+
+    Each name or role written is an anchor with the continuations it allows; the first
+    anchor still being continued decides what comes next, and every person the sentence
+    named (or whose role it wrote) limits its days and figures to theirs and bars the
+    predicates only others have.
+    """
+    anchors: list[tuple[int, int, list[str], list[str]]] = []  # start, end, options, people
+    for match in re.finditer(r"\w+", sentence):
+        person = relations.people.get(relations.owner.get(match.group(), ""))
+        if person is not None:
+            anchors.append((match.start(), match.end(),
+                            name_continuations(relations, person, match.group()), [person.name]))
+    for role in {r for p in relations.people.values() for r in p.roles}:
+        for match in re.finditer(rf"(?<!\w){re.escape(role)}(?!\w)", sentence):
+            holders = [p.name for p in relations.holders(role)]
+            anchors.append((match.start(), match.end(),
+                            role_continuations(relations, role), holders))
+    anchors.sort()
+    people = tuple(dict.fromkeys(name for *_, names in anchors for name in names))
+    for _, end, options, _ in anchors:
+        written = sentence[end:]
+        if any(written.startswith(option) for option in options):
+            continue  # this anchor is done with
+        pending = [o[len(written):] for o in options if o.startswith(written)]
+        if pending:
+            return SentenceState(pending, people)
+    return SentenceState(None, people, _names_barred_after(relations, sentence))
+
+
+def barred_predicates(relations: ArticleRelations, people: tuple[str, ...]) -> frozenset[str]:
+    """The predicates the article gives only to people other than ``people``: what a
+    sentence about ``people`` may not say they did."""
+    if not people:
+        return frozenset()
+    own = {p for name in people for p in relations.people[name].predicates}
+    others = {p for person in relations.people.values() if person.name not in people
+              for p in person.predicates}
+    return frozenset(others - own)
+
+
+def _names_barred_after(relations: ArticleRelations, sentence: str) -> frozenset[str]:
+    """After "the <lower-case words>" that are nobody's role, no person's name: a made-up
+    role would otherwise pass for the name's ("the festival director Thomas Carter")."""
+    match = _LOWER_RUN.search(sentence)
+    if match is None:
+        return frozenset()
+    run = match.group(1).strip()
+    return frozenset(
+        word for person in relations.people.values()
+        if not any(role == run or role.endswith(" " + run) for role in person.roles)
+        for word in {person.name.split()[0], person.name.split()[-1]}
+    )

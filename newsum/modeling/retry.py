@@ -85,18 +85,17 @@ def check_and_retry(
 ) -> None:
     """Give every summary its verdict; replace a failing one by the first passing
     candidate of the retry, if any (in place)."""
-    from newsum.modeling.generation import GeneratedSummary
-
     params = loaded.manifest.generation
     floor = params.min_mean_logprob
-    done = [i for i, r in enumerate(results) if isinstance(r, GeneratedSummary)]
+    done = [i for i, r in enumerate(results)
+            if r is not None and not isinstance(r, BaseException)]
     texts = [results[i].text for i in done]  # type: ignore[union-attr]
     logprobs = (mean_logprobs(loaded, [prompts[i] for i in done], texts, batch_size)
                 if floor is not None else [None] * len(done))
     failing: dict[int, list[int]] = {}
     for i, logprob in zip(done, logprobs, strict=True):
         result = results[i]
-        assert isinstance(result, GeneratedSummary)
+        assert result is not None and not isinstance(result, BaseException)
         result.verdict = judge_summary(checker, articles[i], result.text, logprob, floor)
         if not result.verdict.passed:
             failing[i] = prompts[i]
@@ -104,7 +103,7 @@ def check_and_retry(
         return
     for index, found in candidates(failing, params.candidates).items():
         first = results[index]
-        assert isinstance(first, GeneratedSummary)
+        assert first is not None and not isinstance(first, BaseException)
         if isinstance(found, Exception):
             continue
         first.candidates += len(found)

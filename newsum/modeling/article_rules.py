@@ -8,7 +8,9 @@ has them so), and each rule as a mask over the vocabulary, cached per article.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
@@ -20,7 +22,6 @@ from newsum.modeling.source_text import (
     FREE_BEFORE,
     FUNCTION_WORDS,
     WORD,
-    TokenTexts,
     article_words,
     is_fact_word,
     is_scale,
@@ -31,17 +32,25 @@ from newsum.modeling.source_text import (
     thousands,
     word_pairs,
 )
+from newsum.modeling.token_tables import Vocabulary
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The fact words allowed beside a sentence's people, their prefixes, and (plain
-    mode) the prefixes of every word allowed there."""
+    """The fact words allowed beside a sentence's people and the predicates barred there,
+    and (plain mode) every word allowed there; with the prefixes of each, on demand."""
 
     words: frozenset[str]
-    prefixes: frozenset[str]
-    plain_prefixes: frozenset[str] | None
+    plain_words: frozenset[str] | None
     barred: frozenset[str] = frozenset()  # predicates only other people have
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        return prefixes(self.words)
+
+    @cached_property
+    def plain_prefixes(self) -> frozenset[str] | None:
+        return prefixes(self.plain_words) if self.plain_words is not None else None
 
 
 def is_barred(word: str, limits: Limits) -> bool:
@@ -54,7 +63,7 @@ class ArticleRules:
     """One article's rules and the masks built from them, cached by the people the
     summary's current sentence names (they limit its days and figures)."""
 
-    def __init__(self, text: str, vocab: TokenTexts, *, plain: bool, relations: bool) -> None:
+    def __init__(self, text: str, vocab: Vocabulary, *, plain: bool, relations: bool) -> None:
         self.vocab = vocab
         self.words = article_words(text, groups=not plain)
         self.followers = name_followers(text)
@@ -67,6 +76,12 @@ class ArticleRules:
         self.pairs = word_pairs(text, compounds=True)[0] if plain else None
         self._next: dict[tuple[str, bool], torch.Tensor] = {}
         self.plain = plain_words(text) if plain else None
+        self._plain_sorted = sorted(self.plain) if self.plain is not None else []
+        self._plain_facts = frozenset(w for w in self.plain or () if is_fact_word(w))
+        self._plain_common = (self.plain or frozenset()) - self._plain_facts
+        self.name_starts: dict[frozenset[str], torch.Tensor] = {}  # see SourceWords
+        self._sorted_plain: dict[bool, list[str]] = {}
+        self.blocked: dict[tuple[object, ...], torch.Tensor] = {}  # SourceWords' memo
         self.relations = ArticleRelations(text) if relations else None
         self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
         self._masks: dict[tuple[tuple[str, ...], bool, bool], torch.Tensor] = {}
@@ -75,6 +90,15 @@ class ArticleRules:
         self.capitalised = frozenset(
             w[:1].upper() + w[1:] for w in written if w[:1].islower()
         ) - written
+
+    def plain_starting(self, partial: str) -> list[str]:
+        """The plain words that begin with ``partial``, in sorted order."""
+        words = self._plain_sorted
+        start = bisect.bisect_left(words, partial)
+        stop = start
+        while stop < len(words) and words[stop].startswith(partial):
+            stop += 1
+        return words[start:stop]
 
     def limited(self, people: tuple[str, ...], *, mid: bool = False) -> Limits:
         """What may be written beside ``people`` (all the article's facts when none);
@@ -95,11 +119,8 @@ class ArticleRules:
             plain = None
             if self.plain is not None:
                 barred = barred | (self.capitalised if mid else frozenset())
-                plain = prefixes(frozenset(
-                    w for w in self.plain
-                    if (not is_fact_word(w) or w in words) and w not in barred
-                ))
-            self._limited[(people, mid)] = Limits(words, prefixes(words), plain, barred)
+                plain = (self._plain_common | (self._plain_facts & words)) - barred
+            self._limited[(people, mid)] = Limits(words, plain, barred)
         return self._limited[(people, mid)]
 
     def text_ok(self, people: tuple[str, ...], text: str, *, mid: bool = False) -> bool:
@@ -147,37 +168,73 @@ class ArticleRules:
         return lower, figures, None
 
     def next_mask(self, before: str, *, spaced: bool) -> torch.Tensor:
-        """Tokens that may begin the word after ``before`` (``spaced``: with its space)."""
+        """Tokens that may begin the word after ``before`` (``spaced``: with its space):
+        one that begins no word (a mark, a space), or one that begins a word which may
+        follow ``before`` - after a figure, what it counts; else any capitalised word,
+        a figure the article puts after it, a lower-case word that may follow it."""
         key = (before, spaced)
         if key not in self._next:
             lower, figures, every = self.next_words(before)
-            lower_starts = prefixes(lower) if lower is not None else None
-            figure_starts = prefixes(figures) if figures is not None else None
-            every_starts = prefixes(every) if every is not None else None
-            words = self.vocab.spaced if spaced else self.vocab.leads
+            table = self.vocab.next_tables[spaced]
             # A day's determiner is followed by its day, not by a mark: "nesta terça-feira".
             bound = before in FUNCTION_WORDS - FREE_BEFORE and self.pairs is not None
-            self._next[key] = torch.tensor([
-                (not word and not (bound and text.strip()))
-                or (every_starts is not None and word in every_starts)
-                or (every_starts is None and (
-                    (word[:1].isdigit() and (figure_starts is None or word in figure_starts))
-                    or word[:1].isupper()
-                    or (word[:1].islower() and (lower_starts is None or word in lower_starts))
-                ))
-                for word, text in zip(words, self.vocab.texts, strict=True)
-            ])
+            allowed = table.empty & ~table.marks if bound else table.empty.clone()
+            if every is not None:
+                allowed |= table.beginning(prefixes(every))
+            else:
+                allowed |= table.upper
+                allowed |= table.digit if figures is None else (
+                    table.digit & table.beginning(prefixes(figures)))
+                if lower is None:
+                    allowed |= table.lower
+                elif FUNCTION_WORDS <= lower:  # the function words' share is the vocabulary's
+                    allowed |= table.lower & (table.function_words | table.beginning(
+                        prefixes(lower - FUNCTION_WORDS)))
+                else:
+                    allowed |= table.lower & table.beginning(prefixes(lower))
+            self._next[key] = allowed
         return self._next[key]
 
     def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> torch.Tensor:
         """Tokens allowed after a boundary (``whole``), or whose text after their leading
-        word run is allowed (what matters once that run extends a word)."""
+        word run is allowed (what matters once that run extends a word): those for which
+        :meth:`text_ok` holds, found through the vocabulary's word tables.
+
+        In plain mode the mask beside no one is built first; a sentence's people only
+        take words away from it (the days and figures of others, their predicates), so
+        their mask is that one less the tokens of the words taken away.
+        """
         key = (people, whole, mid)
         if key not in self._masks:
-            texts, leads = self.vocab.texts, self.vocab.leads
-            self._masks[key] = torch.tensor(
-                [self.text_ok(people, text if whole else text[len(lead):], mid=mid)
-                 for text, lead in zip(texts, leads, strict=True)],
-                dtype=torch.bool,
-            )
+            limits = self.limited(people, mid=mid)
+            table = self.vocab.word_tables[(whole, self.plain is not None)]
+            if limits.plain_words is None:
+                allowed = table.facts_allowed(limits.words, limits.prefixes, limits.barred)
+            elif not people:
+                assert limits.plain_prefixes is not None
+                allowed = table.words_allowed(limits.plain_words, limits.plain_prefixes)
+            else:
+                allowed = self.mask((), whole=whole, mid=mid)
+                removed = self.limited((), mid=mid).plain_words - limits.plain_words  # type: ignore[operator]
+                if removed:
+                    allowed = allowed & ~table.completing_or_opening(
+                        removed, self._lost_prefixes(removed, mid))
+            self._masks[key] = allowed
         return self._masks[key]
+
+    def _lost_prefixes(self, removed: frozenset[str], mid: bool) -> list[str]:
+        """The prefixes of ``removed`` words that no other word allowed beside no one
+        has: what a word left open may no longer become."""
+        if mid not in self._sorted_plain:
+            self._sorted_plain[mid] = sorted(self.limited((), mid=mid).plain_words or ())
+        words = self._sorted_plain[mid]
+        lost = []
+        for prefix in prefixes(removed):
+            # The words with this prefix stand together in sorted order: is one of them
+            # not removed?
+            i = bisect.bisect_left(words, prefix)
+            while i < len(words) and words[i] in removed:
+                i += 1
+            if not (i < len(words) and words[i].startswith(prefix)):
+                lost.append(prefix)
+        return lost

@@ -19,7 +19,9 @@ Two stronger modes, each recorded in the manifest too:
   and a figure is followed by what it counts there.
 
 Tokens are read as text (see :class:`~newsum.modeling.source_text.TokenTexts`), so the
-rules hold whatever the tokenizer's merges.
+rules hold whatever the tokenizer's merges; the vocabulary's tables are built once per
+tokenizer and an article's masks are looked up in them by the article's own words
+(:mod:`newsum.modeling.token_tables`), so set-up grows with the article, not the vocabulary.
 """
 
 from __future__ import annotations
@@ -33,16 +35,21 @@ from transformers import LogitsProcessor, PreTrainedTokenizerBase
 from newsum.modeling.article_rules import ArticleRules, Limits
 from newsum.modeling.continuations import sentence_state
 from newsum.modeling.source_text import (
-    TokenTexts,
     article_words,
     is_fact_word,
     is_scale,
     leads_a_name,
     name_followers,
+    prefixes,
 )
+from newsum.modeling.token_tables import vocabulary
 
-__all__ = ["SourceWords", "article_words", "is_fact_word", "is_scale", "name_followers"]
+__all__ = [
+    "SourceWords", "article_words", "is_fact_word", "is_scale", "name_followers", "vocabulary",
+]
 
+# The last two words and the space between them, read backwards from the end.
+_TAIL_REGION = re.compile(r"[\w-]*(?: [\w-]*)?")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 # Where a sentence may begin: the summary's start, after . ! ? :, a line, or a quote.
 _SENTENCE_START = re.compile(r"(?:[.!?:]|\n|[“\"(])\s*$")
@@ -62,9 +69,12 @@ class SourceWords(LogitsProcessor):
     ) -> None:
         self.tokenizer = tokenizer
         self.prompt_width = prompt_width
-        self.vocab = TokenTexts(tokenizer, vocab_size)
+        self.vocab = vocabulary(tokenizer, vocab_size)
         self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
                      for text in articles]
+        self._texts: dict[int, tuple[list[int], str]] = {}
+        # Masks remembered per article: about 4 MB of them each, whatever the vocabulary.
+        self._memo_size = max(16, 2**22 // len(self.vocab.texts))
 
     def _tail(self, row: ArticleRules, text: str) -> tuple[str, str | None]:
         """The word the generated text ends inside ('' if none; in plain mode a hyphen
@@ -72,7 +82,9 @@ class SourceWords(LogitsProcessor):
         (None if there is none)."""
         word = r"(?:\w+(?:-\w*)*)?" if row.plain is not None else r"\w*"
         head = r"\w+(?:-\w+)*" if row.plain is not None else r"\w+"
-        match = re.search(rf"(?:({head}) )?({word})$", text[-200:])
+        # Only the last two words can match: search from where they begin.
+        region = _TAIL_REGION.match(text[: -201 : -1])
+        match = re.search(rf"(?:({head}) )?({word})$", text[len(text) - region.end():])  # type: ignore[union-attr]
         if match is None:
             return "", None
         return match.group(2), match.group(1)
@@ -93,12 +105,20 @@ class SourceWords(LogitsProcessor):
         else:
             barred = self.vocab.spaced_scale if figure else self.vocab.spaced_capital
         allowed = allowed & ~barred
-        fresh = row.mask(people, whole=True, mid=True)
+        # Each prefix of a follower is allowed as the plain rule allows it, or (a whole
+        # scale word, which that rule refuses) outright; a later follower's word rewrites
+        # what an earlier one set for the same tokens.
+        outright: dict[int, bool] = {}
         for word in followers:
+            scale = figure and is_scale(word)
             for end in range(1, len(word) + 1):
-                ids = self.vocab.by_spaced.get(word[:end], [])
-                # A whole scale word is refused by the plain rule: allow it here, once.
-                allowed[ids] = True if figure and is_scale(word) else fresh[ids]
+                for token_id in self.vocab.by_spaced.get(word[:end], ()):
+                    outright[token_id] = scale
+        if outright:
+            fresh = row.mask(people, whole=True, mid=True)
+            as_fresh = [token_id for token_id, scale in outright.items() if not scale]
+            allowed[as_fresh] = fresh[as_fresh]
+            allowed[[token_id for token_id, scale in outright.items() if scale]] = True
         return allowed
 
     def _closable(self, row: ArticleRules, limits: Limits, word: str, before: str | None) -> bool:
@@ -122,31 +142,62 @@ class SourceWords(LogitsProcessor):
         assert row.plain is not None
         lower, _, every = row.next_words(before) if before else (None, None, None)
         lower = every if every is not None else lower  # after a figure: what it counts
-        return [w for w in row.plain if w.startswith(partial)
-                and (lower is None or w in lower) and self._closable(row, limits, w, before)]
+        return [w for w in row.plain_starting(partial)
+                if (lower is None or w in lower) and self._closable(row, limits, w, before)]
 
-    def _allowed(self, row: ArticleRules, generated: list[int]) -> torch.Tensor:
-        text = "".join(self.vocab.texts[t] for t in generated)
+    def _blocked(self, row: ArticleRules, text: str, width: int) -> torch.Tensor:
+        """The tokens of a ``width``-wide vocabulary that may not follow ``text``: all but
+        what :meth:`_allowed` allows, or all but the end when nothing fits (the summary
+        stops here)."""
         sentence = _SENTENCE_END.split(text)[-1]
         state = sentence_state(row.relations, sentence) if row.relations else None
         people = state.people if state is not None else ()
-        allowed = self._word_rule(row, people, text)
-        if state is not None and state.barred_names:
-            allowed = allowed & ~self._name_starts(row, state.barred_names)
-        if state is not None and state.options is not None:
+        partial, before = self._tail(row, text)
+        head = text[: len(text) - len(partial)]
+        # The sentence-start marks stand at the end of ``head``, before its spaces only.
+        mid = bool(head.strip()) and not _SENTENCE_START.search(head[len(head.rstrip()) - 1:])
+        spaced = not partial and text.endswith(" ")
+        barred = state.barred_names if state is not None else frozenset()
+        options = tuple(state.options) if state is not None and state.options is not None else None
+        # Beams of one article, and a summary coming back to where it was, ask again.
+        key = (people, partial, before, mid, spaced, barred, options, width)
+        known = row.blocked.get(key)
+        if known is None:
+            allowed = self._allowed(row, people, partial, before, mid, spaced, barred, options)
+            known = ~allowed[:width]
+            eos = self.tokenizer.eos_token_id
+            if eos is not None and bool(known.all()):
+                known[eos] = False
+            if len(row.blocked) >= self._memo_size:
+                row.blocked.clear()
+            row.blocked[key] = known
+        return known
+
+    def _allowed(
+        self, row: ArticleRules, people: tuple[str, ...], partial: str, before: str | None,
+        mid: bool, spaced: bool, barred: frozenset[str], options: tuple[str, ...] | None,
+    ) -> torch.Tensor:
+        """What may come next: the word rules, less the barred names' first tokens, and
+        only what continues one of ``options`` when the relations demand one."""
+        allowed = self._word_rule(row, people, partial, before, mid, spaced)
+        if barred:
+            allowed = allowed & ~self._name_starts(row, barred)
+        if options is not None:
             # A name or a role was just written: what follows must be what the article
             # joins to it.
             # When the words cannot go where the relation demands, the summary ends here.
-            allowed = allowed & self.vocab.continuing(state.options)
+            allowed = allowed & self.vocab.continuing(options)
         return allowed
 
-    def _word_rule(self, row: ArticleRules, people: tuple[str, ...], text: str) -> torch.Tensor:
-        partial, before = self._tail(row, text)
-        head = text[: len(text) - len(partial)]
-        mid = bool(head.strip()) and not _SENTENCE_START.search(head)
+    def _word_rule(
+        self, row: ArticleRules, people: tuple[str, ...], partial: str, before: str | None,
+        mid: bool, spaced: bool,
+    ) -> torch.Tensor:
+        """What the word rules allow after ``before`` and the open word ``partial`` (with
+        ``spaced``: after one space already), ``mid``-sentence, beside ``people``."""
         fresh = row.mask(people, whole=True, mid=mid)
         if not partial:
-            if text.endswith(" "):  # one space between words, not two
+            if spaced:  # one space between words, not two
                 fresh = fresh & ~self.vocab.space_start
             return fresh & row.next_mask(before, spaced=False) if before else fresh
         limits = row.limited(people, mid=mid)
@@ -171,37 +222,54 @@ class SourceWords(LogitsProcessor):
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
         pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead
+        extending: list[int] = []
+        finishing: list[int] = []
         for word in candidates:
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue
             rest = word[len(partial):]
             for end in range(1, len(rest) + 1):
-                allowed[pieces.get(rest[:end], [])] = True
+                extending += pieces.get(rest[:end], ())
             # A token that finishes the word and goes on past it (", " ...).
-            closing = self.vocab.by_lead_open.get(rest, [])
-            allowed[closing] = allowed[closing] | tails[closing]
+            finishing += self.vocab.by_lead_open.get(rest, ())
+        allowed[extending] = True
+        allowed[finishing] = allowed[finishing] | tails[finishing]
         return allowed
 
     def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
         """Tokens that begin one of ``names`` after a space and no other capitalised word
         of the article (a barred name must not take a place name with it)."""
-        others = [w for w in row.words if w[:1].isupper() and w not in names]
-        starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
-        for name in names:
-            for end in range(1, len(name) + 1):
-                piece = name[:end]
-                if not any(w.startswith(piece) for w in others):
-                    starts[self.vocab.by_spaced.get(piece, [])] = True
-        return starts
+        if names not in row.name_starts:
+            others = prefixes(frozenset(
+                w for w in row.words if w[:1].isupper() and w not in names))
+            starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+            starts[[
+                token_id for name in names for end in range(1, len(name) + 1)
+                if name[:end] not in others for token_id in self.vocab.by_spaced.get(name[:end], ())
+            ]] = True
+            row.name_starts[names] = starts
+        return row.name_starts[names]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.shape[0]
         per_prompt = rows // len(self.rows)  # beams or returned sequences per article
-        for index in range(rows):
-            row = self.rows[index // per_prompt]
-            allowed = self._allowed(row, input_ids[index, self.prompt_width:].tolist())
-            allowed = allowed[: scores.shape[1]].clone()
-            if not allowed.any() and self.tokenizer.eos_token_id is not None:
-                allowed[self.tokenizer.eos_token_id] = True  # nothing fits: stop here
-            scores[index, ~allowed.to(scores.device)] = -float("inf")
-        return scores
+        generated = input_ids[:, self.prompt_width:].tolist()
+        blocked = torch.stack([
+            self._blocked(self.rows[index // per_prompt], self._text(index, generated[index]),
+                          scores.shape[1])
+            for index in range(rows)
+        ])
+        return scores.masked_fill_(blocked.to(scores.device), -float("inf"))
+
+    def _text(self, index: int, generated: list[int]) -> str:
+        """What row ``index`` has generated, as text; extended by the step's token when
+        the row goes on from where it was at the last step (beams may reorder rows)."""
+        known = self._texts.get(index)
+        if known is not None and len(generated) == len(known[0]) + 1 and (
+            generated[:-1] == known[0]
+        ):
+            text = known[1] + self.vocab.texts[generated[-1]]
+        else:
+            text = "".join(self.vocab.texts[t] for t in generated)
+        self._texts[index] = (generated, text)
+        return text

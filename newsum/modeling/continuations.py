@@ -76,7 +76,9 @@ def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
         if person is not None:
             anchors.append((match.start(), match.end(),
                             name_continuations(relations, person, match.group()), [person.name]))
-    for role in {r for p in relations.people.values() for r in p.roles}:
+    for role in relations.roles:
+        if role not in sentence:
+            continue
         for match in re.finditer(rf"(?<!\w){re.escape(role)}(?!\w)", sentence):
             holders = [p.name for p in relations.holders(role)]
             anchors.append((match.start(), match.end(),

@@ -73,6 +73,7 @@ class ArticleRelations:
     def __init__(self, text: str) -> None:
         self.people: dict[str, Person] = {}
         self.owner: dict[str, str] = {}  # a name word or a role -> the person's name
+        self._roles: frozenset[str] | None = None
         # Sentences with their paragraph: a neighbour in another paragraph is not near.
         placed = [
             (number, sentence)
@@ -110,6 +111,13 @@ class ArticleRelations:
                     part for w in tokens[i] for part in w.lower().split("-") if part in DATE_WORDS
                 )
                 person.figures.update(w for w in tokens[i] if w.isdigit())
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role the article gives anyone."""
+        if self._roles is None:
+            self._roles = frozenset(r for p in self.people.values() for r in p.roles)
+        return self._roles
 
     def _person(self, name: str) -> Person:
         for known in self.people.values():  # "Reed" and "Sarah Reed" are one person

@@ -9,6 +9,8 @@ space, as in Llama 2's SentencePiece vocabulary; a byte-fallback token is a boun
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 import torch
 from transformers import PreTrainedTokenizerBase
@@ -21,8 +23,6 @@ WORD = re.compile(r"\w+")
 COMPOUND = re.compile(r"\w+(?:-\w+)*")  # "quarta-feira" whole, for the plain mode
 _LEAD = re.compile(r"^\w*")
 _SPACED = re.compile(r"^ (\w+)")
-# Two words with one space between them, overlapping ("Ana Maria Costa").
-_PAIR = re.compile(r"(?=\b(\w+) (\w+))")
 _FACT_WORDS = DATE_WORDS | NUMBER_WORDS
 
 
@@ -55,7 +55,7 @@ def name_followers(text: str) -> dict[str, frozenset[str]]:
         )
 
     followers: dict[str, set[str]] = {}
-    for first, second in _PAIR.findall(text):
+    for first, second in spaced_pairs(text):
         if (is_name(first) and second[:1].isupper()) or (
             first[:1].isdigit() and is_scale(second)
         ):
@@ -80,7 +80,20 @@ FUNCTION_WORDS = frozenset(
 FREE_BEFORE = FUNCTION_WORDS - {"nesta", "neste", "desta", "deste", "on"}
 
 
-_COMPOUND_PAIR = re.compile(r"(?=(?<![\w-])(\w+(?:-\w+)*) (\w+(?:-\w+)*))")
+@lru_cache(maxsize=64)
+def spaced_pairs(text: str, *, compounds: bool = False) -> tuple[tuple[str, str], ...]:
+    """Every two words of ``text`` with one space between them, overlapping ("Ana Maria
+    Costa" gives both pairs); with ``compounds`` a hyphenated word is one, and a word
+    right after a hyphen ("-feira") begins no pair."""
+    found = list((COMPOUND if compounds else WORD).finditer(text))
+    return tuple(
+        (first.group(), second.group())
+        for first, second in zip(found, found[1:], strict=False)
+        if text[first.end():second.start()] == " "
+        and not (compounds and first.start() and text[first.start() - 1] == "-")
+    )
+
+
 
 
 def word_pairs(
@@ -92,7 +105,7 @@ def word_pairs(
     hyphenated word counts as one, "nesta" -> {"quinta-feira"})."""
     after: dict[str, set[str]] = {}
     before: dict[str, set[str]] = {}
-    for first, second in (_COMPOUND_PAIR if compounds else _PAIR).findall(text):
+    for first, second in spaced_pairs(text, compounds=compounds):
         # "Nesta terça-feira" opens a sentence; a summary may write it mid-sentence.
         for head in {first, first.lower()} if compounds else {first}:
             after.setdefault(head, set()).add(second)
@@ -184,10 +197,9 @@ class TokenTexts:
             if token_id not in special and piece is not None and not piece.startswith("<0x"):
                 self.by_text.setdefault(self.texts[token_id], []).append(token_id)
 
-    def continuing(self, options: list[str]) -> torch.Tensor:
+    def continuing(self, options: Sequence[str]) -> torch.Tensor:
         """The tokens whose text begins one of ``options`` (the text that must follow)."""
         allowed = torch.zeros(len(self.texts), dtype=torch.bool)
-        for option in options:
-            for end in range(1, len(option) + 1):
-                allowed[self.by_text.get(option[:end], [])] = True
+        allowed[[token_id for option in options for end in range(1, len(option) + 1)
+                 for token_id in self.by_text.get(option[:end], ())]] = True
         return allowed

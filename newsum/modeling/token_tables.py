@@ -1,0 +1,210 @@
+"""The vocabulary indexed by the words its tokens write, built once per tokenizer.
+
+An article's rules are a handful of words (its names, figures, days, plain words and
+their prefixes); a vocabulary has 32,000 tokens (Llama 2) to 128,000 or more. So the
+rules are never applied token by token: each token's words are read once, when the
+tokenizer is first used, into tables indexed by word, and a mask for an article is
+then built by looking up the article's own words, in time that grows with the article
+and not with the vocabulary (one vectorised pass over the vocabulary aside).
+
+:class:`WordTable` reads a token as the words it writes (the words it completes and the
+one it leaves open at its end), for :meth:`~newsum.modeling.article_rules.ArticleRules.mask`;
+:class:`NextTable` reads it as the word it begins, for
+:meth:`~newsum.modeling.article_rules.ArticleRules.next_mask`.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable, Sequence
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from newsum.modeling.faithfulness.dates import DATE_WORDS
+from newsum.modeling.source_text import (
+    COMPOUND,
+    FUNCTION_WORDS,
+    WORD,
+    TokenTexts,
+    is_fact_word,
+    is_scale,
+    leads_a_name,
+    prefixes,
+)
+
+Index = dict[str, list[int]]
+
+
+def _add(index: Index, word: str, token_id: int) -> None:
+    index.setdefault(word, []).append(token_id)
+
+
+def _merged(*indexes: Index) -> Index:
+    merged: Index = {}
+    for index in indexes:
+        for word, ids in index.items():
+            merged.setdefault(word, []).extend(ids)
+    return merged
+
+
+def lookup(size: int, pairs: Iterable[tuple[Index, Iterable[str]]]) -> torch.Tensor:
+    """How many times each token is listed under the words: for each (index, words),
+    every token id the index lists under one of the words counts once per listing."""
+    ids: list[int] = []
+    for index, words in pairs:
+        for word in words:
+            listed = index.get(word)
+            if listed is not None:
+                ids += listed
+    if not ids:
+        return torch.zeros(size, dtype=torch.int32)
+    return torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=size).to(torch.int32)
+
+
+class WordTable:
+    """Each token read as text, by the words it writes: those it completes and the one
+    it leaves open at its end (a word still being written).
+
+    ``pattern`` is what a word is (``\\w+``, or with hyphens for the plain mode). The
+    words are sorted by what an article's rules ask of them, so a mask is the tokens
+    whose every word the article allows:
+
+    - ``never``: tokens that complete a scale word ("million" is written only right
+      after its figure, by another rule);
+    - ``fact`` and ``common``: tokens by each fact word and each other word they complete
+      (a token completing a word twice is listed twice);
+    - ``open_date``, ``open_name`` and ``open_other``: tokens by the word they leave open,
+      a date word, a capitalised word or figure, or any other;
+    - ``facts_open`` and ``words_open``: how many of a token's words the rules mode must
+      see allowed (fact words and open dates and names; every word).
+    """
+
+    def __init__(self, texts: Sequence[str], pattern: re.Pattern[str]) -> None:
+        size = len(texts)
+        self.size = size
+        self.fact: Index = {}
+        self.common: Index = {}
+        self.open_date: Index = {}
+        self.open_name: Index = {}
+        self.open_other: Index = {}
+        never = [False] * size
+        facts_open = [0] * size
+        words_open = [0] * size
+        for token_id, text in enumerate(texts):
+            words = pattern.findall(text)
+            if not words:
+                continue
+            ends_open = text[-1].isalnum() or text[-1] == "_"
+            for word in words[:-1] if ends_open else words:
+                if is_scale(word):
+                    never[token_id] = True
+                elif is_fact_word(word):
+                    _add(self.fact, word, token_id)
+                    facts_open[token_id] += 1
+                    words_open[token_id] += 1
+                else:
+                    _add(self.common, word, token_id)
+                    words_open[token_id] += 1
+            if ends_open:
+                last = words[-1]
+                words_open[token_id] += 1
+                if last.lower() in DATE_WORDS:
+                    _add(self.open_date, last, token_id)
+                    facts_open[token_id] += 1
+                elif leads_a_name(last):
+                    _add(self.open_name, last, token_id)
+                    facts_open[token_id] += 1
+                else:
+                    _add(self.open_other, last, token_id)
+        # The plain mode asks the same of every word: one lookup each.
+        self.complete = _merged(self.fact, self.common)
+        self.open_any = _merged(self.open_date, self.open_name, self.open_other)
+        self.never = torch.tensor(never, dtype=torch.bool)
+        self.facts_open = torch.tensor(facts_open, dtype=torch.int32)
+        self.words_open = torch.tensor(words_open, dtype=torch.int32)
+
+    def facts_allowed(
+        self, words: Iterable[str], prefixes: Iterable[str], barred: Iterable[str]
+    ) -> torch.Tensor:
+        """Tokens whose fact words are all ``words``, whose open date is one of ``words``
+        and open name or figure one of ``prefixes``, and that complete no ``barred`` word
+        nor a scale word."""
+        words = frozenset(words)
+        barred = frozenset(barred)
+        allowed = lookup(self.size, [
+            (self.fact, words - barred), (self.open_date, words), (self.open_name, prefixes),
+        ]) == self.facts_open
+        hit = lookup(self.size, [(self.common, barred)])
+        return allowed & (hit == 0) & ~self.never
+
+    def words_allowed(self, words: Iterable[str], prefixes: Iterable[str]) -> torch.Tensor:
+        """Tokens that complete only ``words`` (none a scale word) and leave open only one
+        of ``prefixes``."""
+        allowed = lookup(self.size, [(self.complete, words), (self.open_any, prefixes)]) == (
+            self.words_open)
+        return allowed & ~self.never
+
+
+    def completing_or_opening(self, words: Iterable[str], prefixes: Iterable[str]
+                              ) -> torch.Tensor:
+        """Tokens that complete one of ``words`` or leave one of ``prefixes`` open."""
+        return lookup(self.size, [(self.complete, words), (self.open_any, prefixes)]) > 0
+
+
+class NextTable:
+    """Each token by the word it begins (its leading word run, or the word after its one
+    leading space), with what kind of word that is."""
+
+    def __init__(self, words: Sequence[str], texts: Sequence[str]) -> None:
+        self.size = len(words)
+        self.by_word: Index = {}
+        for token_id, word in enumerate(words):
+            if word:
+                _add(self.by_word, word, token_id)
+        self.empty = torch.tensor([not word for word in words])
+        self.marks = torch.tensor(
+            [not word and bool(text.strip()) for word, text in zip(words, texts, strict=True)]
+        )
+        self.digit = torch.tensor([word[:1].isdigit() for word in words])
+        self.upper = torch.tensor([word[:1].isupper() for word in words])
+        self.lower = torch.tensor([word[:1].islower() for word in words])
+        # The function words go with any word: what may follow one always includes them.
+        self.function_words = self.beginning(prefixes(FUNCTION_WORDS))
+
+    def beginning(self, words: Iterable[str]) -> torch.Tensor:
+        """The tokens that begin with one of ``words`` (prefixes of what may follow)."""
+        return lookup(self.size, [(self.by_word, words)]) > 0
+
+
+class Vocabulary(TokenTexts):
+    """A tokenizer's tokens as text (:class:`TokenTexts`) with their word tables: by the
+    whole token or by what follows its leading word run, and by words (``\\w+``) or
+    hyphenated compounds (the plain mode); and by the word each token begins, alone or
+    after its space."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, size: int) -> None:
+        super().__init__(tokenizer, size)
+        tails = [text[len(lead):] for text, lead in zip(self.texts, self.leads, strict=True)]
+        self.word_tables = {
+            (whole, compounds): WordTable(self.texts if whole else tails,
+                                          COMPOUND if compounds else WORD)
+            for whole in (True, False) for compounds in (True, False)
+        }
+        self.next_tables = {True: NextTable(self.spaced, self.texts),
+                            False: NextTable(self.leads, self.texts)}
+
+
+_VOCABULARIES: weakref.WeakKeyDictionary[PreTrainedTokenizerBase, dict[tuple[int, int], Vocabulary]]
+_VOCABULARIES = weakref.WeakKeyDictionary()
+
+
+def vocabulary(tokenizer: PreTrainedTokenizerBase, size: int) -> Vocabulary:
+    """``tokenizer``'s :class:`Vocabulary` over ``size`` rows (the model's output width,
+    padded rows included): built on first use, then kept as long as the tokenizer lives."""
+    built = _VOCABULARIES.setdefault(tokenizer, {})
+    key = (len(tokenizer), size)
+    if key not in built:
+        built[key] = Vocabulary(tokenizer, size)
+    return built[key]

@@ -67,11 +67,17 @@ class ArticleRules:
         self.vocab = vocab
         self.words = article_words(text, groups=not plain)
         self.followers = name_followers(text)
-        after, before = word_pairs(text)
+        # The days and figures among them: what a sentence's people limit.
+        self._dates = frozenset(w for w in self.words if w.lower() in DATE_WORDS)
+        self._figures = frozenset(w for w in self.words if w.isdigit())
         # Relations: a figure only after a word that introduces it in the article, and
         # followed by what it counts there.
-        self.figure_next = {w: a for w, a in after.items() if w.isdigit()} if relations else None
-        self.figure_before = {w: b for w, b in before.items() if w.isdigit()} if relations else None
+        self.figure_next: dict[str, frozenset[str]] | None = None
+        self.figure_before: dict[str, frozenset[str]] | None = None
+        if relations:
+            after, before = word_pairs(text, figures=True)
+            self.figure_next = {w: a for w, a in after.items() if w.isdigit()}
+            self.figure_before = {w: b for w, b in before.items() if w.isdigit()}
         # Plain: two content words side by side only where the article has them so.
         self.pairs = word_pairs(text, compounds=True)[0] if plain else None
         self._next: dict[tuple[str, bool], torch.Tensor] = {}
@@ -81,7 +87,9 @@ class ArticleRules:
         self._plain_common = (self.plain or frozenset()) - self._plain_facts
         self.name_starts: dict[frozenset[str], torch.Tensor] = {}  # see SourceWords
         self._sorted_plain: dict[bool, list[str]] = {}
-        self.blocked: dict[tuple[object, ...], torch.Tensor] = {}  # SourceWords' memo
+        # SourceWords' memos: what may not follow a state, what continues a relation.
+        self.blocked: dict[tuple[object, ...], torch.Tensor] = {}
+        self.continuing: dict[tuple[str, ...], torch.Tensor] = {}
         self.relations = ArticleRelations(text) if relations else None
         self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
         self._masks: dict[tuple[tuple[str, ...], bool, bool], torch.Tensor] = {}
@@ -110,11 +118,9 @@ class ArticleRules:
                 days = {d for p in named for d in p.days}
                 figures = {f for p in named for f in p.figures}
                 figures |= {g for f in figures if len(f) > 3 for g in thousands(f)}
-                words = frozenset(
-                    w for w in words
-                    if not (w.lower() in DATE_WORDS and w.lower().split("-")[0] not in days)
-                    and not (w.isdigit() and w not in figures)
-                )
+                words = words - frozenset(
+                    w for w in self._dates if w.lower().split("-")[0] not in days
+                ) - (self._figures - figures)
             barred = barred_predicates(self.relations, people) if self.relations else frozenset()
             plain = None
             if self.plain is not None:
@@ -178,20 +184,23 @@ class ArticleRules:
             table = self.vocab.next_tables[spaced]
             # A day's determiner is followed by its day, not by a mark: "nesta terça-feira".
             bound = before in FUNCTION_WORDS - FREE_BEFORE and self.pairs is not None
-            allowed = table.empty & ~table.marks if bound else table.empty.clone()
             if every is not None:
-                allowed |= table.beginning(prefixes(every))
+                base = table.lone_bound if bound else table.lone
+                starts = prefixes(every)
             else:
-                allowed |= table.upper
-                allowed |= table.digit if figures is None else (
-                    table.digit & table.beginning(prefixes(figures)))
+                base = table.names_bound if bound else table.names
+                starts = prefixes(figures) if figures is not None else frozenset()
+                if figures is None:
+                    base = base | table.digit
                 if lower is None:
-                    allowed |= table.lower
-                elif FUNCTION_WORDS <= lower:  # the function words' share is the vocabulary's
-                    allowed |= table.lower & (table.function_words | table.beginning(
-                        prefixes(lower - FUNCTION_WORDS)))
+                    base = base | table.lower
                 else:
-                    allowed |= table.lower & table.beginning(prefixes(lower))
+                    if FUNCTION_WORDS <= lower:  # their share is the same for every word
+                        base = base | table.function_words
+                        lower = lower - FUNCTION_WORDS
+                    starts |= {p for p in prefixes(lower) if p[:1].islower()}
+            allowed = base.clone()
+            allowed[table.ids(starts)] = True
             self._next[key] = allowed
         return self._next[key]
 

@@ -101,10 +101,11 @@ class SourceWords(LogitsProcessor):
         figure = name[:1].isdigit()
         if figure and row.figure_next is not None:
             followers = row.figure_next.get(name, frozenset())
-            barred = self.vocab.spaced_word
+            kept = self.vocab.not_spaced_word
         else:
-            barred = self.vocab.spaced_scale if figure else self.vocab.spaced_capital
-        allowed = allowed & ~barred
+            kept = self.vocab.not_spaced_scale if figure else (
+                self.vocab.not_spaced_capital)
+        allowed = allowed & kept
         # Each prefix of a follower is allowed as the plain rule allows it, or (a whole
         # scale word, which that rule refuses) outright; a later follower's word rewrites
         # what an earlier one set for the same tokens.
@@ -186,7 +187,9 @@ class SourceWords(LogitsProcessor):
             # A name or a role was just written: what follows must be what the article
             # joins to it.
             # When the words cannot go where the relation demands, the summary ends here.
-            allowed = allowed & self.vocab.continuing(options)
+            if options not in row.continuing:
+                row.continuing[options] = self.vocab.continuing(options)
+            allowed = allowed & row.continuing[options]
         return allowed
 
     def _word_rule(
@@ -198,7 +201,7 @@ class SourceWords(LogitsProcessor):
         fresh = row.mask(people, whole=True, mid=mid)
         if not partial:
             if spaced:  # one space between words, not two
-                fresh = fresh & ~self.vocab.space_start
+                fresh = fresh & self.vocab.not_space_start
             return fresh & row.next_mask(before, spaced=False) if before else fresh
         limits = row.limited(people, mid=mid)
         tails = row.mask(people, whole=False, mid=True)
@@ -207,15 +210,16 @@ class SourceWords(LogitsProcessor):
             # allows ("tri" may become "trigo", but not end as "tri" the article lacks).
             if self._closable(row, limits, partial, before):
                 return tails
-            return tails & ~self.vocab.starts_boundary
+            return tails & self.vocab.not_boundary
         # Inside a name, a figure (or, in plain mode, any word): a boundary may close it
         # only if the article holds it whole, and a token may extend it only along one of
         # the article's words (one that follows the name before it, when there is one).
         candidates = self._candidates(row, limits, partial, before)
-        closing = self.vocab.starts_boundary & fresh
-        if row.plain is not None:  # a hyphen goes on with the word: "quarta-feira"
-            closing = closing & ~self.vocab.hyphen_start
         if partial in candidates:
+            # A boundary may close it (in plain mode not a hyphen, which goes on with the
+            # word: "quarta-feira").
+            closing = fresh & (self.vocab.closing_plain if row.plain is not None
+                               else self.vocab.starts_boundary)
             allowed = self._after_name(row, people, partial, closing) & row.next_mask(
                 partial.rsplit("-", 1)[-1], spaced=True
             )

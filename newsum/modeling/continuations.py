@@ -74,15 +74,19 @@ def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
     for match in re.finditer(r"\w+", sentence):
         person = relations.people.get(relations.owner.get(match.group(), ""))
         if person is not None:
-            anchors.append((match.start(), match.end(),
-                            name_continuations(relations, person, match.group()), [person.name]))
+            key = (person.name, match.group())
+            if key not in relations.continuations:
+                relations.continuations[key] = name_continuations(relations, person, match.group())
+            anchors.append((match.start(), match.end(), relations.continuations[key],
+                            [person.name]))
     for role in relations.roles:
         if role not in sentence:
             continue
         for match in re.finditer(rf"(?<!\w){re.escape(role)}(?!\w)", sentence):
             holders = [p.name for p in relations.holders(role)]
-            anchors.append((match.start(), match.end(),
-                            role_continuations(relations, role), holders))
+            if role not in relations.continuations:
+                relations.continuations[role] = role_continuations(relations, role)
+            anchors.append((match.start(), match.end(), relations.continuations[role], holders))
     anchors.sort()
     people = tuple(dict.fromkeys(name for *_, names in anchors for name in names))
     for _, end, options, _ in anchors:

@@ -74,6 +74,8 @@ class ArticleRelations:
         self.people: dict[str, Person] = {}
         self.owner: dict[str, str] = {}  # a name word or a role -> the person's name
         self._roles: frozenset[str] | None = None
+        # What may follow a name or a role, kept by :mod:`newsum.modeling.continuations`.
+        self.continuations: dict[object, list[str]] = {}
         # Sentences with their paragraph: a neighbour in another paragraph is not near.
         placed = [
             (number, sentence)

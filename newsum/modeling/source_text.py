@@ -97,18 +97,22 @@ def spaced_pairs(text: str, *, compounds: bool = False) -> tuple[tuple[str, str]
 
 
 def word_pairs(
-    text: str, *, compounds: bool = False
+    text: str, *, compounds: bool = False, figures: bool = False
 ) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """Which words follow and which precede each word of ``text`` (one space between):
     what a figure counts ("40" -> {"novos"} for "40 novos funcionários"), the word that
     introduces it, and the content words that stand side by side (``compounds``: a
-    hyphenated word counts as one, "nesta" -> {"quinta-feira"})."""
+    hyphenated word counts as one, "nesta" -> {"quinta-feira"}); with ``figures``, only
+    what follows and precedes the figures."""
     after: dict[str, set[str]] = {}
     before: dict[str, set[str]] = {}
     for first, second in spaced_pairs(text, compounds=compounds):
+        if figures and not (first.isdigit() or second.isdigit()):
+            continue
+        after.setdefault(first, set()).add(second)
         # "Nesta terça-feira" opens a sentence; a summary may write it mid-sentence.
-        for head in {first, first.lower()} if compounds else {first}:
-            after.setdefault(head, set()).add(second)
+        if compounds and first.lower() != first:
+            after.setdefault(first.lower(), set()).add(second)
         before.setdefault(second, set()).add(first)
     return (
         {word: frozenset(words) for word, words in after.items()},

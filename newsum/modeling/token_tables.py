@@ -170,12 +170,20 @@ class NextTable:
         self.digit = torch.tensor([word[:1].isdigit() for word in words])
         self.upper = torch.tensor([word[:1].isupper() for word in words])
         self.lower = torch.tensor([word[:1].islower() for word in words])
+        # What may follow any word, by what comes before: a token that begins no word (a
+        # mark only where no day must come), and also any capitalised word.
+        self.lone = self.empty
+        self.lone_bound = self.empty & ~self.marks
+        self.names = self.lone | self.upper
+        self.names_bound = self.lone_bound | self.upper
         # The function words go with any word: what may follow one always includes them.
-        self.function_words = self.beginning(prefixes(FUNCTION_WORDS))
+        self.function_words = torch.zeros(self.size, dtype=torch.bool)
+        self.function_words[self.ids(prefixes(FUNCTION_WORDS))] = True
 
-    def beginning(self, words: Iterable[str]) -> torch.Tensor:
+    def ids(self, words: Iterable[str]) -> list[int]:
         """The tokens that begin with one of ``words`` (prefixes of what may follow)."""
-        return lookup(self.size, [(self.by_word, words)]) > 0
+        by_word = self.by_word
+        return [token_id for word in words for token_id in by_word.get(word, ())]
 
 
 class Vocabulary(TokenTexts):
@@ -194,6 +202,13 @@ class Vocabulary(TokenTexts):
         }
         self.next_tables = {True: NextTable(self.spaced, self.texts),
                             False: NextTable(self.leads, self.texts)}
+        # The complements the constraint takes at every step, made once.
+        self.not_space_start = ~self.space_start
+        self.not_boundary = ~self.starts_boundary
+        self.closing_plain = self.starts_boundary & ~self.hyphen_start
+        self.not_spaced_word = ~self.spaced_word
+        self.not_spaced_scale = ~self.spaced_scale
+        self.not_spaced_capital = ~self.spaced_capital
 
 
 _VOCABULARIES: weakref.WeakKeyDictionary[PreTrainedTokenizerBase, dict[tuple[int, int], Vocabulary]]

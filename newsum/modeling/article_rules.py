@@ -30,6 +30,7 @@ from newsum.modeling.source_text import (
     plain_words,
     prefixes,
     thousands,
+    token_ids,
     word_pairs,
 )
 from newsum.modeling.token_tables import Vocabulary
@@ -51,6 +52,15 @@ class Limits:
     @cached_property
     def plain_prefixes(self) -> frozenset[str] | None:
         return prefixes(self.plain_words) if self.plain_words is not None else None
+
+
+def _starting(words: list[str], partial: str) -> list[str]:
+    """The words of sorted ``words`` that begin with ``partial``."""
+    start = bisect.bisect_left(words, partial)
+    stop = start
+    while stop < len(words) and words[stop].startswith(partial):
+        stop += 1
+    return words[start:stop]
 
 
 def is_barred(word: str, limits: Limits) -> bool:
@@ -83,13 +93,16 @@ class ArticleRules:
         self._next: dict[tuple[str, bool], torch.Tensor] = {}
         self.plain = plain_words(text) if plain else None
         self._plain_sorted = sorted(self.plain) if self.plain is not None else []
+        self._words_sorted = sorted(self.words)
         self._plain_facts = frozenset(w for w in self.plain or () if is_fact_word(w))
         self._plain_common = (self.plain or frozenset()) - self._plain_facts
         self.name_starts: dict[frozenset[str], torch.Tensor] = {}  # see SourceWords
         self._sorted_plain: dict[bool, list[str]] = {}
-        # SourceWords' memos: what may not follow a state, what continues a relation.
-        self.blocked: dict[tuple[object, ...], torch.Tensor] = {}
+        # SourceWords' memos: what may follow a state, what continues a relation, what
+        # is not a barred name's start.
+        self.allowed: dict[tuple[object, ...], torch.Tensor] = {}
         self.continuing: dict[tuple[str, ...], torch.Tensor] = {}
+        self.not_name_starts: dict[frozenset[str], torch.Tensor] = {}
         self.relations = ArticleRelations(text) if relations else None
         self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
         self._masks: dict[tuple[tuple[str, ...], bool, bool], torch.Tensor] = {}
@@ -101,12 +114,11 @@ class ArticleRules:
 
     def plain_starting(self, partial: str) -> list[str]:
         """The plain words that begin with ``partial``, in sorted order."""
-        words = self._plain_sorted
-        start = bisect.bisect_left(words, partial)
-        stop = start
-        while stop < len(words) and words[stop].startswith(partial):
-            stop += 1
-        return words[start:stop]
+        return _starting(self._plain_sorted, partial)
+
+    def words_starting(self, partial: str) -> list[str]:
+        """The fact words (:attr:`words`) that begin with ``partial``, in sorted order."""
+        return _starting(self._words_sorted, partial)
 
     def limited(self, people: tuple[str, ...], *, mid: bool = False) -> Limits:
         """What may be written beside ``people`` (all the article's facts when none);
@@ -200,7 +212,7 @@ class ArticleRules:
                         lower = lower - FUNCTION_WORDS
                     starts |= {p for p in prefixes(lower) if p[:1].islower()}
             allowed = base.clone()
-            allowed[table.ids(starts)] = True
+            allowed[token_ids(table.ids(starts))] = True
             self._next[key] = allowed
         return self._next[key]
 

@@ -41,6 +41,7 @@ from newsum.modeling.source_text import (
     leads_a_name,
     name_followers,
     prefixes,
+    token_ids,
 )
 from newsum.modeling.token_tables import vocabulary
 
@@ -49,10 +50,26 @@ __all__ = [
 ]
 
 # The last two words and the space between them, read backwards from the end.
-_TAIL_REGION = re.compile(r"[\w-]*(?: [\w-]*)?")
+_TAIL_REGION = re.compile(r"[\w-]*(?: [\w-]+)?")
+# The word before (and one space) and the word being written, at the end; in plain mode
+# a hyphen keeps a word open ("quarta-").
+_TAIL_PLAIN = re.compile(r"(?:(\w+(?:-\w+)*) )?((?:\w+(?:-\w*)*)?)$")
+_TAIL_WORDS = re.compile(r"(?:(\w+) )?(\w*)$")
+_MINUS_INF_BITS = -8388608  # 0xFF800000, the bits of a float32 -inf, as an int32
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 # Where a sentence may begin: the summary's start, after . ! ? :, a line, or a quote.
 _SENTENCE_START = re.compile(r"(?:[.!?:]|\n|[“\"(])\s*$")
+
+
+# A sentence end read backwards: a newline, or . ! ? before a space.
+_SENTENCE_END_REVERSED = re.compile(r"\n|(?<=\s)[.!?]")
+
+
+def _last_sentence(text: str) -> str:
+    """What follows the last sentence end of ``text`` (all of it if none), as the last
+    part of ``_SENTENCE_END.split(text)``; found from the end, not by splitting it all."""
+    end = _SENTENCE_END_REVERSED.search(text[::-1])
+    return text if end is None else text[len(text) - end.start():]
 
 
 class SourceWords(LogitsProcessor):
@@ -80,11 +97,14 @@ class SourceWords(LogitsProcessor):
         """The word the generated text ends inside ('' if none; in plain mode a hyphen
         keeps it open: "quarta-"), and the word just before it with one space between
         (None if there is none)."""
-        word = r"(?:\w+(?:-\w*)*)?" if row.plain is not None else r"\w*"
-        head = r"\w+(?:-\w+)*" if row.plain is not None else r"\w+"
-        # Only the last two words can match: search from where they begin.
-        region = _TAIL_REGION.match(text[: -201 : -1])
-        match = re.search(rf"(?:({head}) )?({word})$", text[len(text) - region.end():])  # type: ignore[union-attr]
+        pattern = _TAIL_PLAIN if row.plain is not None else _TAIL_WORDS
+        # Only the last two words can match (``$`` also before a final newline): search
+        # from where they begin, and most often the match is all of that.
+        tail = text[-200:]
+        body = tail[:-1] if tail.endswith("\n") else tail
+        region = _TAIL_REGION.match(body[::-1])
+        window = tail[len(body) - region.end():]  # type: ignore[union-attr]
+        match = pattern.fullmatch(window) or pattern.search(window)
         if match is None:
             return "", None
         return match.group(2), match.group(1)
@@ -112,14 +132,14 @@ class SourceWords(LogitsProcessor):
         outright: dict[int, bool] = {}
         for word in followers:
             scale = figure and is_scale(word)
-            for end in range(1, len(word) + 1):
+            for end in range(1, min(len(word), self.vocab.longest) + 1):
                 for token_id in self.vocab.by_spaced.get(word[:end], ()):
                     outright[token_id] = scale
         if outright:
             fresh = row.mask(people, whole=True, mid=True)
-            as_fresh = [token_id for token_id, scale in outright.items() if not scale]
+            as_fresh = token_ids([token_id for token_id, scale in outright.items() if not scale])
             allowed[as_fresh] = fresh[as_fresh]
-            allowed[[token_id for token_id, scale in outright.items() if scale]] = True
+            allowed[token_ids([token_id for token_id, scale in outright.items() if scale])] = True
         return allowed
 
     def _closable(self, row: ArticleRules, limits: Limits, word: str, before: str | None) -> bool:
@@ -137,20 +157,20 @@ class SourceWords(LogitsProcessor):
     ) -> frozenset[str] | list[str]:
         """The words the one being written may still become."""
         if leads_a_name(partial):
-            if before is not None and partial[:1].isupper():
-                return row.followers.get(before, limits.words - limits.barred)
-            return limits.words - limits.barred
+            if before is not None and partial[:1].isupper() and before in row.followers:
+                return row.followers[before]
+            return [w for w in row.words_starting(partial)
+                    if w in limits.words and w not in limits.barred]
         assert row.plain is not None
         lower, _, every = row.next_words(before) if before else (None, None, None)
         lower = every if every is not None else lower  # after a figure: what it counts
         return [w for w in row.plain_starting(partial)
                 if (lower is None or w in lower) and self._closable(row, limits, w, before)]
 
-    def _blocked(self, row: ArticleRules, text: str, width: int) -> torch.Tensor:
-        """The tokens of a ``width``-wide vocabulary that may not follow ``text``: all but
-        what :meth:`_allowed` allows, or all but the end when nothing fits (the summary
-        stops here)."""
-        sentence = _SENTENCE_END.split(text)[-1]
+    def _next(self, row: ArticleRules, text: str) -> torch.Tensor:
+        """The tokens that may follow ``text`` (see :meth:`_allowed`), remembered by the
+        state of the text they depend on."""
+        sentence = _last_sentence(text)
         state = sentence_state(row.relations, sentence) if row.relations else None
         people = state.people if state is not None else ()
         partial, before = self._tail(row, text)
@@ -161,17 +181,13 @@ class SourceWords(LogitsProcessor):
         barred = state.barred_names if state is not None else frozenset()
         options = tuple(state.options) if state is not None and state.options is not None else None
         # Beams of one article, and a summary coming back to where it was, ask again.
-        key = (people, partial, before, mid, spaced, barred, options, width)
-        known = row.blocked.get(key)
+        key = (people, partial, before, mid, spaced, barred, options)
+        known = row.allowed.get(key)
         if known is None:
-            allowed = self._allowed(row, people, partial, before, mid, spaced, barred, options)
-            known = ~allowed[:width]
-            eos = self.tokenizer.eos_token_id
-            if eos is not None and bool(known.all()):
-                known[eos] = False
-            if len(row.blocked) >= self._memo_size:
-                row.blocked.clear()
-            row.blocked[key] = known
+            known = self._allowed(row, people, partial, before, mid, spaced, barred, options)
+            if len(row.allowed) >= self._memo_size:
+                row.allowed.clear()
+            row.allowed[key] = known
         return known
 
     def _allowed(
@@ -182,7 +198,9 @@ class SourceWords(LogitsProcessor):
         only what continues one of ``options`` when the relations demand one."""
         allowed = self._word_rule(row, people, partial, before, mid, spaced)
         if barred:
-            allowed = allowed & ~self._name_starts(row, barred)
+            if barred not in row.not_name_starts:
+                row.not_name_starts[barred] = ~self._name_starts(row, barred)
+            allowed = allowed & row.not_name_starts[barred]
         if options is not None:
             # A name or a role was just written: what follows must be what the article
             # joins to it.
@@ -232,12 +250,14 @@ class SourceWords(LogitsProcessor):
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue
             rest = word[len(partial):]
-            for end in range(1, len(rest) + 1):
+            for end in range(1, min(len(rest), self.vocab.longest) + 1):
                 extending += pieces.get(rest[:end], ())
             # A token that finishes the word and goes on past it (", " ...).
             finishing += self.vocab.by_lead_open.get(rest, ())
-        allowed[extending] = True
-        allowed[finishing] = allowed[finishing] | tails[finishing]
+        allowed[token_ids(extending)] = True
+        if finishing:
+            ends = token_ids(finishing)
+            allowed[ends] = allowed[ends] | tails[ends]
         return allowed
 
     def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
@@ -247,10 +267,10 @@ class SourceWords(LogitsProcessor):
             others = prefixes(frozenset(
                 w for w in row.words if w[:1].isupper() and w not in names))
             starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
-            starts[[
-                token_id for name in names for end in range(1, len(name) + 1)
-                if name[:end] not in others for token_id in self.vocab.by_spaced.get(name[:end], ())
-            ]] = True
+            pieces = [name[:end] for name in names
+                      for end in range(1, min(len(name), self.vocab.longest) + 1)]
+            starts[token_ids([token_id for piece in pieces if piece not in others
+                              for token_id in self.vocab.by_spaced.get(piece, ())])] = True
             row.name_starts[names] = starts
         return row.name_starts[names]
 
@@ -258,12 +278,20 @@ class SourceWords(LogitsProcessor):
         rows = input_ids.shape[0]
         per_prompt = rows // len(self.rows)  # beams or returned sequences per article
         generated = input_ids[:, self.prompt_width:].tolist()
-        blocked = torch.stack([
-            self._blocked(self.rows[index // per_prompt], self._text(index, generated[index]),
-                          scores.shape[1])
+        allowed = torch.stack([
+            self._next(self.rows[index // per_prompt], self._text(index, generated[index]))
             for index in range(rows)
-        ])
-        return scores.masked_fill_(blocked.to(scores.device), -float("inf"))
+        ])[:, : scores.shape[1]].to(scores.device)
+        eos = self.tokenizer.eos_token_id
+        if eos is not None:
+            stuck = allowed.view(torch.uint8).amax(dim=1) == 0
+            if bool(stuck.any()):  # nothing fits: the summary stops here
+                allowed[stuck, eos] = True
+        # Adding -inf to the blocked scores and 0 to the others masks them several times
+        # more cheaply than a masked fill; the bias is made where the scores are (an
+        # accelerator gets the mask, a quarter of the bytes).
+        bias = ((allowed.to(torch.int32) - 1) & _MINUS_INF_BITS).view(torch.float32)
+        return scores.add_(bias.to(scores.dtype))
 
     def _text(self, index: int, generated: list[int]) -> str:
         """What row ``index`` has generated, as text; extended by the step's token when

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from newsum.modeling.relations import ArticleRelations, Person
 
+# Read backwards: the lower-case words and spaces a sentence ends with.
+_LOWER_TAIL = re.compile(r"(?:[^\W\d_A-Z]| )*")
 _LOWER_RUN = re.compile(r"(?:^|\s)(?:the|a|an|o|a|os|as|The|A|O|Os|As)((?: [^\W\d_A-Z]+)+)$")
 
 
@@ -99,6 +101,14 @@ def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
     return SentenceState(None, people, _names_barred_after(relations, sentence))
 
 
+def lower_run(sentence: str) -> re.Match[str] | None:
+    """``_LOWER_RUN.search(sentence)``, searched only where a match can begin: the run
+    stands at the end, after a space and its determiner."""
+    tail = _LOWER_TAIL.match(sentence[::-1])
+    start = len(sentence) - tail.end() - 2  # type: ignore[union-attr]
+    return _LOWER_RUN.search(sentence, max(start, 0))
+
+
 def barred_predicates(relations: ArticleRelations, people: tuple[str, ...]) -> frozenset[str]:
     """The predicates the article gives only to people other than ``people``: what a
     sentence about ``people`` may not say they did."""
@@ -113,7 +123,7 @@ def barred_predicates(relations: ArticleRelations, people: tuple[str, ...]) -> f
 def _names_barred_after(relations: ArticleRelations, sentence: str) -> frozenset[str]:
     """After "the <lower-case words>" that are nobody's role, no person's name: a made-up
     role would otherwise pass for the name's ("the festival director Thomas Carter")."""
-    match = _LOWER_RUN.search(sentence)
+    match = lower_run(sentence)
     if match is None:
         return frozenset()
     run = match.group(1).strip()

@@ -32,6 +32,7 @@ from newsum.modeling.source_text import (
     is_scale,
     leads_a_name,
     prefixes,
+    token_ids,
 )
 
 Index = dict[str, list[int]]
@@ -60,7 +61,7 @@ def lookup(size: int, pairs: Iterable[tuple[Index, Iterable[str]]]) -> torch.Ten
                 ids += listed
     if not ids:
         return torch.zeros(size, dtype=torch.int32)
-    return torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=size).to(torch.int32)
+    return torch.bincount(token_ids(ids), minlength=size).to(torch.int32)
 
 
 class WordTable:
@@ -178,7 +179,7 @@ class NextTable:
         self.names_bound = self.lone_bound | self.upper
         # The function words go with any word: what may follow one always includes them.
         self.function_words = torch.zeros(self.size, dtype=torch.bool)
-        self.function_words[self.ids(prefixes(FUNCTION_WORDS))] = True
+        self.function_words[token_ids(self.ids(prefixes(FUNCTION_WORDS)))] = True
 
     def ids(self, words: Iterable[str]) -> list[int]:
         """The tokens that begin with one of ``words`` (prefixes of what may follow)."""

@@ -4,6 +4,7 @@ the masks its rules define token by token, whatever the tokenizer."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -11,6 +12,13 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
 from newsum.modeling.article_rules import FREE_BEFORE, FUNCTION_WORDS, ArticleRules
+from newsum.modeling.constraints import (
+    _SENTENCE_END,
+    _SENTENCE_START,
+    SourceWords,
+    _last_sentence,
+)
+from newsum.modeling.continuations import _LOWER_RUN, lower_run
 from newsum.modeling.source_text import prefixes, spaced_pairs
 from newsum.modeling.token_tables import vocabulary
 from newsum.sandbox.corpus import generate_corpus
@@ -104,3 +112,40 @@ def test_spaced_pairs_are_the_words_one_space_apart() -> None:
     for text in [*TEXTS, odd]:
         assert list(spaced_pairs(text)) == pair.findall(text)
         assert list(spaced_pairs(text, compounds=True)) == compound.findall(text)
+
+
+def test_the_last_sentence_is_the_last_part_of_the_split() -> None:
+    odd = ["", "A.", "A. ", "A.\tB", "A\nB", "A!\n", "Dr.Who. Next ", "x? y! z. w"]
+    for text in [*TEXTS, *odd, *(t[:n] for t in TEXTS[:3] for n in range(0, 300, 7))]:
+        assert _last_sentence(text) == _SENTENCE_END.split(text)[-1], text
+
+
+def test_a_lower_case_run_is_found_where_the_whole_search_finds_it() -> None:
+    odd = ["the", " the big", "The big one", "xThe big", "x\tthe big", "A b c", "o\nA dança",
+           "in the new stadium", "the festival director", "The Big", "os 3 dias", "As é"]
+    for text in [*odd, *(t[:n] for t in TEXTS[:4] for n in range(0, 400, 3))]:
+        found, whole = lower_run(text), _LOWER_RUN.search(text)
+        assert (found and found.span(), found and found.group(1)) == (
+            whole and whole.span(), whole and whole.group(1)), text
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_the_open_word_is_read_as_the_whole_search_reads_it(plain: bool) -> None:
+    word = r"(?:\w+(?:-\w*)*)?" if plain else r"\w*"
+    head = r"\w+(?:-\w+)*" if plain else r"\w+"
+    whole = re.compile(rf"(?:({head}) )?({word})$")
+    row = SimpleNamespace(plain=frozenset() if plain else None)
+    odd = ["", " ", "a", "a ", "a b", "a  b", "quarta-", "nesta quarta-", "x -a", "x a-b-",
+           "-a", "a--b c", "a- b", "é ç", "12 mil", "A, B c", "x\nab cd-"]
+    for text in [*odd, *(t[:n] for t in TEXTS[:4] for n in range(0, 400, 3))]:
+        found = whole.search(text[-200:])
+        expected = ("", None) if found is None else (found.group(2), found.group(1))
+        assert SourceWords._tail(None, row, text) == expected, text  # type: ignore[arg-type]
+
+
+def test_a_sentence_start_is_seen_at_the_end_of_what_was_written() -> None:
+    odd = ["A.", "A. ", "A.\n ", "A:\t", "“", "(a ", "a b", "a\n", "a \n ", "x.y", '"q" ']
+    for head in [*odd, *(t[:n] for t in TEXTS[:4] for n in range(1, 400, 3))]:
+        if head.strip():
+            assert bool(_SENTENCE_START.search(head[len(head.rstrip()) - 1:])) == bool(
+                _SENTENCE_START.search(head)), head

@@ -63,9 +63,11 @@ class ArticleIndex:
     relations: RelationIndex
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=256)
 def index_article(article: ArticleText) -> ArticleIndex:
-    """The article's index; cached, since evaluation asks for counts and a verdict."""
+    """The article's index; cached, since evaluation asks for counts and a verdict, and a
+    batch checks an article's summary again after a retry: once per article per batch,
+    for batches of up to 256 articles."""
     text = article.text
     article_tokens = tokens(text)
     placed_figures = figure_spans(text)

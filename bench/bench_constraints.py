@@ -25,6 +25,11 @@ whatever else the machine runs (on an idle machine it is the wall time).
 Set-up and step are the median over the batches of the batch's mean. ``--json`` prints
 one line: vocab, vocab_build_ms, setup_ms_per_article, step_ms,
 check_ms_per_summary (and the per-position step times).
+
+With ``--adapter`` (the demo's, whose manifest decodes with the constraint) it also
+times generation itself, wall clock on the CPU, the same articles with the manifest's
+constraint and with it switched off, in alternating rounds: the constraint's cost is the
+share of throughput it takes (``constraint_cost``, target <= 0.15).
 """
 
 from __future__ import annotations
@@ -62,6 +67,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-input-tokens", type=int, default=1024,
                         help="The prompt budget: how much of an article the decoder copies from.")
     parser.add_argument("--json", action="store_true", help="Print one JSON line.")
+    parser.add_argument("--adapter", type=Path,
+                        help="An adapter (the demo's: .newsum/demo/adapters/*) to time"
+                             " generation with its constraint and without, side by side.")
+    parser.add_argument("--precision", default="fp32", choices=["nf4", "bf16", "fp32"])
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="Timed rounds of each way (alternating; the median is kept).")
     return parser.parse_args()
 
 
@@ -104,10 +115,40 @@ def kind_of(text: str) -> str:
     return "free text"
 
 
+def throughput(adapter: Path, precision: str, repeats: int, count: int) -> dict[str, float]:
+    """Articles/s of ``adapter``'s generation with its constraint and without."""
+    from newsum.modeling.generation import summarize_batch
+    from newsum.modeling.loading import load_for_inference
+    from newsum.sandbox.corpus import generate_corpus
+
+    loaded = load_for_inference(adapter, precision=precision, device="cpu")
+    constrained = loaded.manifest.generation
+    if not constrained.source_words:
+        raise SystemExit(f"{adapter}: its manifest decodes without the constraint")
+    free = constrained.model_copy(
+        update={"source_words": False, "article_words": False, "relations": False})
+    pairs = [(item.title, item.body) for item in generate_corpus(count, seed=29)]
+    summarize_batch(loaded, pairs[:ROWS], batch_size=ROWS)  # untimed warm-up
+    rates: dict[str, list[float]] = {"with": [], "without": []}
+    for round_ in range(repeats):
+        ways = [("with", constrained), ("without", free)]
+        for name, params in ways if round_ % 2 == 0 else reversed(ways):
+            loaded.manifest.generation = params
+            started = time.perf_counter()
+            summarize_batch(loaded, pairs, batch_size=ROWS)
+            rates[name].append(len(pairs) / (time.perf_counter() - started))
+    loaded.manifest.generation = constrained
+    with_, without = statistics.median(rates["with"]), statistics.median(rates["without"])
+    return {"articles_per_s_with": round(with_, 2), "articles_per_s_without": round(without, 2),
+            "constraint_cost": round(1 - with_ / without, 3)}
+
+
 def main() -> None:
     args = parse_args()
     tokenizer = load_tokenizer(args.tokenizer)
     result = run(tokenizer, news_articles(args.articles, args.words), args.max_input_tokens)
+    if args.adapter is not None:
+        result |= throughput(args.adapter, args.precision, args.repeats, args.articles)
     if args.json:
         print(json.dumps(result))
         return
@@ -122,6 +163,13 @@ def main() -> None:
     print(f"{'check per summary':<44}{result['check_ms_per_summary']:>10.2f} ms"
           "   (target <= 5)")
     print(f"{'article index per article':<44}{result['index_ms_per_article']:>10.2f} ms")
+    if args.adapter is not None:
+        print(f"generation of {args.articles} articles by {args.adapter}, {args.precision} on the"
+              f" CPU, batches of {ROWS} (median of {args.repeats} alternating rounds):")
+        print(f"{'  with the constraint':<44}{result['articles_per_s_with']:>10.2f} articles/s")
+        print(f"{'  without it':<44}{result['articles_per_s_without']:>10.2f} articles/s")
+        print(f"{'  share of throughput it costs':<44}{result['constraint_cost']:>10.1%}"
+              "   (target <= 15%)")
 
 
 def run(tokenizer, articles, max_input_tokens: int) -> dict[str, object]:  # type: ignore[no-untyped-def]  # noqa: E501

@@ -98,6 +98,11 @@ class ArticleRules:
         self._plain_common = (self.plain or frozenset()) - self._plain_facts
         self.name_starts: dict[frozenset[str], torch.Tensor] = {}  # see SourceWords
         self._sorted_plain: dict[bool, list[str]] = {}
+        self._next_words: dict[
+            str, tuple[frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]
+        ] = {}
+        # The tokens that write the rest of a word from an offset on, piece by piece.
+        self.extensions: dict[tuple[str, int], list[int]] = {}
         # SourceWords' memos: what may follow a state, what continues a relation, what
         # is not a barred name's start.
         self.allowed: dict[tuple[object, ...], torch.Tensor] = {}
@@ -173,6 +178,14 @@ class ArticleRules:
     ) -> tuple[frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]:
         """What may follow ``before`` (None: anything): lower-case words, figures, and (after
         a figure) every word, which is what the figure counts."""
+        known = self._next_words.get(before)
+        if known is None:
+            known = self._next_words[before] = self._words_after(before)
+        return known
+
+    def _words_after(
+        self, before: str
+    ) -> tuple[frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]:
         if before[:1].isdigit() and self.figure_next is not None:
             return None, frozenset(), self.figure_next.get(before, frozenset())
         lower = None

@@ -244,14 +244,20 @@ class SourceWords(LogitsProcessor):
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
         pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead
+        extensions = row.extensions
         extending: list[int] = []
         finishing: list[int] = []
         for word in candidates:
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue
+            ids = extensions.get((word, len(partial)))
             rest = word[len(partial):]
-            for end in range(1, min(len(rest), self.vocab.longest) + 1):
-                extending += pieces.get(rest[:end], ())
+            if ids is None:
+                ids = extensions[(word, len(partial))] = [
+                    token_id for end in range(1, min(len(rest), self.vocab.longest) + 1)
+                    for token_id in pieces.get(rest[:end], ())
+                ]
+            extending += ids
             # A token that finishes the word and goes on past it (", " ...).
             finishing += self.vocab.by_lead_open.get(rest, ())
         allowed[token_ids(extending)] = True
@@ -278,11 +284,13 @@ class SourceWords(LogitsProcessor):
         rows = input_ids.shape[0]
         per_prompt = rows // len(self.rows)  # beams or returned sequences per article
         generated = input_ids[:, self.prompt_width:].tolist()
+        eos = self.tokenizer.eos_token_id
         allowed = torch.stack([
+            # A row past its end writes nothing more (the search pads it): any token.
+            self.vocab.every if eos in generated[index] else
             self._next(self.rows[index // per_prompt], self._text(index, generated[index]))
             for index in range(rows)
         ])[:, : scores.shape[1]].to(scores.device)
-        eos = self.tokenizer.eos_token_id
         if eos is not None:
             stuck = allowed.view(torch.uint8).amax(dim=1) == 0
             if bool(stuck.any()):  # nothing fits: the summary stops here

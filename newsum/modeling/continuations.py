@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from newsum.modeling.relations import ArticleRelations, Person
 
+_WORD = re.compile(r"\w+")
 # Read backwards: the lower-case words and spaces a sentence ends with.
 _LOWER_TAIL = re.compile(r"(?:[^\W\d_A-Z]| )*")
 _LOWER_RUN = re.compile(r"(?:^|\s)(?:the|a|an|o|a|os|as|The|A|O|Os|As)((?: [^\W\d_A-Z]+)+)$")
@@ -73,7 +74,7 @@ def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
     predicates only others have.
     """
     anchors: list[tuple[int, int, list[str], list[str]]] = []  # start, end, options, people
-    for match in re.finditer(r"\w+", sentence):
+    for match in _WORD.finditer(sentence):
         person = relations.people.get(relations.owner.get(match.group(), ""))
         if person is not None:
             key = (person.name, match.group())
@@ -84,7 +85,11 @@ def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
     for role in relations.roles:
         if role not in sentence:
             continue
-        for match in re.finditer(rf"(?<!\w){re.escape(role)}(?!\w)", sentence):
+        pattern = relations.role_patterns.get(role)
+        if pattern is None:
+            pattern = relations.role_patterns[role] = re.compile(
+                rf"(?<!\w){re.escape(role)}(?!\w)")
+        for match in pattern.finditer(sentence):
             holders = [p.name for p in relations.holders(role)]
             if role not in relations.continuations:
                 relations.continuations[role] = role_continuations(relations, role)

@@ -203,6 +203,7 @@ class Vocabulary(TokenTexts):
         }
         self.next_tables = {True: NextTable(self.spaced, self.texts),
                             False: NextTable(self.leads, self.texts)}
+        self.every = torch.ones(len(self.texts), dtype=torch.bool)
         # The complements the constraint takes at every step, made once.
         self.not_space_start = ~self.space_start
         self.not_boundary = ~self.starts_boundary

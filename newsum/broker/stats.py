@@ -15,7 +15,7 @@ import sqlalchemy.exc
 from kombu.transport.redis import PRIORITY_STEPS, Channel
 from sqlalchemy import func, select, text
 
-from newsum.broker.enqueue import BROKER_ERRORS, broker_unavailable
+from newsum.broker.publish import BROKER_ERRORS, broker_unavailable
 from newsum.broker.redis import redis_client
 from newsum.config import Settings, is_embedded_broker
 from newsum.db.engine import engine_for

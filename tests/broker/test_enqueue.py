@@ -152,6 +152,7 @@ def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
     engine: Engine, worker_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import newsum.broker.enqueue as enqueue_module
+    from newsum.broker.publish import SummarizePublisher
     from newsum.db.models import utcnow
 
     add_version(engine)
@@ -162,7 +163,7 @@ def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
     def database_gone(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the database went away too")
 
-    monkeypatch.setattr(enqueue_module, "send_summarize", broker_gone)
+    monkeypatch.setattr(SummarizePublisher, "publish", broker_gone)
     monkeypatch.setattr(enqueue_module, "release_claims", database_gone)
     with pytest.raises(RuntimeError):
         enqueue([5], settings=worker_settings)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -223,7 +224,10 @@ def _dialect(session: Session) -> str:
 
 def _insert(session: Session) -> Any:
     """The dialect's INSERT construct, which knows ON CONFLICT."""
-    dialect = _dialect(session)
+    return _insert_construct(_dialect(session))
+
+
+def _insert_construct(dialect: str) -> Any:
     if dialect == "postgresql":
         return postgresql.insert
     if dialect == "sqlite":
@@ -334,27 +338,64 @@ def record_failure(
     )
 
 
-def _id_rows(session: Session, article_ids: Sequence[int]) -> Any:
-    """The ids as a one-column table (``article_id``), bound as one parameter.
+def _id_rows(dialect: str) -> Any:
+    """The ``article_ids`` parameter as a one-column table (``article_id``).
 
-    The statement's text does not grow with the list, so SQLAlchemy compiles it once and
-    the database plans it once: a VALUES list of 500 rows took longer to compile than to
-    run. PostgreSQL unnests an array; SQLite reads a JSON array with ``json_each``.
+    The ids are one parameter, so the statement's text does not grow with the list and
+    SQLAlchemy compiles it once: a VALUES list of 500 rows took longer to compile than to
+    run. PostgreSQL unnests an array; SQLite reads a JSON array with ``json_each``
+    (:func:`_bound_ids` gives the value).
     """
-    ids = list(article_ids)
-    if _dialect(session) == "postgresql":
-        array = bindparam("article_ids", ids, type_=postgresql.ARRAY(BigInteger))
+    if dialect == "postgresql":
+        array = bindparam("article_ids", type_=postgresql.ARRAY(BigInteger))
         return select(func.unnest(array).column_valued("article_id")).subquery("ids")
-    values = func.json_each(bindparam("article_ids", json.dumps(ids))).table_valued("value")
+    values = func.json_each(bindparam("article_ids")).table_valued("value")
     return select(values.c.value.label("article_id")).subquery("ids")
 
 
-def _one_of(session: Session, column: Any, values: Sequence[int]) -> Any:
-    """``column`` is one of ``values``: one array parameter on PostgreSQL (a statement of
-    one text whatever the count), an IN list on SQLite."""
-    if _dialect(session) == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(list(values))
+def _bound_ids(dialect: str, article_ids: Sequence[int]) -> Any:
+    """The value of :func:`_id_rows`' parameter."""
+    return list(article_ids) if dialect == "postgresql" else json.dumps(list(article_ids))
+
+
+def _one_of(dialect: str, column: Any, name: str) -> Any:
+    """``column`` is one of the list bound as ``name``: one array parameter on PostgreSQL
+    (one statement text whatever the count), an IN list on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Any:
+    """INSERT ... SELECT FROM the ids ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING,
+    built once per dialect; every value is a parameter (``article_ids``,
+    ``model_version_id``, ``claimed_at``, ``now``, ``stale_before``)."""
+    table = Summary.__table__
+    ids = _id_rows(dialect)
+    now = bindparam("now", type_=table.c.created_at.type)
+    claimed_at = bindparam("claimed_at", type_=table.c.queued_at.type)
+    rows = select(
+        ids.c.article_id,
+        bindparam("model_version_id", type_=table.c.model_version_id.type),
+        literal(SummaryStatus.QUEUED, table.c.status.type),
+        literal(0, table.c.attempts.type),
+        claimed_at,
+        now,
+        now,
+    # SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT ... ON CONFLICT.
+    ).where(true())
+    statement = _insert_construct(dialect)(table).from_select(
+        ["article_id", "model_version_id", "status", "attempts", "queued_at", "created_at",
+         "updated_at"],
+        rows,
+    )
+    stale_before = bindparam("stale_before", type_=table.c.queued_at.type)
+    return statement.on_conflict_do_update(
+        index_elements=_CONFLICT_KEYS,
+        set_={"queued_at": claimed_at},
+        where=or_(table.c.queued_at.is_(None), table.c.queued_at < stale_before),
+    ).returning(table.c.article_id, table.c.id)
 
 
 def claim_for_queue(
@@ -388,38 +429,32 @@ def claim_rows_for_queue(
     """:func:`claim_for_queue`, returning each claimed article id with the id of the row
     that holds its claim (what :func:`confirm_claims` takes).
 
-    One statement for the whole list (INSERT ... SELECT ... ON CONFLICT DO UPDATE ...
-    WHERE ... RETURNING): the claim and the test of an existing one are the same write,
-    so two enqueues of one id at the same moment claim it once.
+    One statement for the whole list: the claim and the test of an existing one are the
+    same write, so two enqueues of one id at the same moment claim it once.
     """
     if not article_ids:
         return {}
-    insert = _insert(session)
+    dialect = _dialect(session)
     now = utcnow()
-    stamp = claimed_at or now
+    rows = session.execute(_claim_statement(dialect), {
+        "article_ids": _bound_ids(dialect, dict.fromkeys(article_ids)),
+        "model_version_id": model_version_id,
+        "claimed_at": claimed_at or now,
+        "now": now,
+        "stale_before": now - stale_after,
+    })
+    return {article_id: row_id for article_id, row_id in rows}
+
+
+@lru_cache(maxsize=4)
+def _confirm_statement(dialect: str) -> Any:
     table = Summary.__table__
-    ids = _id_rows(session, list(dict.fromkeys(article_ids)))
-    rows = select(
-        ids.c.article_id,
-        literal(model_version_id, table.c.model_version_id.type),
-        literal(SummaryStatus.QUEUED, table.c.status.type),
-        literal(0, table.c.attempts.type),
-        literal(stamp, table.c.queued_at.type),
-        literal(now, table.c.created_at.type),
-        literal(now, table.c.updated_at.type),
-    # SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT ... ON CONFLICT.
-    ).where(true())
-    statement = insert(table).from_select(
-        ["article_id", "model_version_id", "status", "attempts", "queued_at", "created_at",
-         "updated_at"],
-        rows,
+    return (
+        table.update()
+        .where(_one_of(dialect, table.c.id, "row_ids"),
+               table.c.queued_at == bindparam("claimed_at", type_=table.c.queued_at.type))
+        .values(queued_at=bindparam("confirmed_at", type_=table.c.queued_at.type))
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=_CONFLICT_KEYS,
-        set_={"queued_at": stamp},
-        where=or_(table.c.queued_at.is_(None), table.c.queued_at < now - stale_after),
-    ).returning(table.c.article_id, table.c.id)
-    return {article_id: row_id for article_id, row_id in session.execute(statement)}
 
 
 def confirm_claims(session: Session, row_ids: Sequence[int], claimed_at: datetime) -> None:
@@ -434,14 +469,11 @@ def confirm_claims(session: Session, row_ids: Sequence[int], claimed_at: datetim
     """
     if not row_ids:
         return
-    table = Summary.__table__
-    if _dialect(session) == "postgresql":
+    dialect = _dialect(session)
+    if dialect == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.execute(
-        table.update()
-        .where(_one_of(session, table.c.id, row_ids), table.c.queued_at == claimed_at)
-        .values(queued_at=utcnow())
-    )
+    session.execute(_confirm_statement(dialect), {
+        "row_ids": list(row_ids), "claimed_at": claimed_at, "confirmed_at": utcnow()})
 
 
 def release_claims(session: Session, article_ids: Sequence[int], model_version_id: int) -> None:
@@ -452,9 +484,11 @@ def release_claims(session: Session, article_ids: Sequence[int], model_version_i
     """
     table = Summary.__table__
     these = and_(table.c.model_version_id == model_version_id,
-                 _one_of(session, table.c.article_id, article_ids))
-    session.execute(table.update().where(these).values(queued_at=None))
-    session.execute(table.delete().where(these, table.c.status == SummaryStatus.QUEUED.value))
+                 _one_of(_dialect(session), table.c.article_id, "article_ids"))
+    ids = {"article_ids": list(article_ids)}
+    session.execute(table.update().where(these).values(queued_at=None), ids)
+    session.execute(
+        table.delete().where(these, table.c.status == SummaryStatus.QUEUED.value), ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -39,7 +38,7 @@ from kombu.utils.uuid import uuid
 
 from newsum.broker.app import TASK_SUMMARIZE
 from newsum.broker.message import SummarizeMessage
-from newsum.broker.redis import redis_client
+from newsum.broker.redis import kept_client
 from newsum.config import Settings, is_redis_url
 from newsum.errors import BrokerUnavailable
 
@@ -70,25 +69,19 @@ def broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavaila
 def check_broker(celery: Celery, settings: Settings) -> None:
     """Raise BrokerUnavailable unless the broker answers within seconds.
 
-    On Redis a PING over a kept connection: one round trip, and it tells a paused or
-    half-open Redis (which still accepts connections) from a live one.
+    On Redis a PING over a kept connection (a client that never retries, so a stall
+    fails at once): one round trip, and it tells a paused or half-open Redis (which
+    still accepts connections) from a live one.
     """
     try:
         if is_redis_url(settings.broker_url):
-            _ping_client(settings.broker_url, settings.broker_connect_timeout_s,
-                         settings.broker_read_timeout_s).ping()
+            kept_client(settings.broker_url, settings.broker_connect_timeout_s,
+                        settings.broker_read_timeout_s).ping()
             return
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=settings.broker_connect_timeout_s)
     except BROKER_ERRORS as exc:
         raise broker_unavailable(settings, exc) from exc
-
-
-@lru_cache(maxsize=8)
-def _ping_client(url: str, connect_timeout_s: float, read_timeout_s: float) -> redis.Redis:
-    """A Redis client per broker and timeouts, kept for the process (redis-py makes new
-    connections after a fork by itself); it never retries, so a stall fails at once."""
-    return redis_client(url, connect_timeout_s, read_timeout_s)
 
 
 def _retry_policy(settings: Settings) -> dict[str, float]:
@@ -160,10 +153,9 @@ class SummarizePublisher:
         items = self._redis_items(channel, kwargs)
         for attempt in range(self._settings.broker_publish_retries + 1):
             try:
-                with channel.conn_or_acquire() as client:
-                    # kombu's key for the queue (newsum sends no priority); the client
-                    # adds the broker's key prefix.
-                    client.lpush(self._queue.name, *items)
+                # kombu's key for the queue (newsum sends no priority); the channel's
+                # client adds the broker's key prefix and keeps its connection.
+                channel.client.lpush(self._queue.name, *items)
                 return
             except BROKER_ERRORS:
                 if attempt == self._settings.broker_publish_retries:
@@ -178,8 +170,9 @@ class SummarizePublisher:
                  queue=self._queue, declare=[], retry=True, retry_policy=self._policy)
 
     def _redis_items(self, channel: kombu.transport.redis.Channel,
-                     kwargs: list[dict[str, Any]]) -> list[str]:
-        """The list items kombu's Redis transport would push, one per kwargs."""
+                     kwargs: list[dict[str, Any]]) -> list[bytes]:
+        """The list items kombu's Redis transport would push, one per kwargs (encoded:
+        redis-py would otherwise copy each to bytes)."""
         first_id = uuid()
         headers, properties, body, _ = self._task_message(first_id, kwargs[0])
         content_type, content_encoding, _ = kombu.serialization.dumps(body, serializer="json")
@@ -207,7 +200,7 @@ class SummarizePublisher:
                 headers=message_headers,
                 properties=dict(template["properties"], correlation_id=task_id,
                                 delivery_tag=uuid()),
-            )))
+            )).encode())
         return items
 
     def _task_message(self, task_id: str, kwargs: dict[str, Any]) -> Any:

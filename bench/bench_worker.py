@@ -1,6 +1,7 @@
 """Worker benchmark: one command, three comparisons printed side by side.
 
     PYTHONPATH=. .venv/bin/python bench/bench_worker.py --base-model DIR [--adapter DIR]
+    PYTHONPATH=. .venv/bin/python bench/bench_worker.py --backfill-only
 
 1. Generation throughput at batch size 1 vs the default batch size (same model, same
    articles, direct ``summarize_batch``), after one untimed warm-up generation; the two
@@ -8,11 +9,14 @@
    median of each is reported.
 2. End to end (enqueue -> Redis -> a real ``newsum worker`` -> database) vs direct
    in-process generation of the same articles; target ratio >= 0.9.
-3. Backfill enqueue rate and peak memory for 100k ids (SQLite, articles inserted in bulk),
-   measured in a child process, next to 10k ids to show memory does not grow with them.
+3. Backfill enqueue rate and peak memory at 10k and 100k ids, on PostgreSQL + Redis (a
+   throwaway database on ``--postgres-url``, dropped afterwards) and on SQLite + Redis.
+   The articles are inserted first; a fresh child process then runs only the backfill,
+   so its time and peak RSS are the backfill's. ``--backfill-only`` runs just this part.
 
 Without ``--base-model`` the tiny model is built first (minutes on a small CPU).
 Needs the local Redis (``--broker-url``); every key it writes is deleted afterwards.
+The backfill part needs the local PostgreSQL server too (``--postgres-url``).
 """
 
 from __future__ import annotations
@@ -42,12 +46,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=Settings().batch_size)
     parser.add_argument("--repeats", type=int, default=3,
                         help="Timed runs of each batch size (the median is reported).")
-    parser.add_argument("--backfill-ids", type=int, default=100_000)
+    parser.add_argument("--backfill-ids", type=int, default=100_000,
+                        help="Ids of the large backfill (the small one has a tenth).")
+    parser.add_argument("--backfill-only", action="store_true",
+                        help="Run only the backfill part (no model, no generation).")
+    parser.add_argument("--postgres-url",
+                        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL server for the backfill (a throwaway database).")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--precision", default="fp32", choices=["nf4", "bf16", "fp32"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (CPU).")
     parser.add_argument("--backfill-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -134,41 +145,65 @@ def bench_end_to_end(settings: Settings, pairs, workdir: Path, threads: int) -> 
     return len(pairs) / elapsed
 
 
-def backfill_child(n: int, workdir: Path, broker_url: str) -> None:
-    """In a fresh process: n articles in SQLite, then time a full backfill; print JSON."""
+def backfill_child(n: int, database_url: str, workdir: Path, broker_url: str) -> None:
+    """In a fresh process: time a full backfill of a prepared database; print JSON."""
+    from newsum.queue.backfill import BackfillOptions, run_backfill
+
+    prefix = f"newsum-bench-{uuid.uuid4().hex[:8]}:"
+    settings = Settings(
+        database_url=database_url, broker_url=broker_url, broker_key_prefix=prefix,
+        queue_high_water=n * 2, data_dir=workdir,
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        started = time.perf_counter()
+        report = run_backfill(settings, BackfillOptions())
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        on_queue = _queue_length(broker_url, prefix + settings.queue_name)
+    finally:
+        _delete_keys(broker_url, prefix)
+    print(json.dumps({"ids": n, "queued": report.queued, "on_queue": on_queue,
+                      "seconds": elapsed, "rss_before_mib": before / 1024,
+                      "rss_peak_mib": peak / 1024}))
+
+
+def prepare_backfill_database(database_url: str, n: int) -> None:
+    """A migrated newsroom with an active version and ``n`` articles (ids 1..n)."""
     from sqlalchemy import insert
 
     from newsum.db.articles import create_articles_table
     from newsum.db.engine import make_engine, transaction
     from newsum.db.migrate import upgrade
     from newsum.db.registry import promote_model_version, register_model_version
-    from newsum.queue.backfill import BackfillOptions, run_backfill
 
-    prefix = f"newsum-bench-{uuid.uuid4().hex[:8]}:"
-    settings = Settings(
-        database_url=f"sqlite:///{workdir / f'backfill-{n}.db'}", broker_url=broker_url,
-        broker_key_prefix=prefix, queue_high_water=n * 2, data_dir=workdir,
-    )
-    engine = make_engine(settings.database_url)
+    engine = make_engine(database_url)
     upgrade(engine)
     with transaction(engine) as session:
         register_model_version(session, name="bench", adapter_path="", base_model="none")
         promote_model_version(session, "bench")
-    table = create_articles_table(engine, settings.articles)
+    table = create_articles_table(engine, Settings().articles)
     with engine.begin() as connection:
         for start in range(1, n + 1, 10_000):
             connection.execute(insert(table), [
                 {"id": i, "title": f"Article {i}", "body": "Short body."}
                 for i in range(start, min(start + 10_000, n + 1))
             ])
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    report = run_backfill(settings, BackfillOptions())
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _delete_keys(broker_url, prefix)
-    print(json.dumps({"ids": n, "queued": report.queued, "seconds": elapsed,
-                      "rss_before_mib": before / 1024, "rss_peak_mib": peak / 1024}))
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does to a loaded table before anyone backfills it.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def _queue_length(broker_url: str, key: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        return int(client.llen(key))
+    finally:
+        client.close()
 
 
 def _delete_keys(broker_url: str, prefix: str) -> None:
@@ -181,19 +216,58 @@ def _delete_keys(broker_url: str, prefix: str) -> None:
     client.close()
 
 
-def run_backfill_child(n: int, workdir: Path, broker_url: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--backfill-child", str(n), "--workdir", str(workdir),
-         "--broker-url", broker_url],
-        capture_output=True, text=True, check=True, cwd=REPO,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_backfill_child(n: int, database: str, workdir: Path, args: argparse.Namespace
+                       ) -> dict[str, float]:
+    """Prepare ``n`` articles on ``database`` (postgresql or sqlite), time the backfill in
+    a fresh process, drop the database; return what the child measured."""
+    from harness.postgres import create_postgres_database, drop_postgres_database
+
+    if database == "postgresql":
+        database_url = create_postgres_database(args.postgres_url)
+    else:
+        database_url = f"sqlite:///{workdir / f'backfill-{n}-{uuid.uuid4().hex[:8]}.db'}"
+    try:
+        prepare_backfill_database(database_url, n)
+        out = subprocess.run(
+            [sys.executable, __file__, "--backfill-child", str(n), "--database-url",
+             database_url, "--workdir", str(workdir), "--broker-url", args.broker_url],
+            capture_output=True, text=True, cwd=REPO,
+        )
+        if out.returncode != 0:
+            raise SystemExit(f"backfill of {n} ids on {database} failed:\n{out.stderr}")
+    finally:
+        if database == "postgresql":
+            drop_postgres_database(database_url, args.postgres_url)
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    if row["queued"] != n or row["on_queue"] != n:
+        raise SystemExit(f"backfill of {n} ids on {database} queued {row['queued']},"
+                         f" {row['on_queue']} on the queue")
+    return row
+
+
+def bench_backfill(args: argparse.Namespace, workdir: Path) -> list[str]:
+    """Backfill rate and peak RSS per database, small and large side by side: the lines."""
+    sizes = [args.backfill_ids // 10, args.backfill_ids]
+    lines = [f"{'backfill enqueue (ids/s, peak RSS)':<30}"
+             + "".join(f"{f'{n:,} ids':>26}" for n in sizes)]
+    for database, label in (("postgresql", "PostgreSQL + Redis"), ("sqlite", "SQLite + Redis")):
+        cells = []
+        for n in sizes:
+            row = run_backfill_child(n, database, workdir, args)
+            cells.append(f"{n / row['seconds']:>9,.0f} ids/s {row['rss_peak_mib']:>6.0f} MiB")
+        lines.append(f"{label:<30}" + "".join(f"{cell:>26}" for cell in cells))
+    lines.append("(peak RSS of the process running the backfill, imports included)")
+    return lines
 
 
 def main() -> None:
     args = parse_args()
     if args.backfill_child:
-        backfill_child(args.backfill_child, args.workdir, args.broker_url)
+        backfill_child(args.backfill_child, args.database_url, args.workdir, args.broker_url)
+        return
+    if args.backfill_only:
+        workdir = Path(tempfile.mkdtemp(prefix="newsum-bench-"))
+        print("\n".join(bench_backfill(args, workdir)))
         return
     import torch
 
@@ -227,8 +301,7 @@ def main() -> None:
     finally:
         _delete_keys(args.broker_url, prefix)
 
-    small = run_backfill_child(args.backfill_ids // 10, workdir, args.broker_url)
-    large = run_backfill_child(args.backfill_ids, workdir, args.broker_url)
+    backfill = bench_backfill(args, workdir)
 
     device = f"{args.device} ({torch.get_num_threads()} threads)" if args.device == "cpu" else (
         args.device)
@@ -241,11 +314,7 @@ def main() -> None:
     print(f"{'direct in-process generation':<44}{direct:>10.2f} articles/s")
     print(f"{'end to end (Redis + worker + database)':<44}{end_to_end:>10.2f} articles/s"
           f"   (ratio {end_to_end / direct:.2f}, target >= 0.9)")
-    for row in (small, large):
-        label = f"backfill enqueue, {int(row['ids']):,} ids"
-        print(f"{label:<44}{row['ids'] / row['seconds']:>10.0f} ids/s"
-              f"   peak RSS {row['rss_peak_mib']:.0f} MiB"
-              f" (after setup {row['rss_before_mib']:.0f} MiB)")
+    print("\n".join(backfill))
 
 
 if __name__ == "__main__":

@@ -1,58 +1,50 @@
 """Putting article ids on the ``summarize`` queue, at most once at a time per id.
 
-Every way in (``newsum enqueue``, the HTTP API, the sweeper, a backfill) calls
-:func:`enqueue`. An id is first *claimed* in the database (``claim_for_queue``), and
-only the ids this call claimed are sent: an id already queued or in flight is reported
-as ``already_queued`` instead of being queued twice. If the broker is down the claims
-are released and :class:`~newsum.errors.BrokerUnavailable` is raised within seconds.
+Every way in (``newsum enqueue``, the HTTP API, the sweeper, a backfill) goes through an
+:class:`Enqueuer` (:func:`enqueue` opens one for one call; a backfill keeps one open for
+the whole run: one database engine, one broker connection). An id is first *claimed* in
+the database (``claim_rows_for_queue``), and only the ids this call claimed are sent: an
+id already queued or in flight is reported as ``already_queued`` instead of being queued
+twice. If the broker is down the claims are released and
+:class:`~newsum.errors.BrokerUnavailable` is raised within seconds.
+
+Ids go in chunks of ``enqueue_chunk_size``: one statement claims a chunk, one batch of
+messages (one round trip on Redis) sends it, one statement confirms it.
 
 A claim is first stamped as if made ``queue_claim_timeout_s - CLAIM_PENDING_S`` ago and
 gets its full lifetime only once its message is on the queue: if the send fails and the
 release fails too (the database went with the broker, the process died), the claim
 expires within ``CLAIM_PENDING_S`` and a retry really queues.
 
-Every wait on the broker is bounded: a Redis that does not answer fails a command after
-``broker_read_timeout_s``, a publish is retried ``broker_publish_retries`` times, and a
-thread waits at most ``broker_connect_timeout_s`` for a producer from the pool.
+Every wait on the broker is bounded (see :mod:`newsum.broker.publish`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
 from itertools import islice
+from types import TracebackType
 
-import kombu.exceptions
-import redis
-from celery import Celery
-from kombu import Producer
 from sqlalchemy import Engine
 
-from newsum.broker.app import TASK_SUMMARIZE, celery_app_for
-from newsum.broker.message import SummarizeMessage
-from newsum.broker.redis import redis_client
-from newsum.config import Settings, is_redis_url
+from newsum.broker.app import celery_app_for
+from newsum.broker.publish import (
+    BROKER_ERRORS,
+    SummarizePublisher,
+    broker_unavailable,
+    check_broker,
+)
+from newsum.config import Settings
 from newsum.db.articles import parse_article_id
 from newsum.db.engine import engine_for, transaction
 from newsum.db.models import utcnow
-from newsum.db.queries import claim_for_queue, confirm_claims, release_claims
+from newsum.db.queries import claim_rows_for_queue, confirm_claims, release_claims
 from newsum.db.registry import resolve_model_version
-from newsum.errors import BrokerUnavailable
 
 # How long a claim made by an enqueue lives until its message is confirmed on the queue.
 CLAIM_PENDING_S = 30
-
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    kombu.exceptions.LimitExceeded,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
 
 
 @dataclass
@@ -88,79 +80,85 @@ def _repeats(ids: list[int]) -> list[int]:
     return repeats
 
 
-def _retry_policy(settings: Settings) -> dict[str, float]:
-    """Kombu's publish retry: a few quick tries, then give up (no hang)."""
-    return {"max_retries": settings.broker_publish_retries, "interval_start": 0.2,
-            "interval_step": 0.5, "interval_max": 1.0}
+class Enqueuer:
+    """Claims and queues ids for one model version while open (a context manager).
 
-
-@contextmanager
-def _producer(celery: Celery, settings: Settings) -> Iterator[Producer]:
-    """A producer from the app's pool, waiting at most ``broker_connect_timeout_s``.
-
-    Celery's own helper waits forever for a free one, so threads stuck on a stalled broker
-    would hold every producer and the next thread would never return.
+    Opening resolves the version (NoActiveModelVersion/UnknownModelVersion), checks the
+    broker and takes one producer (BrokerUnavailable); :meth:`enqueue` may then be called
+    any number of times over that one connection. ``model_version``, ``force``,
+    ``override_review`` and ``engine`` mean what they mean for :func:`enqueue`.
     """
-    producer = celery.producer_pool.acquire(block=True,
-                                            timeout=settings.broker_connect_timeout_s)
-    try:
-        yield producer
-    finally:
-        producer.release()
 
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model_version: str | int | None = None,
+        force: bool = False,
+        override_review: bool = False,
+        engine: Engine | None = None,
+    ) -> None:
+        self._settings = settings
+        self._engine = engine or engine_for(settings.database_url)
+        self._model_version = model_version
+        self._force = force
+        self._override_review = override_review
+        self._stale_after = timedelta(seconds=settings.queue_claim_timeout_s)
+        self._publisher: SummarizePublisher | None = None
+        self.version_id = 0
 
-def check_broker(celery: Celery, settings: Settings) -> None:
-    """Raise BrokerUnavailable unless the broker answers within seconds.
+    def __enter__(self) -> Enqueuer:
+        self.version_id = resolve_model_version_id(self._engine, self._model_version)
+        celery = celery_app_for(self._settings)
+        check_broker(celery, self._settings)
+        publisher = SummarizePublisher(celery, self._settings)
+        try:
+            self._publisher = publisher.__enter__()
+        except BROKER_ERRORS as exc:
+            raise broker_unavailable(self._settings, exc) from exc
+        return self
 
-    On Redis a PING over a kept connection: one round trip, and it tells a paused or
-    half-open Redis (which still accepts connections) from a live one.
-    """
-    try:
-        if is_redis_url(settings.broker_url):
-            _ping_client(settings.broker_url, settings.broker_connect_timeout_s,
-                         settings.broker_read_timeout_s).ping()
-            return
-        with celery.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=settings.broker_connect_timeout_s)
-    except BROKER_ERRORS as exc:
-        raise broker_unavailable(settings, exc) from exc
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self._publisher is not None:
+            self._publisher.__exit__(exc_type, exc, traceback)
+            self._publisher = None
 
+    def enqueue(self, article_ids: Iterable[int]) -> EnqueueResult:
+        """Claim and queue ``article_ids`` chunk by chunk; see :func:`enqueue`."""
+        result = EnqueueResult()
+        for chunk in _chunks(article_ids, self._settings.enqueue_chunk_size):
+            self._enqueue_chunk(chunk, result)
+        return result
 
-@lru_cache(maxsize=8)
-def _ping_client(url: str, connect_timeout_s: float, read_timeout_s: float) -> redis.Redis:
-    """A Redis client per broker and timeouts, kept for the process (redis-py makes new
-    connections after a fork by itself); it never retries, so a stall fails at once."""
-    return redis_client(url, connect_timeout_s, read_timeout_s)
-
-
-def broker_unavailable(settings: Settings, exc: BaseException) -> BrokerUnavailable:
-    from newsum.config import mask_url
-
-    return BrokerUnavailable(
-        f"cannot reach the broker at {mask_url(settings.broker_url)}: {exc}"
-        " (check NEWSUM_BROKER_URL and that Redis is running)"
-    )
-
-
-def send_summarize(
-    celery: Celery, settings: Settings, article_ids: list[int], model_version_id: int,
-    force: bool, override_review: bool = False,
-) -> None:
-    """Publish one ``newsum.summarize`` message per id over a single connection."""
-    with _producer(celery, settings) as producer:
-        for article_id in article_ids:
-            message = SummarizeMessage(
-                article_id=article_id, model_version_id=model_version_id, force=force,
-                override_review=override_review,
-            )
-            celery.send_task(
-                TASK_SUMMARIZE,
-                kwargs=message.as_kwargs(),
-                queue=settings.queue_name,
-                producer=producer,
-                retry=True,
-                retry_policy=_retry_policy(settings),
-            )
+    def _enqueue_chunk(self, chunk: list[int], result: EnqueueResult) -> None:
+        if self._publisher is None:
+            raise RuntimeError("Enqueuer.enqueue outside its `with` block")
+        ids = [parse_article_id(value) for value in chunk]
+        unique = list(dict.fromkeys(ids))
+        pending_at = utcnow() - self._stale_after + timedelta(seconds=CLAIM_PENDING_S)
+        with transaction(self._engine) as session:
+            claimed = claim_rows_for_queue(session, unique, self.version_id,
+                                           stale_after=self._stale_after,
+                                           claimed_at=pending_at)
+        to_send = [article_id for article_id in unique if article_id in claimed]
+        try:
+            self._publisher.publish(to_send, self.version_id, force=self._force,
+                                    override_review=self._override_review)
+        except BaseException as exc:
+            # Whatever stopped the send, ids that never reached the queue must not stay
+            # claimed, or every later enqueue would take them for queued.
+            with transaction(self._engine) as session:
+                release_claims(session, to_send, self.version_id)
+            if isinstance(exc, BROKER_ERRORS):
+                raise broker_unavailable(self._settings, exc) from exc
+            raise
+        with transaction(self._engine) as session:
+            confirm_claims(session, [claimed[article_id] for article_id in to_send], pending_at)
+        result.queued += to_send
+        # Ids not claimed, and repeats of an id within the chunk, were queued before.
+        result.already_queued += [article_id for article_id in unique if article_id not in claimed]
+        result.already_queued += _repeats(ids)
 
 
 def enqueue(
@@ -184,34 +182,6 @@ def enqueue(
     ``engine`` is the process's own (the API's, with its short timeouts); default: the
     shared one for the settings' database.
     """
-    engine = engine or engine_for(settings.database_url)
-    version_id = resolve_model_version_id(engine, model_version)
-    celery = celery_app_for(settings)
-    check_broker(celery, settings)
-    stale_after = timedelta(seconds=settings.queue_claim_timeout_s)
-    result = EnqueueResult()
-    for chunk in _chunks(article_ids, settings.enqueue_chunk_size):
-        ids = [parse_article_id(value) for value in chunk]
-        pending_at = utcnow() - stale_after + timedelta(seconds=CLAIM_PENDING_S)
-        with transaction(engine) as session:
-            claimed = set(claim_for_queue(session, ids, version_id, stale_after=stale_after,
-                                          claimed_at=pending_at))
-        to_send = [article_id for article_id in dict.fromkeys(ids) if article_id in claimed]
-        try:
-            send_summarize(celery, settings, to_send, version_id, force, override_review)
-        except BaseException as exc:
-            # Whatever stopped the send, ids that never reached the queue must not stay
-            # claimed, or every later enqueue would take them for queued.
-            with transaction(engine) as session:
-                release_claims(session, to_send, version_id)
-            if isinstance(exc, BROKER_ERRORS):
-                raise broker_unavailable(settings, exc) from exc
-            raise
-        with transaction(engine) as session:
-            confirm_claims(session, to_send, version_id, pending_at)
-        result.queued += to_send
-        # Ids not claimed, and repeats of an id within the chunk, were queued before.
-        unique = dict.fromkeys(ids)
-        result.already_queued += [article_id for article_id in unique if article_id not in claimed]
-        result.already_queued += _repeats(ids)
-    return result
+    with Enqueuer(settings, model_version=model_version, force=force,
+                  override_review=override_review, engine=engine) as enqueuer:
+        return enqueuer.enqueue(article_ids)

@@ -3,6 +3,8 @@ queue statistics, the enqueue's broker check)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -19,3 +21,15 @@ def redis_client(url: str, timeout_s: float = 1.0,
         socket_timeout=read_timeout_s or timeout_s,
         retry=Retry(NoBackoff(), 0),
     )
+
+
+@lru_cache(maxsize=8)
+def kept_client(url: str, timeout_s: float, read_timeout_s: float) -> redis.Redis:
+    """A :func:`redis_client` per broker and timeouts, kept for the process.
+
+    Building a client costs more than the command it sends (redis-py reads its package
+    metadata for each), and one built per call leaves garbage cycles behind: a backfill
+    asks the queue's depth once per chunk. redis-py makes new connections after a fork,
+    and replaces one the server closed when it takes it from the pool.
+    """
+    return redis_client(url, timeout_s, read_timeout_s)

@@ -15,8 +15,8 @@ import sqlalchemy.exc
 from kombu.transport.redis import PRIORITY_STEPS, Channel
 from sqlalchemy import func, select, text
 
-from newsum.broker.enqueue import BROKER_ERRORS, broker_unavailable
-from newsum.broker.redis import redis_client
+from newsum.broker.publish import BROKER_ERRORS, broker_unavailable
+from newsum.broker.redis import kept_client
 from newsum.config import Settings, is_embedded_broker
 from newsum.db.engine import engine_for
 from newsum.db.models import Summary
@@ -26,16 +26,13 @@ def queue_depth(settings: Settings) -> int:
     """Messages waiting in the ``summarize`` queue (taken by no worker yet)."""
     if is_embedded_broker(settings.broker_url):
         return _embedded_waiting(settings)
-    client = _redis(settings)
     try:
-        with client.pipeline(transaction=False) as pipe:
+        with _redis(settings).pipeline(transaction=False) as pipe:
             for key in _queue_keys(settings):
                 pipe.llen(key)
             return int(sum(pipe.execute()))
     except BROKER_ERRORS as exc:
         raise broker_unavailable(settings, exc) from exc
-    finally:
-        client.close()
 
 
 def in_flight(settings: Settings) -> int:
@@ -45,13 +42,10 @@ def in_flight(settings: Settings) -> int:
         with engine_for(settings.database_url).connect() as connection:
             claimed_count = int(connection.execute(claimed).scalar_one())
         return max(0, claimed_count - _embedded_waiting(settings))
-    client = _redis(settings)
     try:
-        return int(client.hlen(settings.broker_key_prefix + Channel.unacked_key))
+        return int(_redis(settings).hlen(settings.broker_key_prefix + Channel.unacked_key))
     except BROKER_ERRORS as exc:
         raise broker_unavailable(settings, exc) from exc
-    finally:
-        client.close()
 
 
 def _queue_keys(settings: Settings) -> list[str]:
@@ -66,8 +60,8 @@ def _queue_keys(settings: Settings) -> list[str]:
 
 
 def _redis(settings: Settings) -> redis.Redis:
-    return redis_client(settings.broker_url, settings.broker_connect_timeout_s,
-                        settings.broker_read_timeout_s)
+    return kept_client(settings.broker_url, settings.broker_connect_timeout_s,
+                       settings.broker_read_timeout_s)
 
 
 def _embedded_waiting(settings: Settings) -> int:

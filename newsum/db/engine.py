@@ -137,6 +137,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """A session inside one transaction: committed on success, rolled back on error."""
-    with session_factory(engine)() as session, session.begin():
+    """A session inside one transaction: committed on success, rolled back on error.
+
+    The session is made directly, not by a new sessionmaker: each sessionmaker defines a
+    class of its own, garbage that only a full collection frees (a backfill opens two
+    transactions per chunk).
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -202,9 +218,16 @@ def _unsummarized_conditions(
     return conditions
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _insert(session: Session) -> Any:
     """The dialect's INSERT construct, which knows ON CONFLICT."""
-    dialect = session.get_bind().dialect.name
+    return _insert_construct(_dialect(session))
+
+
+def _insert_construct(dialect: str) -> Any:
     if dialect == "postgresql":
         return postgresql.insert
     if dialect == "sqlite":
@@ -315,6 +338,66 @@ def record_failure(
     )
 
 
+def _id_rows(dialect: str) -> Any:
+    """The ``article_ids`` parameter as a one-column table (``article_id``).
+
+    The ids are one parameter, so the statement's text does not grow with the list and
+    SQLAlchemy compiles it once: a VALUES list of 500 rows took longer to compile than to
+    run. PostgreSQL unnests an array; SQLite reads a JSON array with ``json_each``
+    (:func:`_bound_ids` gives the value).
+    """
+    if dialect == "postgresql":
+        array = bindparam("article_ids", type_=postgresql.ARRAY(BigInteger))
+        return select(func.unnest(array).column_valued("article_id")).subquery("ids")
+    values = func.json_each(bindparam("article_ids")).table_valued("value")
+    return select(values.c.value.label("article_id")).subquery("ids")
+
+
+def _bound_ids(dialect: str, article_ids: Sequence[int]) -> Any:
+    """The value of :func:`_id_rows`' parameter."""
+    return list(article_ids) if dialect == "postgresql" else json.dumps(list(article_ids))
+
+
+def _one_of(dialect: str, column: Any, name: str) -> Any:
+    """``column`` is one of the list bound as ``name``: one array parameter on PostgreSQL
+    (one statement text whatever the count), an IN list on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Any:
+    """INSERT ... SELECT FROM the ids ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING,
+    built once per dialect; every value is a parameter (``article_ids``,
+    ``model_version_id``, ``claimed_at``, ``now``, ``stale_before``)."""
+    table = Summary.__table__
+    ids = _id_rows(dialect)
+    now = bindparam("now", type_=table.c.created_at.type)
+    claimed_at = bindparam("claimed_at", type_=table.c.queued_at.type)
+    rows = select(
+        ids.c.article_id,
+        bindparam("model_version_id", type_=table.c.model_version_id.type),
+        literal(SummaryStatus.QUEUED, table.c.status.type),
+        literal(0, table.c.attempts.type),
+        claimed_at,
+        now,
+        now,
+    # SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT ... ON CONFLICT.
+    ).where(true())
+    statement = _insert_construct(dialect)(table).from_select(
+        ["article_id", "model_version_id", "status", "attempts", "queued_at", "created_at",
+         "updated_at"],
+        rows,
+    )
+    stale_before = bindparam("stale_before", type_=table.c.queued_at.type)
+    return statement.on_conflict_do_update(
+        index_elements=_CONFLICT_KEYS,
+        set_={"queued_at": claimed_at},
+        where=or_(table.c.queued_at.is_(None), table.c.queued_at < stale_before),
+    ).returning(table.c.article_id, table.c.id)
+
+
 def claim_for_queue(
     session: Session,
     article_ids: Sequence[int],
@@ -331,70 +414,81 @@ def claim_for_queue(
     it is being redone) and only gets the claim, stamped ``claimed_at`` (default now; an
     enqueue stamps it in the past, so that it expires soon unless confirmed).
     """
-    if not article_ids:
-        return []
-    insert = _insert(session)
-    now = utcnow()
-    stamp = claimed_at or now
-    table = Summary.__table__
-    rows = [
-        {
-            "article_id": article_id,
-            "model_version_id": model_version_id,
-            "status": SummaryStatus.QUEUED.value,
-            "attempts": 0,
-            "queued_at": stamp,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for article_id in dict.fromkeys(article_ids)
-    ]
-    statement = insert(table).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=_CONFLICT_KEYS,
-        set_={"queued_at": stamp},
-        where=or_(table.c.queued_at.is_(None), table.c.queued_at < now - stale_after),
-    ).returning(table.c.article_id)
-    return list(session.execute(statement).scalars())
+    return list(claim_rows_for_queue(session, article_ids, model_version_id,
+                                     stale_after=stale_after, claimed_at=claimed_at))
 
 
-def confirm_claims(
-    session: Session, article_ids: Sequence[int], model_version_id: int, claimed_at: datetime
-) -> None:
-    """Give claims stamped ``claimed_at`` (messages now on the queue) their full lifetime.
+def claim_rows_for_queue(
+    session: Session,
+    article_ids: Sequence[int],
+    model_version_id: int,
+    *,
+    stale_after: timedelta,
+    claimed_at: datetime | None = None,
+) -> dict[int, int]:
+    """:func:`claim_for_queue`, returning each claimed article id with the id of the row
+    that holds its claim (what :func:`confirm_claims` takes).
 
-    Only rows still holding that stamp: one a worker already finished keeps no claim.
-    The commit need not wait for the disk on PostgreSQL: a confirmation lost in a crash
-    only lets the claim expire early, and a second message for an id is harmless.
+    One statement for the whole list: the claim and the test of an existing one are the
+    same write, so two enqueues of one id at the same moment claim it once.
     """
     if not article_ids:
-        return
+        return {}
+    dialect = _dialect(session)
+    now = utcnow()
+    rows = session.execute(_claim_statement(dialect), {
+        "article_ids": _bound_ids(dialect, dict.fromkeys(article_ids)),
+        "model_version_id": model_version_id,
+        "claimed_at": claimed_at or now,
+        "now": now,
+        "stale_before": now - stale_after,
+    })
+    return {article_id: row_id for article_id, row_id in rows}
+
+
+@lru_cache(maxsize=4)
+def _confirm_statement(dialect: str) -> Any:
     table = Summary.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.execute(
+    return (
         table.update()
-        .where(table.c.model_version_id == model_version_id,
-               table.c.article_id.in_(article_ids), table.c.queued_at == claimed_at)
-        .values(queued_at=utcnow())
+        .where(_one_of(dialect, table.c.id, "row_ids"),
+               table.c.queued_at == bindparam("claimed_at", type_=table.c.queued_at.type))
+        .values(queued_at=bindparam("confirmed_at", type_=table.c.queued_at.type))
     )
+
+
+def confirm_claims(session: Session, row_ids: Sequence[int], claimed_at: datetime) -> None:
+    """Give claims stamped ``claimed_at`` (messages now on the queue) their full lifetime.
+
+    ``row_ids`` are the rows :func:`claim_rows_for_queue` returned. Only rows still holding
+    that stamp: one a worker already finished keeps no claim. Rows are found by primary
+    key, which PostgreSQL plans right even before the table has statistics (a backfill's
+    first minutes: by article id it scanned every row of the version). The commit need
+    not wait for the disk on PostgreSQL: a confirmation lost in a crash only lets the
+    claim expire early, and a second message for an id is harmless.
+    """
+    if not row_ids:
+        return
+    dialect = _dialect(session)
+    if dialect == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.execute(_confirm_statement(dialect), {
+        "row_ids": list(row_ids), "claimed_at": claimed_at, "confirmed_at": utcnow()})
 
 
 def release_claims(session: Session, article_ids: Sequence[int], model_version_id: int) -> None:
-    """Drop queue claims whose messages never reached the broker."""
+    """Drop queue claims whose messages never reached the broker.
+
+    Two statements for the whole list: rows the claim created (still ``queued``) go, the
+    others keep their state and lose the claim.
+    """
     table = Summary.__table__
+    these = and_(table.c.model_version_id == model_version_id,
+                 _one_of(_dialect(session), table.c.article_id, "article_ids"))
+    ids = {"article_ids": list(article_ids)}
+    session.execute(table.update().where(these).values(queued_at=None), ids)
     session.execute(
-        table.update()
-        .where(table.c.model_version_id == model_version_id, table.c.article_id.in_(article_ids))
-        .values(queued_at=None)
-    )
-    session.execute(
-        table.delete().where(
-            table.c.model_version_id == model_version_id,
-            table.c.article_id.in_(article_ids),
-            table.c.status == SummaryStatus.QUEUED.value,
-        )
-    )
+        table.delete().where(these, table.c.status == SummaryStatus.QUEUED.value), ids)
 
 
 @dataclass(frozen=True, slots=True)

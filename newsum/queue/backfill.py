@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
 from tqdm import tqdm
 
-from newsum.broker.enqueue import enqueue, resolve_model_version_id
+from newsum.broker.enqueue import Enqueuer, resolve_model_version_id
 from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.engine import engine_for
@@ -94,6 +95,15 @@ def wait_below_high_water(settings: Settings, poll_s: float = 1.0,
     return waited
 
 
+def _enqueuer(settings: Settings, options: BackfillOptions,
+              version_id: int) -> AbstractContextManager[Enqueuer | None]:
+    """One Enqueuer (one broker connection) for the whole run; none for a dry run."""
+    if options.dry_run:
+        return nullcontext()
+    return Enqueuer(settings, model_version=version_id, force=options.force,
+                    override_review=options.override_review)
+
+
 def run_backfill(
     settings: Settings,
     options: BackfillOptions,
@@ -103,7 +113,7 @@ def run_backfill(
 ) -> BackfillReport:
     """Queue every matching article lacking a current summary; return the counts.
 
-    Raises what :func:`~newsum.broker.enqueue.enqueue` raises (BrokerUnavailable...);
+    Raises what :class:`~newsum.broker.enqueue.Enqueuer` raises (BrokerUnavailable...);
     what was queued before stays queued, and a re-run continues from there.
     """
     engine = engine_for(settings.database_url)
@@ -115,17 +125,15 @@ def run_backfill(
     report = BackfillReport(matched=matched, dry_run=options.dry_run)
     report.skipped = matched - todo
     ids = _ids(settings, options, version_id)
-    with tqdm(total=total, unit="id", disable=not progress, dynamic_ncols=True) as bar:
+    with (tqdm(total=total, unit="id", disable=not progress, dynamic_ncols=True) as bar,
+          _enqueuer(settings, options, version_id) as enqueuer):
         while chunk := list(islice(ids, settings.enqueue_chunk_size)):
             report.seen += len(chunk)
-            if options.dry_run:
+            if enqueuer is None:
                 report.queued += len(chunk)
             else:
                 report.paused_s += wait_below_high_water(settings, poll_s, bar)
-                result = enqueue(
-                    chunk, settings=settings, model_version=version_id,
-                    force=options.force, override_review=options.override_review,
-                )
+                result = enqueuer.enqueue(chunk)
                 report.queued += len(result.queued)
                 report.already_queued += len(result.already_queued)
             bar.update(len(chunk))

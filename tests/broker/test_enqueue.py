@@ -5,20 +5,25 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import Engine, select
 
+from harness.faults import PrivateRedis
 from harness.newsroom import add_version
-from newsum.broker.enqueue import enqueue
+from newsum.broker.app import TASK_SUMMARIZE, celery_app_for
+from newsum.broker.enqueue import Enqueuer, enqueue
+from newsum.broker.message import SummarizeMessage
 from newsum.broker.stats import in_flight, queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
-from newsum.db.models import Summary
-from newsum.db.queries import counts_by_status
+from newsum.db.models import Summary, SummaryStatus
+from newsum.db.queries import SummaryRecord, counts_by_status, upsert_summary
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
 from tests.conftest import REDIS_SERVER
 
@@ -152,6 +157,7 @@ def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
     engine: Engine, worker_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import newsum.broker.enqueue as enqueue_module
+    from newsum.broker.publish import SummarizePublisher
     from newsum.db.models import utcnow
 
     add_version(engine)
@@ -162,7 +168,7 @@ def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
     def database_gone(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the database went away too")
 
-    monkeypatch.setattr(enqueue_module, "send_summarize", broker_gone)
+    monkeypatch.setattr(SummarizePublisher, "publish", broker_gone)
     monkeypatch.setattr(enqueue_module, "release_claims", database_gone)
     with pytest.raises(RuntimeError):
         enqueue([5], settings=worker_settings)
@@ -180,3 +186,78 @@ def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
     with transaction(engine) as session:
         confirmed = aware(session.scalars(select(Summary)).one().queued_at)
     assert (utcnow() - confirmed).total_seconds() < 5  # a sent message's claim lives fully
+
+
+def raw_items(settings: Settings, redis_url: str = REDIS_SERVER) -> list[dict]:
+    """The queue's items as kombu's Redis transport stores them, oldest first."""
+    client = redis.Redis.from_url(redis_url)
+    raw = client.lrange(settings.broker_key_prefix + settings.queue_name, 0, -1)
+    client.close()
+    return [json.loads(item) for item in reversed(raw)]
+
+
+def without_message_ids(item: dict) -> dict:
+    """An item with what differs between any two messages (their ids) blanked."""
+    task_id = item["headers"]["id"]
+    assert item["headers"]["root_id"] == task_id == item["properties"]["correlation_id"]
+    blank = json.loads(json.dumps(item))
+    blank["headers"].update(id="", root_id="")
+    blank["properties"].update(correlation_id="", delivery_tag="")
+    return blank
+
+
+@pytest.mark.parametrize("force,override_review", [(False, False), (True, True)])
+def test_a_queued_message_is_what_send_task_sends_for_the_same_id(
+    engine: Engine, worker_settings: Settings, force: bool, override_review: bool
+) -> None:
+    version_id = add_version(engine)
+    kwargs = SummarizeMessage(article_id=7, model_version_id=version_id, force=force,
+                              override_review=override_review).as_kwargs()
+    celery_app_for(worker_settings).send_task(TASK_SUMMARIZE, kwargs=kwargs,
+                                              queue=worker_settings.queue_name)
+    enqueue([7, 8, 9], settings=worker_settings, force=force, override_review=override_review)
+
+    by_send_task, *ours = raw_items(worker_settings)
+    assert without_message_ids(ours[0]) == without_message_ids(by_send_task)
+    # Newest first: workers take them oldest first, in the order they were enqueued.
+    assert [m["kwargs"]["article_id"] for m in queued_messages(worker_settings)] == [9, 8, 7, 7]
+    ids = [item["headers"]["id"] for item in ours] + [by_send_task["headers"]["id"]]
+    tags = [item["properties"]["delivery_tag"] for item in ours]
+    assert len(set(ids)) == 4 and len(set(tags)) == 3
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def test_a_send_that_fails_mid_run_releases_its_chunks_claims_and_a_retry_queues_them(
+    engine: Engine, private_redis: PrivateRedis, settings_for  # type: ignore[no-untyped-def]
+) -> None:
+    settings = settings_for(engine.url.render_as_string(hide_password=False),
+                            broker_url=private_redis.url, enqueue_chunk_size=5)
+    version_id = add_version(engine)
+    with transaction(engine) as session:
+        upsert_summary(session, SummaryRecord(article_id=8, model_version_id=version_id,
+                                              status=SummaryStatus.DONE, text="Kept."))
+    with Enqueuer(settings) as enqueuer:
+        assert enqueuer.enqueue(range(1, 6)).queued == [1, 2, 3, 4, 5]
+        private_redis.stop()  # the broker goes away with the run's connection open
+        with pytest.raises(BrokerUnavailable, match="cannot reach the broker"):
+            enqueuer.enqueue(range(6, 11))
+
+    with transaction(engine) as session:
+        rows = {s.article_id: s for s in session.scalars(select(Summary))}
+    assert sorted(rows) == [1, 2, 3, 4, 5, 8]
+    assert all(rows[i].queued_at is not None for i in range(1, 6))
+    assert rows[8].status == SummaryStatus.DONE and rows[8].text == "Kept."
+    assert rows[8].queued_at is None
+
+    private_redis.start()  # its append-only file brings back the first chunk's messages
+    again = enqueue(range(1, 11), settings=settings)
+    assert (again.queued, sorted(again.already_queued)) == ([6, 7, 8, 9, 10], [1, 2, 3, 4, 5])
+    queued = [json.loads(base64.b64decode(item["body"]))[1]["article_id"]
+              for item in raw_items(settings, private_redis.url)]
+    assert sorted(queued) == list(range(1, 11))

@@ -3,19 +3,22 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, MetaData, select
+from sqlalchemy import Engine, MetaData, event, select
 
 from newsum.config import ArticleSource
 from newsum.db.articles import create_articles_table
 from newsum.db.engine import make_engine, session_factory, transaction
 from newsum.db.migrate import upgrade
-from newsum.db.models import Summary, SummaryStatus, articles_table
+from newsum.db.models import Summary, SummaryStatus, articles_table, utcnow
 from newsum.db.queries import (
     SummaryRecord,
     claim_for_queue,
+    claim_rows_for_queue,
+    confirm_claims,
     counts_by_status,
     fetch_articles,
     record_failure,
+    release_claims,
     stream_unsummarized_ids,
     upsert_summary,
 )
@@ -193,6 +196,90 @@ def test_claims_dedupe_queued_ids_until_they_go_stale(engine: Engine) -> None:
     with transaction(engine) as session:
         upsert_summary(session, _done(1, version))
         assert claim_for_queue(session, [1], version, stale_after=timedelta(hours=1)) == [1]
+
+
+def _rows(engine: Engine) -> dict[int, tuple[str, datetime | None]]:
+    """(status, claim stamp in UTC) of every summary row, by article id."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Summary.article_id, Summary.status, Summary.queued_at)).all()
+    return {article_id: (str(status), stamp and stamp.replace(tzinfo=UTC))
+            for article_id, status, stamp in rows}
+
+
+def test_one_statement_claims_a_chunk_taking_new_and_stale_ids_and_leaving_queued_ones(
+    engine: Engine,
+) -> None:
+    version = _version(engine)
+    hour = timedelta(hours=1)
+    long_ago = utcnow() - 2 * hour
+    with transaction(engine) as session:
+        claim_for_queue(session, [1, 2], version, stale_after=hour)
+        claim_for_queue(session, [3], version, stale_after=hour, claimed_at=long_ago)
+        upsert_summary(session, _done(4, version))
+    before = _rows(engine)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "newsum_summaries" in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with transaction(engine) as session:
+            claimed = claim_rows_for_queue(session, [5, 1, 3, 4, 5, 2, 6] + list(range(7, 500)),
+                                           version, stale_after=hour)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert len(statements) == 1
+    # Claimed once each: the stale claim (3), a done row without a claim (4), new ids and
+    # an id repeated in the chunk (5); 1 and 2 stay queued as they were.
+    assert sorted(claimed) == [3, 4, 5, 6, *range(7, 500)]
+    assert len(set(claimed.values())) == len(claimed)
+    after = _rows(engine)
+    assert after[1] == before[1] and after[2] == before[2]
+    assert after[3][1] > long_ago
+    assert after[4][0] == "done" and after[4][1] is not None  # stays readable while redone
+    assert after[5][0] == "queued"
+
+
+def test_confirming_claims_gives_only_rows_still_holding_the_stamp_their_full_lifetime(
+    engine: Engine,
+) -> None:
+    version = _version(engine)
+    pending = utcnow() - timedelta(hours=1)
+    with transaction(engine) as session:
+        claimed = claim_rows_for_queue(session, [1, 2, 3], version,
+                                       stale_after=timedelta(hours=2), claimed_at=pending)
+    with transaction(engine) as session:
+        upsert_summary(session, _done(2, version))  # a worker was quicker than the confirm
+    with transaction(engine) as session:
+        confirm_claims(session, list(claimed.values()), pending)
+
+    rows = _rows(engine)
+    assert rows[2] == ("done", None)
+    assert rows[1][1] > pending and rows[3][1] > pending
+
+
+def test_releasing_claims_drops_rows_the_claim_made_and_keeps_the_others_state(
+    engine: Engine,
+) -> None:
+    version = _version(engine)
+    with transaction(engine) as session:
+        upsert_summary(session, _done(2, version))
+    with transaction(engine) as session:
+        claim_for_queue(session, [1, 2, 3], version, stale_after=timedelta(hours=1))
+    with transaction(engine) as session:
+        release_claims(session, [1, 2], version)
+
+    rows = _rows(engine)
+    assert 1 not in rows
+    assert rows[2] == ("done", None)
+    assert rows[3][0] == "queued" and rows[3][1] is not None
+    with transaction(engine) as session:
+        assert sorted(claim_for_queue(session, [1, 2, 3], version,
+                                      stale_after=timedelta(hours=1))) == [1, 2]
 
 
 def test_counts_by_status_and_in_queue(engine: Engine) -> None:

@@ -3,6 +3,7 @@ sweeper and a backfill; a promoted version is served after `newsum reload`."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -84,6 +85,34 @@ def test_enqueue_sweeper_and_backfill_each_end_with_exactly_one_summary(
     loads = worker.model_loads()
     assert list(loads.values()) == [1], worker.log()[-2000:]
     assert worker.pid not in loads  # loaded in the pool child, never in the parent
+
+
+def test_a_backfill_sent_in_many_chunks_over_one_connection_is_summarised_once_each(
+    pg_engine: Engine, pipeline_settings: Settings, trained_adapter_dir: Path, tmp_path: Path
+) -> None:
+    settings = pipeline_settings.model_copy(update={"enqueue_chunk_size": 2})
+    version_id = served_version(pg_engine, "tiny-qlora", trained_adapter_dir)
+    insert_articles(pg_engine, settings, articles(range(1, 8), datetime.now(UTC)))
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        backfill = run_cli(settings, "backfill")
+        assert "seen 7, queued 7, already queued 0" in backfill.stdout, backfill.stderr
+        wait_until_final(pg_engine, range(1, 8), version_id, worker=worker)
+        # --force travels in the messages: every article is summarised a second time.
+        forced = run_cli(settings, "backfill", "--force")
+        assert "seen 7, queued 7, already queued 0" in forced.stdout, forced.stderr
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and any(
+                s.attempts < 2 or s.queued_at is not None for s in all_summaries(pg_engine)):
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+
+    summaries = all_summaries(pg_engine)
+    assert [s.article_id for s in summaries] == list(range(1, 8)), worker.log()[-2000:]
+    assert all(s.status in GENERATED_STATES and s.attempts == 2 for s in summaries), (
+        [(s.article_id, s.status, s.attempts) for s in summaries], worker.log()[-2000:])
 
 
 def test_a_promoted_version_is_served_after_reload_and_backfilled(

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 import redis
 from sqlalchemy import Engine
 
+from harness.faults import PrivateRedis
 from harness.newsroom import add_version, insert_articles
 from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
 from newsum.db.models import SummaryStatus
 from newsum.db.queries import SummaryRecord, upsert_summary
+from newsum.errors import BrokerUnavailable
 from newsum.queue.backfill import BackfillOptions, run_backfill
 from tests.conftest import REDIS_SERVER
 
@@ -112,3 +119,53 @@ def test_backfill_pauses_while_the_queue_is_above_high_water(
     assert report.queued == 30
     assert report.paused_s > 0
     assert peak <= 10  # high water (5) plus one chunk (5)
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def queued_ids(server: PrivateRedis, settings: Settings) -> list[int]:
+    client = redis.Redis.from_url(server.url)
+    try:
+        items = client.lrange(settings.broker_key_prefix + settings.queue_name, 0, -1)
+    finally:
+        client.close()
+    return [json.loads(base64.b64decode(json.loads(item)["body"]))[1]["article_id"]
+            for item in items]
+
+
+def test_a_backfill_stopped_by_the_broker_is_finished_by_a_rerun_each_id_queued_once(
+    engine: Engine, private_redis: PrivateRedis, settings_for  # type: ignore[no-untyped-def]
+) -> None:
+    settings = settings_for(engine.url.render_as_string(hide_password=False),
+                            broker_url=private_redis.url, enqueue_chunk_size=10,
+                            queue_high_water=20)
+    newsroom(engine, settings, n=50)
+    failure: list[BaseException] = []
+
+    def backfill() -> None:
+        try:
+            run_backfill(settings, BackfillOptions(), poll_s=0.05)
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=backfill)
+    thread.start()
+    # Three chunks go out (the queue is not above high water before the third); then the
+    # backfill waits for workers, and the broker goes away while it waits.
+    deadline = time.monotonic() + 60
+    while len(queued_ids(private_redis, settings)) < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    private_redis.stop()
+    thread.join(timeout=60)
+    assert [type(exc) for exc in failure] == [BrokerUnavailable]
+
+    private_redis.start()  # its append-only file keeps what was queued
+    rerun = run_backfill(settings.model_copy(update={"queue_high_water": 1000}),
+                         BackfillOptions())
+    assert (rerun.queued, rerun.already_queued) == (20, 30)
+    assert sorted(queued_ids(private_redis, settings)) == list(range(1, 51))

@@ -241,8 +241,9 @@ def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int
     if redelivered:
         _event(EventKind.REDELIVERED, f"{redelivered} message(s) handed out again: a worker "
                "stopped before acknowledging them", redelivered)
-    valid, rejected = _parse_all(requests)
-    outcome = BatchOutcome(rejected=rejected)
+    outcome = BatchOutcome()
+    with outcome.timings.phase("parse"):
+        valid, outcome.rejected = _parse_all(requests)
     try:
         outcome.add(
             summarize_requests(
@@ -277,11 +278,13 @@ def summarize(self: Batches, requests: Sequence[SimpleRequest]) -> dict[str, int
         if dropped:
             _event(EventKind.DATABASE_DROPPED,
                    f"{dropped} pooled connection(s) found dead and replaced", dropped)
+    # Counts, then the batch's seconds and where they went (bench_worker reads this line).
     log.info(
         "batch messages=%d done=%d needs_review=%d failed=%d skipped=%d current=%d rejected=%d"
-        " seconds=%.2f",
+        " seconds=%.3f %s",
         len(requests), outcome.done, outcome.needs_review, outcome.failed, outcome.skipped,
         outcome.current, outcome.rejected, time.perf_counter() - started,
+        outcome.timings.log_fields(),
     )
     for reason in outcome.reasons[:5]:
         log.warning("failed article %s", reason)

@@ -247,28 +247,53 @@ def upsert_summary(session: Session, record: SummaryRecord) -> bool:
     (ON CONFLICT ... DO UPDATE ... WHERE), so an editor acting while a batch generates
     still wins. Returns whether the record was written (False: refused, claim cleared).
     """
+    return not upsert_summaries(session, [record])
+
+
+def upsert_summaries(session: Session, records: Sequence[SummaryRecord]) -> list[SummaryRecord]:
+    """Write many final states in a few statements, each exactly as :func:`upsert_summary`
+    writes it; return the records refused (an editor's row, its queue claim cleared).
+
+    Records are grouped by what they change in an existing row and whether they may
+    replace an editor's work; each group is one INSERT ... ON CONFLICT of all its rows.
+    Raises ValueError when two records name the same (article, model version): one
+    statement cannot write a row twice.
+    """
+    keys = [(record.article_id, record.model_version_id) for record in records]
+    if len(set(keys)) != len(keys):
+        raise ValueError("two records for the same (article, model version) in one upsert")
     table = Summary.__table__
     insert = _insert(session)
     now = utcnow()
-    statement = insert(table).values(_row_values(record, now))
-    update = _conflict_update(statement.excluded, record, now)
-    protected = [state.value for state in PROTECTED_STATES]
-    written = session.execute(
-        statement.on_conflict_do_update(
+    groups: dict[tuple[str, bool], list[SummaryRecord]] = {}
+    for record in records:
+        groups.setdefault((_update_kind(record.status), record.override_review), []).append(
+            record
+        )
+    # Not NOT IN (...): an expanding list cannot be bound in an executemany.
+    unprotected = and_(*(table.c.status != state.value for state in PROTECTED_STATES))
+    written: set[tuple[int, int]] = set()
+    for (kind, override_review), group in groups.items():
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
             index_elements=_CONFLICT_KEYS,
-            set_=update,
-            where=None if record.override_review else table.c.status.not_in(protected),
-        ).returning(table.c.id)
-    ).first()
-    if written is None:
+            set_=_conflict_update(statement.excluded, kind, now),
+            where=None if override_review else unprotected,
+        ).returning(table.c.article_id, table.c.model_version_id)
+        rows = [_row_values(record, now) for record in group]
+        written.update(tuple(row) for row in session.execute(statement, rows))
+    refused = [record for record, key in zip(records, keys, strict=True) if key not in written]
+    refused_ids: dict[int, list[int]] = {}
+    for record in refused:
+        refused_ids.setdefault(record.model_version_id, []).append(record.article_id)
+    for version_id, article_ids in refused_ids.items():
         # The editor's row stays as it is; only the queue claim of this message ends.
         session.execute(
             table.update()
-            .where(table.c.article_id == record.article_id,
-                   table.c.model_version_id == record.model_version_id)
+            .where(table.c.model_version_id == version_id, table.c.article_id.in_(article_ids))
             .values(queued_at=None)
         )
-    return written is not None
+    return refused
 
 
 def _row_values(record: SummaryRecord, now: datetime) -> dict[str, Any]:
@@ -293,8 +318,15 @@ def _row_values(record: SummaryRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _conflict_update(excluded: Any, record: SummaryRecord, now: datetime) -> dict[str, Any]:
-    """What a record changes in an existing row."""
+def _update_kind(status: SummaryStatus) -> str:
+    """Which columns a record of ``status`` changes in an existing row (see below)."""
+    if status in GENERATED_STATES:
+        return "generated"
+    return "skipped" if status is SummaryStatus.SKIPPED else "state"
+
+
+def _conflict_update(excluded: Any, kind: str, now: datetime) -> dict[str, Any]:
+    """What a record of ``kind`` (:func:`_update_kind`) changes in an existing row."""
     update: dict[str, Any] = {
         "status": excluded.status,
         "reason": excluded.reason,
@@ -302,11 +334,11 @@ def _conflict_update(excluded: Any, record: SummaryRecord, now: datetime) -> dic
         "queued_at": None,
         "updated_at": now,
     }
-    if record.status in GENERATED_STATES:
+    if kind == "generated":
         for name in ("text", "findings", "faithfulness_score", "content_hash",
                      "article_updated_at", "input_tokens", "output_tokens", "latency_ms"):
             update[name] = excluded[name]
-    elif record.status is SummaryStatus.SKIPPED:
+    elif kind == "skipped":
         # Skipped is tied to the article text it judged (empty body...): remember which.
         update["content_hash"] = excluded.content_hash
         update["article_updated_at"] = excluded.article_updated_at

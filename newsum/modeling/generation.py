@@ -30,8 +30,9 @@ from newsum.modeling.checking import summary_checker
 from newsum.modeling.constraints import SourceWords
 from newsum.modeling.faithfulness import ArticleText, FaithfulnessChecker, Verdict
 from newsum.modeling.loading import LoadedModel
-from newsum.modeling.prompt import build_prompt_ids, visible_article
+from newsum.modeling.prompt import build_prompt
 from newsum.modeling.retry import check_and_retry
+from newsum.modeling.timings import PhaseTimes
 
 __all__ = ["GeneratedSummary", "generation_config", "summarize_batch", "summary_checker"]
 
@@ -89,6 +90,7 @@ def summarize_batch(
     stop_on: tuple[type[BaseException], ...] = (),
     checker: FaithfulnessChecker | None = None,
     languages: Sequence[str | None] | None = None,
+    timings: PhaseTimes | None = None,
 ) -> list[GeneratedSummary | Exception]:
     """Summaries of ``(title, body)`` pairs, one result per input in input order.
 
@@ -97,29 +99,30 @@ def summarize_batch(
     caller's signal that its time is up, such as a worker's soft time limit) is never
     recorded per article and never retried: it ends the whole call. With ``checker``
     (and the articles' ``languages``), each summary carries its verdict and one that
-    fails is retried as the module docstring says.
+    fails is retried as the module docstring says. ``timings``, when given, gets the
+    seconds spent on ``prompts``, ``generate``, ``check`` and ``retry``.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    times = timings if timings is not None else PhaseTimes()
     results: list[GeneratedSummary | Exception | None] = [None] * len(articles)
     # What the decoding may copy from: the article as far as the prompt holds it.
     sources = [""] * len(articles)
     prompts: dict[int, list[int]] = {}
     manifest = loaded.manifest
-    for index, (title, body) in enumerate(articles):
-        try:
-            prompts[index] = build_prompt_ids(
-                loaded.tokenizer, manifest.prompt, title, body, manifest.max_input_tokens
-            )
-            sources[index] = visible_article(
-                loaded.tokenizer, manifest.prompt, title, body, manifest.max_input_tokens
-            )
-        except stop_on:
-            raise
-        except Exception as exc:  # recorded as this article's result
-            results[index] = exc
-    first = _generate_all(loaded, generation_config(loaded), prompts, sources, batch_size,
-                          stop_on)
+    with times.phase("prompts"):
+        for index, (title, body) in enumerate(articles):
+            try:
+                prompts[index], sources[index] = build_prompt(
+                    loaded.tokenizer, manifest.prompt, title, body, manifest.max_input_tokens
+                )
+            except stop_on:
+                raise
+            except Exception as exc:  # recorded as this article's result
+                results[index] = exc
+    with times.phase("generate"):
+        first = _generate_all(loaded, generation_config(loaded), prompts, sources, batch_size,
+                              stop_on)
     for index, found in first.items():
         results[index] = found if isinstance(found, Exception) else found[0]
     if checker is not None:
@@ -132,7 +135,7 @@ def summarize_batch(
                                  sources, max(1, batch_size // count), stop_on)
 
         check_and_retry(loaded, results, prompts, texts, checker, candidates,
-                        batch_size=batch_size)
+                        batch_size=batch_size, timings=times)
     return [r if r is not None else RuntimeError("no result") for r in results]
 
 

@@ -9,7 +9,7 @@ the summary a model is trained on is never cut by a library's right-side truncat
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -93,14 +93,33 @@ def visible_article(
 ) -> str:
     """The title and the part of the article the prompt holds, as text: what a model that
     reads this prompt can copy from. Raises PromptTooLong as :func:`build_prompt_ids`."""
-    _, _, room = _frame(tokenizer, template, title, max_input_tokens)
+    return build_prompt(tokenizer, template, title, body, max_input_tokens).visible
+
+
+class Prompt(NamedTuple):
+    """A prompt for generation: its token ids and the text it shows the model."""
+
+    ids: list[int]
+    visible: str
+
+
+def build_prompt(
+    tokenizer: PreTrainedTokenizerBase,
+    template: PromptTemplate,
+    title: str | None,
+    body: str,
+    max_input_tokens: int,
+) -> Prompt:
+    """:func:`build_prompt_ids` and :func:`visible_article` of one article from one
+    tokenisation of it (generation needs both). Raises PromptTooLong as they do."""
+    head, tail, room = _frame(tokenizer, template, title, max_input_tokens)
     article = leading_tokens(tokenizer, body.strip(), room)
     text = tokenizer.decode(article, skip_special_tokens=True)
     if len(article) == room and text != body.strip():
         # Cut: a half sentence says half of what it means; copy from whole ones only.
         ends = [m.end() for m in re.finditer(r"[.!?…][”\"’)]*(?=\s)", text)]
         text = text[: ends[-1]] if ends else text
-    return f"{title or ''}\n{text}"
+    return Prompt(head + article + tail, f"{title or ''}\n{text}")
 
 
 def _frame(

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from newsum.modeling.faithfulness import ArticleText, FaithfulnessChecker, Finding, Verdict
+from newsum.modeling.faithfulness.combined import check_batch
+from newsum.modeling.timings import PhaseTimes
 
 if TYPE_CHECKING:
     from newsum.modeling.generation import GeneratedSummary
@@ -67,7 +69,11 @@ def judge_summary(
     floor: float | None,
 ) -> Verdict:
     """The check's verdict on ``text``, with a ``model_unsure`` finding below ``floor``."""
-    verdict = checker.check(article, text)
+    return with_doubt(checker.check(article, text), logprob, floor)
+
+
+def with_doubt(verdict: Verdict, logprob: float | None, floor: float | None) -> Verdict:
+    """``verdict``, with a ``model_unsure`` finding when ``logprob`` is below ``floor``."""
     if floor is None or logprob is None or logprob >= floor:
         return verdict
     return Verdict.of([*verdict.findings, Finding(UNSURE, f"{logprob:.2f} per token")])
@@ -82,26 +88,52 @@ def check_and_retry(
     candidates: Candidates,
     *,
     batch_size: int,
+    timings: PhaseTimes | None = None,
 ) -> None:
     """Give every summary its verdict; replace a failing one by the first passing
-    candidate of the retry, if any (in place)."""
+    candidate of the retry, if any (in place).
+
+    The first summaries are checked in one batch (one pass of an entailment model for
+    all); ``timings`` gets the seconds of the ``check`` and of the ``retry``.
+    """
+    times = timings if timings is not None else PhaseTimes()
     params = loaded.manifest.generation
     floor = params.min_mean_logprob
     done = [i for i, r in enumerate(results)
             if r is not None and not isinstance(r, BaseException)]
     texts = [results[i].text for i in done]  # type: ignore[union-attr]
-    logprobs = (mean_logprobs(loaded, [prompts[i] for i in done], texts, batch_size)
-                if floor is not None else [None] * len(done))
     failing: dict[int, list[int]] = {}
-    for i, logprob in zip(done, logprobs, strict=True):
-        result = results[i]
-        assert result is not None and not isinstance(result, BaseException)
-        result.verdict = judge_summary(checker, articles[i], result.text, logprob, floor)
-        if not result.verdict.passed:
-            failing[i] = prompts[i]
+    with times.phase("check"):
+        logprobs = (mean_logprobs(loaded, [prompts[i] for i in done], texts, batch_size)
+                    if floor is not None else [None] * len(done))
+        verdicts = check_batch(checker, [(articles[i], text) for i, text in zip(done, texts,
+                                                                              strict=True)])
+        for i, logprob, verdict in zip(done, logprobs, verdicts, strict=True):
+            result = results[i]
+            assert result is not None and not isinstance(result, BaseException)
+            result.verdict = with_doubt(verdict, logprob, floor)
+            if not result.verdict.passed:
+                failing[i] = prompts[i]
     if params.candidates < 2 or not failing:
         return
-    for index, found in candidates(failing, params.candidates).items():
+    with times.phase("retry"):
+        _retry(loaded, results, prompts, articles, checker, candidates(failing, params.candidates),
+               batch_size=batch_size)
+
+
+def _retry(
+    loaded: LoadedModel,
+    results: list[GeneratedSummary | Exception | None],
+    prompts: dict[int, list[int]],
+    articles: Sequence[ArticleText],
+    checker: FaithfulnessChecker,
+    found_candidates: dict[int, list[GeneratedSummary] | Exception],
+    *,
+    batch_size: int,
+) -> None:
+    """Replace each failing summary by its first candidate that passes, if any."""
+    floor = loaded.manifest.generation.min_mean_logprob
+    for index, found in found_candidates.items():
         first = results[index]
         assert first is not None and not isinstance(first, BaseException)
         if isinstance(found, Exception):

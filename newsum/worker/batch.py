@@ -6,8 +6,9 @@ empty text is recorded as ``skipped`` with its reason; a summary an editor appro
 edited is left as it is (unless the message says ``override_review``); an article that
 already has a summary of the same text by the same version is left as it is (unless forced);
 the rest is generated in one :func:`~newsum.modeling.generation.summarize_batch` call
-(which groups similar lengths itself) and each result is upserted, a failure as that
-article's ``failed`` row.
+(which groups similar lengths itself, checks every summary and retries those that fail)
+and the results are upserted together, each published or held by the verdict generation
+gave it, a failure as that article's ``failed`` row.
 """
 
 from __future__ import annotations
@@ -36,17 +37,11 @@ from newsum.db.queries import (
     SummaryRecord,
     fetch_articles,
     release_claims,
-    upsert_summary,
+    upsert_summaries,
 )
 from newsum.errors import NewsumError
-from newsum.modeling.faithfulness import (
-    ArticleText,
-    FaithfulnessChecker,
-    FindingKind,
-    RuleChecker,
-    Verdict,
-)
-from newsum.modeling.faithfulness.combined import check_batch
+from newsum.modeling.faithfulness import FindingKind, Verdict
+from newsum.modeling.timings import PhaseTimes
 from newsum.worker.checking import batch_checker
 from newsum.worker.runtime import ModelRuntime, ServedVersion, version_by_id
 
@@ -66,11 +61,9 @@ UNKNOWN_ARTICLE = "unknown article id"
 EMPTY_TEXT = "empty article text"
 
 
-
-
 @dataclass
 class BatchOutcome:
-    """What one batch did, counted by final state."""
+    """What one batch did, counted by final state, and where its time went."""
 
     done: int = 0
     needs_review: int = 0
@@ -79,6 +72,7 @@ class BatchOutcome:
     current: int = 0
     rejected: int = 0
     reasons: list[str] = field(default_factory=list)
+    timings: PhaseTimes = field(default_factory=PhaseTimes)
 
     def add(self, other: BatchOutcome) -> None:
         self.done += other.done
@@ -88,6 +82,7 @@ class BatchOutcome:
         self.current += other.current
         self.rejected += other.rejected
         self.reasons += other.reasons
+        self.timings.add(other.timings)
 
 
 def summarize_requests(
@@ -101,7 +96,9 @@ def summarize_requests(
     """Process a batch of valid requests, grouped by model version.
 
     Database and broker faults propagate (the caller retries the batch); everything else
-    ends as a recorded state of the article it concerns.
+    ends as a recorded state of the article it concerns. The outcome's ``timings`` hold
+    the seconds of ``read`` (versions, articles and their summaries), ``load`` (model
+    and check), generation's phases and ``write``.
     """
     outcome = BatchOutcome()
     by_version: dict[int, list[SummarizeMessage]] = {}
@@ -109,7 +106,8 @@ def summarize_requests(
         by_version.setdefault(request.model_version_id, []).append(request)
     for version_id, group in by_version.items():
         try:
-            version = version_by_id(engine, version_id, settings)
+            with outcome.timings.phase("read"):
+                version = version_by_id(engine, version_id, settings)
         except NewsumError as exc:
             # No summary row can name a version that does not exist: log and drop.
             log.error("rejected %d message(s): %s", len(group), exc)
@@ -193,12 +191,16 @@ def _result_record(
     article: ArticleRow,
     version_id: int,
     result: GeneratedSummary | Exception,
-    verdict: Verdict | None,
     policy: FaithfulnessPolicy,
 ) -> SummaryRecord:
-    """The row for one generation result: failed, or checked and then done or held."""
+    """The row for one generation result: failed, or done or held by the verdict
+    generation gave it (the check that publishes, see :func:`_generate_for_plan`)."""
+    verdict = None if isinstance(result, Exception) else result.verdict
     if isinstance(result, Exception) or verdict is None:
-        reason = f"{type(result).__name__}: {result}"[:2000]
+        # Given a checker, generation checks every summary it returns: one without a
+        # verdict would be a fault, and nothing unchecked is published.
+        reason = (f"{type(result).__name__}: {result}" if isinstance(result, Exception)
+                  else "generation returned the summary unchecked")[:2000]
         return SummaryRecord(
             article_id=article.id, model_version_id=version_id, status=SummaryStatus.FAILED,
             reason=reason, content_hash=article.content_hash,
@@ -219,21 +221,6 @@ def _result_record(
     )
 
 
-def _verdicts(
-    articles: Sequence[ArticleRow],
-    results: Sequence[GeneratedSummary | Exception],
-    checker: FaithfulnessChecker,
-) -> list[Verdict | None]:
-    """The check's verdict on each generated summary (None for a failure), in one batch."""
-    generated = [
-        (ArticleText(article.title or "", article.body or "", article.language), result.text)
-        for article, result in zip(articles, results, strict=True)
-        if not isinstance(result, Exception)
-    ]
-    verdicts = iter(check_batch(checker, generated))
-    return [None if isinstance(result, Exception) else next(verdicts) for result in results]
-
-
 def publishable(verdict: Verdict, policy: FaithfulnessPolicy) -> bool:
     """Whether a checked summary may be published as ``done`` under ``policy``.
 
@@ -247,37 +234,41 @@ def publishable(verdict: Verdict, policy: FaithfulnessPolicy) -> bool:
 
 def _generate_for_plan(
     plan: _Plan, version: ServedVersion, runtime: ModelRuntime, settings: Settings,
-    engine: Engine,
-) -> tuple[list[GeneratedSummary | Exception], FaithfulnessChecker]:
-    """Results for ``plan.generate`` and the check they must pass; a model that cannot
-    load fails each article."""
+    engine: Engine, timings: PhaseTimes,
+) -> list[GeneratedSummary | Exception]:
+    """Results for ``plan.generate``, each with the verdict of the check that publishes;
+    a model that cannot load fails each article."""
     from newsum.modeling.generation import summarize_batch
 
-    try:
-        loaded = runtime.model_for(version)
-    except (NewsumError, OSError, ValueError, RuntimeError) as exc:
-        log.error("cannot load model version %s: %s", version.name, exc)
-        record_event(engine, EventKind.MODEL_LOAD_FAILED, f"{version.name}: {exc}",
-                     count=len(plan.generate))
-        failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
-        return [failure] * len(plan.generate), RuleChecker()
-    try:
-        # Before generating: a summary that cannot be checked as configured is not made.
-        checker = batch_checker(loaded, runtime, engine, settings)
-    except (NewsumError, OSError, ValueError, RuntimeError) as exc:
-        name = settings.faithfulness_model
-        log.error("cannot load faithfulness model %s: %s", name, exc)
-        record_event(engine, EventKind.MODEL_LOAD_FAILED, f"faithfulness model {name}: {exc}",
-                     count=len(plan.generate))
-        failure = RuntimeError(f"faithfulness model {name} could not be loaded: {exc}")
-        return [failure] * len(plan.generate), RuleChecker()
+    with timings.phase("load"):
+        try:
+            loaded = runtime.model_for(version)
+        except (NewsumError, OSError, ValueError, RuntimeError) as exc:
+            log.error("cannot load model version %s: %s", version.name, exc)
+            record_event(engine, EventKind.MODEL_LOAD_FAILED, f"{version.name}: {exc}",
+                         count=len(plan.generate))
+            failure = RuntimeError(f"model version {version.name} could not be loaded: {exc}")
+            return [failure] * len(plan.generate)
+        try:
+            # Before generating: a summary that cannot be checked as configured is not made.
+            checker = batch_checker(loaded, runtime, engine, settings)
+        except (NewsumError, OSError, ValueError, RuntimeError) as exc:
+            name = settings.faithfulness_model
+            log.error("cannot load faithfulness model %s: %s", name, exc)
+            record_event(engine, EventKind.MODEL_LOAD_FAILED,
+                         f"faithfulness model {name}: {exc}", count=len(plan.generate))
+            failure = RuntimeError(f"faithfulness model {name} could not be loaded: {exc}")
+            return [failure] * len(plan.generate)
     pairs = [(article.title, article.body or "") for article in plan.generate]
-    # Generation re-ranks its candidates and retries by the same check that publishes.
-    results = summarize_batch(
+    # Generation checks every summary with the very checker that publishes (the rules of
+    # this version's manifest, and the entailment model at the threshold in force), adds
+    # the model's own doubt, and retries what fails; its verdict is what the worker
+    # publishes by, as the evaluation reports it. Checking again here would only repeat it.
+    return summarize_batch(
         loaded, pairs, batch_size=settings.batch_size, stop_on=STOP_EXCEPTIONS,
         checker=checker, languages=[article.language for article in plan.generate],
+        timings=timings,
     )
-    return results, checker
 
 
 def _summarize_version(
@@ -288,27 +279,26 @@ def _summarize_version(
     runtime: ModelRuntime,
     settings: Settings,
 ) -> BatchOutcome:
-    plan = _plan(group, version, engine, articles)
+    outcome = BatchOutcome()
+    with outcome.timings.phase("read"):
+        plan = _plan(group, version, engine, articles)
     records = list(plan.records)
     if plan.generate:
-        results, checker = _generate_for_plan(plan, version, runtime, settings, engine)
-        verdicts = _verdicts(plan.generate, results, checker)
+        results = _generate_for_plan(plan, version, runtime, settings, engine, outcome.timings)
         records += [
             _overriding(
-                _result_record(article, version.id, result, verdict,
-                               settings.faithfulness_policy),
-                plan,
+                _result_record(article, version.id, result, settings.faithfulness_policy), plan
             )
-            for article, result, verdict in zip(plan.generate, results, verdicts, strict=True)
+            for article, result in zip(plan.generate, results, strict=True)
         ]
-    with transaction(engine) as session:
+    with outcome.timings.phase("write"), transaction(engine) as session:
         # A row an editor reviewed since the plan was made refuses the write.
-        refused = {r.article_id for r in records if not upsert_summary(session, r)}
+        refused = {record.article_id for record in upsert_summaries(session, records)}
         if plan.current:
             # Already summarised from this very text, or settled by an editor: keep the
             # row, drop the queue claim.
             release_claims(session, plan.current, version.id)
-    outcome = BatchOutcome(current=len(plan.current) + len(refused))
+    outcome.current = len(plan.current) + len(refused)
     for record in records:
         if record.article_id in refused:
             continue

@@ -3,6 +3,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, MetaData, event, select
 
 from newsum.config import ArticleSource
@@ -20,6 +21,7 @@ from newsum.db.queries import (
     record_failure,
     release_claims,
     stream_unsummarized_ids,
+    upsert_summaries,
     upsert_summary,
 )
 from newsum.db.registry import (
@@ -93,6 +95,66 @@ def test_a_failure_after_success_keeps_the_summary_text(engine: Engine) -> None:
     (row,) = _summaries(engine)
     assert (row.status, row.reason) == (SummaryStatus.FAILED, "generation crashed")
     assert row.text == "Kept."
+
+
+def test_a_bulk_upsert_leaves_the_rows_that_one_upsert_per_record_leaves(
+    engine: Engine,
+) -> None:
+    """Over rows in every state a batch meets: new, done, held, failed, skipped, claimed."""
+    one_by_one, bulk = _version(engine, "one-by-one"), _version(engine, "bulk")
+
+    def first(version: int) -> list[SummaryRecord]:
+        return [
+            _done(1, version, text="Old 1."),
+            _done(2, version, text="Old 2.", input_tokens=9),
+            SummaryRecord(article_id=3, model_version_id=version,
+                          status=SummaryStatus.SKIPPED, reason="empty article text",
+                          content_hash="old"),
+            SummaryRecord(article_id=4, model_version_id=version,
+                          status=SummaryStatus.FAILED, reason="crashed"),
+        ]
+
+    def then(version: int) -> list[SummaryRecord]:
+        return [
+            SummaryRecord(article_id=1, model_version_id=version,
+                          status=SummaryStatus.FAILED, reason="crashed", content_hash="new"),
+            _done(2, version, text="New 2.", findings=[{"kind": "too_long", "value": "9"}],
+                  faithfulness_score=0.5, input_tokens=7, output_tokens=3, latency_ms=1.5),
+            SummaryRecord(article_id=3, model_version_id=version,
+                          status=SummaryStatus.SKIPPED, reason="empty article text",
+                          content_hash="new"),
+            SummaryRecord(article_id=4, model_version_id=version,
+                          status=SummaryStatus.NEEDS_REVIEW, text="Held 4.",
+                          findings=[{"kind": "unsupported_name", "value": "Oslo"}]),
+            _done(5, version, text="New 5."),
+            SummaryRecord(article_id=6, model_version_id=version,
+                          status=SummaryStatus.FAILED, reason="prompt too long"),
+        ]
+
+    for version in (one_by_one, bulk):
+        with transaction(engine) as session:
+            for record in first(version):
+                upsert_summary(session, record)
+            claim_for_queue(session, [1, 2, 3, 4, 5, 6], version,
+                            stale_after=timedelta(hours=1))
+    with transaction(engine) as session:
+        assert all(upsert_summary(session, record) for record in then(one_by_one))
+    with transaction(engine) as session:
+        assert upsert_summaries(session, then(bulk)) == []
+
+    columns = ("article_id", "status", "text", "reason", "findings", "faithfulness_score",
+               "content_hash", "article_updated_at", "input_tokens", "output_tokens",
+               "latency_ms", "attempts", "queued_at")
+    rows = {version: [tuple(getattr(r, c) for c in columns) for r in _summaries(engine)
+                      if r.model_version_id == version] for version in (one_by_one, bulk)}
+    assert rows[bulk] == rows[one_by_one]
+    assert len(rows[bulk]) == 6
+
+
+def test_a_bulk_upsert_refuses_two_records_for_one_row(engine: Engine) -> None:
+    version = _version(engine)
+    with transaction(engine) as session, pytest.raises(ValueError, match="same"):
+        upsert_summaries(session, [_done(1, version), _done(1, version, text="Again.")])
 
 
 def test_concurrent_writers_on_postgres_end_with_one_row(postgres_url: str) -> None:

@@ -13,6 +13,7 @@ from newsum.modeling.prompt import (
     DEFAULT_TEMPLATE,
     IGNORE_INDEX,
     PromptTemplate,
+    build_prompt,
     build_prompt_ids,
     build_training_example,
     leading_tokens,
@@ -100,6 +101,43 @@ def test_a_10_mb_article_is_cut_without_tokenizing_all_of_it(tokenizer) -> None:
     assert len(ids) == 512
     assert "Opening fact" in tokenizer.decode(ids)
     assert max(recording.lengths) < 20_000  # a prefix, not 10 MB
+
+
+def test_a_generation_prompt_tokenises_its_article_once_for_its_ids_and_its_text(tokenizer) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+    seen: list[str] = []
+
+    def recording(text: str, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(text)
+        return tokenizer(text, **kwargs)
+
+    class Recording:
+        def __call__(self, text: str, **kwargs):  # type: ignore[no-untyped-def]
+            return recording(text, **kwargs)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(tokenizer, name)
+
+    prompt = build_prompt(Recording(), DEFAULT_TEMPLATE, "Budget passes", ARTICLE, 512)
+
+    assert prompt.ids == build_prompt_ids(tokenizer, DEFAULT_TEMPLATE, "Budget passes",
+                                          ARTICLE, 512)
+    assert prompt.visible == "Budget passes\n" + ARTICLE.strip()
+    assert [text for text in seen if "council" in text] == [ARTICLE.strip()]
+
+
+def test_a_cut_article_shows_the_model_its_whole_sentences_only(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    body = "Opening fact: the mayor resigned on Monday. " + "Filler sentence goes on here. " * 60
+    fixed = build_prompt_ids(tokenizer, DEFAULT_TEMPLATE, "Mayor quits", "", 10_000)
+    prompt = build_prompt(tokenizer, DEFAULT_TEMPLATE, "Mayor quits", body, len(fixed) + 30)
+
+    assert prompt.ids == build_prompt_ids(tokenizer, DEFAULT_TEMPLATE, "Mayor quits", body,
+                                          len(fixed) + 30)
+    title, shown = prompt.visible.split("\n", 1)
+    assert title == "Mayor quits"
+    assert shown.startswith("Opening fact") and shown.endswith(".")
+    assert body.startswith(shown) and len(shown) < len(body.strip())
+    with pytest.raises(PromptTooLong):
+        build_prompt(tokenizer, DEFAULT_TEMPLATE, "A very long title " * 20, ARTICLE, 32)
 
 
 def _article_ids(prompt: list[int], fixed: list[int]) -> list[int]:

@@ -17,13 +17,14 @@ from newsum.db.models import GENERATED_STATES, Summary, SummaryStatus, articles_
 from newsum.db.queries import content_hash
 from newsum.modeling.faithfulness import ArticleText, Finding, LengthBounds, Verdict, check_summary
 from newsum.modeling.manifest import AdapterManifest
+from newsum.modeling.retry import UNSURE
 from newsum.worker.batch import (
     EMPTY_TEXT,
     UNKNOWN_ARTICLE,
     publishable,
     summarize_requests,
 )
-from newsum.worker.runtime import ModelRuntime
+from newsum.worker.runtime import ModelRuntime, version_by_id
 
 # The bare base model is served with a default manifest: its summary budget bounds them.
 BOUNDS = LengthBounds.from_max_tokens(AdapterManifest(base_model="tiny").max_new_tokens)
@@ -198,7 +199,10 @@ def test_the_trained_adapter_publishes_what_passes_and_holds_the_rest(
     for article_id, article in articles.items():
         row = found[article_id]
         verdict = check_summary(article, row.text or "", bounds=bounds)
-        assert row.status is (SummaryStatus.DONE if verdict.passed else SummaryStatus.NEEDS_REVIEW)
+        # The rules' findings, and the model's own doubt when it has one.
+        findings = [f for f in row.findings or [] if f["kind"] != UNSURE]
+        assert findings == [finding.as_dict() for finding in verdict.findings]
+        assert row.status is (SummaryStatus.NEEDS_REVIEW if row.findings else SummaryStatus.DONE)
     assert outcome.done + outcome.needs_review == 7
     assert outcome.done >= 4, [(r.status, r.text, r.findings) for r in found.values()]
 
@@ -240,3 +244,87 @@ def test_hostile_articles_never_end_published_with_injected_or_echoed_text(
             assert row.reason, article_id
     # The 1.5 MB article was cut to the prompt budget, not refused or crashed on.
     assert found[205].input_tokens is None or found[205].input_tokens <= 1024
+
+
+def test_each_summary_is_published_by_the_verdict_generation_gave_it_unchecked_again(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime, trained_adapter_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker stores what generation with the worker's checker returns, as it returns it:
+    the same text, status, findings and score as a direct call of summarize_batch."""
+    import newsum.modeling.generation as generation
+    from harness.newsroom import served_version
+    from newsum.sandbox.corpus import generate_corpus
+    from newsum.worker.checking import rule_checker
+
+    version_id = served_version(engine, "adapter", trained_adapter_dir)
+    items = generate_corpus(5, seed=78)
+    insert_articles(engine, worker_settings, [
+        {"id": i.id, "title": i.title, "body": i.body, "language": i.language} for i in items
+    ])
+    returned: list = []
+    summarize_batch = generation.summarize_batch
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        results = summarize_batch(*args, **kwargs)
+        returned.extend(results)
+        return results
+
+    monkeypatch.setattr(generation, "summarize_batch", recording)
+    outcome = run(engine, worker_settings, runtime, version_id, [i.id for i in items])
+    monkeypatch.undo()
+
+    loaded = runtime.model_for(version_by_id(engine, version_id, worker_settings))
+    direct = summarize_batch(
+        loaded, [(i.title, i.body) for i in items], batch_size=worker_settings.batch_size,
+        checker=rule_checker(loaded), languages=[i.language for i in items],
+    )
+    found = rows(engine)
+    for item, result, again in zip(items, returned, direct, strict=True):
+        row = found[item.id]
+        assert result.verdict is not None and again.verdict is not None
+        assert (row.text, result.verdict) == (again.text, again.verdict)
+        assert row.text == result.text
+        assert row.status is (SummaryStatus.DONE if publishable(result.verdict, "strict")
+                              else SummaryStatus.NEEDS_REVIEW)
+        assert (row.findings or []) == [f.as_dict() for f in result.verdict.findings]
+        assert row.faithfulness_score == result.verdict.score
+    assert outcome.done + outcome.needs_review == len(items)
+    assert {"read", "load", "prompts", "generate", "check", "write"} <= set(outcome.timings.seconds)
+
+
+def test_a_summary_its_own_model_doubts_is_held_even_where_the_rules_pass(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime, trained_adapter_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """Generation's verdict holds the model's doubt (``model_unsure``); the worker publishes
+    by that verdict, not by the rules alone."""
+    import json
+    import shutil
+
+    from harness.newsroom import served_version
+    from newsum.sandbox.corpus import generate_corpus
+
+    doubting = shutil.copytree(trained_adapter_dir, tmp_path / "doubting")
+    manifest = json.loads((doubting / "manifest.json").read_text())
+    # Above what any summary scores: the model doubts every summary it writes.
+    manifest["generation"]["min_mean_logprob"] = -0.001
+    (doubting / "manifest.json").write_text(json.dumps(manifest))
+    version_id = served_version(engine, "doubting", doubting)
+    items = generate_corpus(3, seed=79)
+    insert_articles(engine, worker_settings, [
+        {"id": i.id, "title": i.title, "body": i.body, "language": i.language} for i in items
+    ])
+    outcome = run(engine, worker_settings, runtime, version_id, [i.id for i in items])
+
+    bounds = LengthBounds.from_max_tokens(AdapterManifest.load(doubting).max_new_tokens)
+    found = rows(engine)
+    assert outcome.needs_review == len(items) and outcome.done == 0
+    passing_rules = 0
+    for item in items:
+        row = found[item.id]
+        assert row.status is SummaryStatus.NEEDS_REVIEW
+        assert UNSURE in {f["kind"] for f in row.findings or []}
+        article = ArticleText(item.title, item.body, item.language)
+        passing_rules += check_summary(article, row.text or "", bounds=bounds).passed
+    assert passing_rules >= 1  # held by the doubt alone, which the rules would publish

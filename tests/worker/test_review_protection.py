@@ -23,9 +23,16 @@ from newsum.db.models import (
     SummaryStatus,
     articles_table,
 )
-from newsum.db.queries import SummaryRecord, claim_for_queue, content_hash, upsert_summary
+from newsum.db.queries import (
+    SummaryRecord,
+    claim_for_queue,
+    content_hash,
+    upsert_summaries,
+    upsert_summary,
+)
 from newsum.db.review import ReviewChange, apply_review, lock_summary
 from newsum.queue.backfill import BackfillOptions, run_backfill
+from newsum.worker import batch
 from newsum.worker.batch import summarize_requests
 from newsum.worker.runtime import ModelRuntime
 from newsum.worker.sweep import sweep
@@ -146,6 +153,81 @@ def test_the_upsert_itself_refuses_to_overwrite_an_editors_row_unless_told_to(
         ))
     row = summaries(engine)[1]
     assert (row.status, row.text) == (SummaryStatus.DONE, "Regenerated on request.")
+
+
+def test_one_bulk_upsert_refuses_each_editors_row_and_writes_the_others(
+    engine: Engine, worker_settings: Settings
+) -> None:
+    """The batch's single write keeps the per-row refusal of upsert_summary."""
+    version_id = newsroom(engine, worker_settings)
+    with transaction(engine) as session:
+        claim_for_queue(session, [1, 2, 5, 6], version_id, stale_after=timedelta(hours=1))
+    records = [
+        SummaryRecord(article_id=1, model_version_id=version_id, status=SummaryStatus.DONE,
+                      text="A late generated summary."),
+        SummaryRecord(article_id=2, model_version_id=version_id, status=SummaryStatus.FAILED,
+                      reason="late failure"),
+        SummaryRecord(article_id=5, model_version_id=version_id,
+                      status=SummaryStatus.NEEDS_REVIEW, text="Regenerated 5.",
+                      findings=[{"kind": "unsupported_name", "value": "Oslo"}]),
+        SummaryRecord(article_id=6, model_version_id=version_id, status=SummaryStatus.DONE,
+                      text="New summary 6."),
+    ]
+    with transaction(engine) as session:
+        refused = upsert_summaries(session, records)
+
+    assert [r.article_id for r in refused] == [1, 2]
+    assert_editors_work_kept(engine)
+    rows = summaries(engine)
+    assert (rows[5].status, rows[5].text, rows[5].attempts) == (
+        SummaryStatus.NEEDS_REVIEW, "Regenerated 5.", 2)
+    assert (rows[6].status, rows[6].text, rows[6].attempts) == (
+        SummaryStatus.DONE, "New summary 6.", 1)
+    assert all(row.queued_at is None for row in rows.values())
+
+    # Asked explicitly, in the same bulk write as a record that was not.
+    with transaction(engine) as session:
+        refused = upsert_summaries(session, [
+            SummaryRecord(article_id=1, model_version_id=version_id, status=SummaryStatus.DONE,
+                          text="Regenerated on request.", override_review=True),
+            SummaryRecord(article_id=2, model_version_id=version_id, status=SummaryStatus.DONE,
+                          text="Not asked."),
+        ])
+    assert [r.article_id for r in refused] == [2]
+    rows = summaries(engine)
+    assert (rows[1].status, rows[1].text) == (SummaryStatus.DONE, "Regenerated on request.")
+    assert (rows[2].status, rows[2].text) == (SummaryStatus.EDITED, EDITED_TEXT)
+
+
+def test_an_editor_acting_while_the_batch_generates_keeps_the_summary(
+    engine: Engine, worker_settings: Settings, runtime: ModelRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Planned before the editor acted, the batch's write is refused for that row only."""
+    version_id = newsroom(engine, worker_settings)  # a model that cannot load: failures
+    generate = batch._generate_for_plan
+
+    def editor_approves_meanwhile(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert {a.id for a in plan.generate} == {5, 6}
+        with transaction(engine) as session:
+            editor = add_editor(session, "bo", "not-a-real-hash")
+            apply_review(session, lock_summary(session, 5, version_id),
+                         ReviewChange(ReviewAction.APPROVE, editor))
+        return generate(plan, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "_generate_for_plan", editor_approves_meanwhile)
+    with transaction(engine) as session:
+        claim_for_queue(session, [5, 6], version_id, stale_after=timedelta(hours=1))
+    outcome = run_batch(engine, worker_settings, runtime, [
+        SummarizeMessage(article_id=i, model_version_id=version_id, force=True) for i in (5, 6)
+    ])
+
+    assert (outcome.failed, outcome.current) == (1, 1), outcome
+    rows = summaries(engine)
+    assert (rows[5].status, rows[5].text) == (SummaryStatus.APPROVED,
+                                              "Generated summary 5 naming Oslo.")
+    assert rows[6].status is SummaryStatus.FAILED
+    assert rows[5].queued_at is None and rows[6].queued_at is None
 
 
 def test_backfill_force_and_the_sweeper_queue_no_reviewed_summary(

@@ -328,3 +328,14 @@ def test_a_summary_its_own_model_doubts_is_held_even_where_the_rules_pass(
         article = ArticleText(item.title, item.body, item.language)
         passing_rules += check_summary(article, row.text or "", bounds=bounds).passed
     assert passing_rules >= 1  # held by the doubt alone, which the rules would publish
+
+
+def test_the_worker_builds_the_article_table_once_per_source() -> None:
+    """One table object per source: SQLAlchemy compiles the batch's article query once."""
+    from newsum.config import ArticleSource
+    from newsum.worker.tasks import worker_articles_table
+
+    default, other = ArticleSource(), ArticleSource(table="cms_posts")
+    assert worker_articles_table(default) is worker_articles_table(ArticleSource())
+    assert worker_articles_table(other).name == "cms_posts"
+    assert worker_articles_table(other) is not worker_articles_table(default)

@@ -96,7 +96,6 @@ class ArticleRules:
         self._words_sorted = sorted(self.words)
         self._plain_facts = frozenset(w for w in self.plain or () if is_fact_word(w))
         self._plain_common = (self.plain or frozenset()) - self._plain_facts
-        self.name_starts: dict[frozenset[str], torch.Tensor] = {}  # see SourceWords
         self._sorted_plain: dict[bool, list[str]] = {}
         self._next_words: dict[
             str, tuple[frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]

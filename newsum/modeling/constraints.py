@@ -268,17 +268,16 @@ class SourceWords(LogitsProcessor):
 
     def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
         """Tokens that begin one of ``names`` after a space and no other capitalised word
-        of the article (a barred name must not take a place name with it)."""
-        if names not in row.name_starts:
-            others = prefixes(frozenset(
-                w for w in row.words if w[:1].isupper() and w not in names))
-            starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
-            pieces = [name[:end] for name in names
-                      for end in range(1, min(len(name), self.vocab.longest) + 1)]
-            starts[token_ids([token_id for piece in pieces if piece not in others
-                              for token_id in self.vocab.by_spaced.get(piece, ())])] = True
-            row.name_starts[names] = starts
-        return row.name_starts[names]
+        of the article (a barred name must not take a place name with it); the
+        caller keeps their complement per article."""
+        others = prefixes(frozenset(
+            w for w in row.words if w[:1].isupper() and w not in names))
+        starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+        pieces = [name[:end] for name in names
+                  for end in range(1, min(len(name), self.vocab.longest) + 1)]
+        starts[token_ids([token_id for piece in pieces if piece not in others
+                          for token_id in self.vocab.by_spaced.get(piece, ())])] = True
+        return starts
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.shape[0]

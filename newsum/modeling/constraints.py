@@ -90,6 +90,7 @@ class SourceWords(LogitsProcessor):
         self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
                      for text in articles]
         self._texts: dict[int, tuple[list[int], str]] = {}
+        self._buffers: dict[tuple[object, ...], torch.Tensor] = {}
         # Masks remembered per article: about 4 MB of them each, whatever the vocabulary.
         self._memo_size = max(16, 2**22 // len(self.vocab.texts))
 
@@ -284,21 +285,39 @@ class SourceWords(LogitsProcessor):
         per_prompt = rows // len(self.rows)  # beams or returned sequences per article
         generated = input_ids[:, self.prompt_width:].tolist()
         eos = self.tokenizer.eos_token_id
-        allowed = torch.stack([
+        allowed = self._stacked([
             # A row past its end writes nothing more (the search pads it): any token.
             self.vocab.every if eos in generated[index] else
             self._next(self.rows[index // per_prompt], self._text(index, generated[index]))
             for index in range(rows)
-        ])[:, : scores.shape[1]].to(scores.device)
+        ])[:, : scores.shape[1]]
         if eos is not None:
             stuck = allowed.view(torch.uint8).amax(dim=1) == 0
             if bool(stuck.any()):  # nothing fits: the summary stops here
                 allowed[stuck, eos] = True
-        # Adding -inf to the blocked scores and 0 to the others masks them several times
-        # more cheaply than a masked fill; the bias is made where the scores are (an
-        # accelerator gets the mask, a quarter of the bytes).
-        bias = ((allowed.to(torch.int32) - 1) & _MINUS_INF_BITS).view(torch.float32)
-        return scores.add_(bias.to(scores.dtype))
+        return scores.add_(self._bias(allowed, scores.device).to(scores.dtype))
+
+    def _stacked(self, masks: list[torch.Tensor]) -> torch.Tensor:
+        """The rows' masks as one tensor, written into a buffer kept from step to step."""
+        shape = (len(masks), len(masks[0]))
+        buffer = self._buffers.get((shape, "mask"))
+        if buffer is None:
+            buffer = self._buffers[(shape, "mask")] = torch.empty(shape, dtype=torch.bool)
+        return torch.stack(masks, out=buffer)
+
+    def _bias(self, allowed: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """0 where ``allowed``, -inf elsewhere, as float32 on ``device``: adding it masks
+        the scores several times more cheaply than a masked fill, and the accelerator
+        gets the mask, a quarter of the bytes. It is written in place into a buffer kept
+        from step to step: a fresh tensor of a batch's width costs the memory's first
+        touch at every step, more than the arithmetic."""
+        key = (tuple(allowed.shape), str(device))
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            buffer = self._buffers[key] = torch.empty(
+                allowed.shape, dtype=torch.int32, device=device)
+        buffer.copy_(allowed)  # 1 where allowed, 0 elsewhere
+        return buffer.sub_(1).bitwise_and_(_MINUS_INF_BITS).view(torch.float32)
 
     def _text(self, index: int, generated: list[int]) -> str:
         """What row ``index`` has generated, as text; extended by the step's token when

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import chain
 
 import torch
 from transformers import PreTrainedTokenizerBase
@@ -157,9 +158,15 @@ def thousands(digits: str) -> list[str]:
     return [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
 
 
-def prefixes(words: frozenset[str]) -> frozenset[str]:
+@lru_cache(maxsize=1 << 16)
+def word_prefixes(word: str) -> tuple[str, ...]:
+    """Every non-empty prefix of ``word``, kept: an article's words recur at every step."""
+    return tuple(word[:i] for i in range(1, len(word) + 1))
+
+
+def prefixes(words: Iterable[str]) -> frozenset[str]:
     """Every non-empty prefix of every word."""
-    return frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+    return frozenset(chain.from_iterable(map(word_prefixes, words)))
 
 
 class TokenTexts:

@@ -102,11 +102,12 @@ class ArticleRules:
         ] = {}
         # The tokens that write the rest of a word from an offset on, piece by piece.
         self.extensions: dict[tuple[str, int], list[int]] = {}
-        # SourceWords' memos: what may follow a state, what continues a relation, what
-        # is not a barred name's start.
+        # SourceWords' memos: what may follow a state, the masks states start from, what
+        # continues a relation and what starts a barred name (token ids).
         self.allowed: dict[tuple[object, ...], torch.Tensor] = {}
+        self.bases: dict[tuple[object, ...], torch.Tensor] = {}
         self.continuing: dict[tuple[str, ...], torch.Tensor] = {}
-        self.not_name_starts: dict[frozenset[str], torch.Tensor] = {}
+        self.name_starts: dict[frozenset[str], torch.Tensor] = {}
         self.relations = ArticleRelations(text) if relations else None
         self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
         self._masks: dict[tuple[tuple[str, ...], bool, bool], torch.Tensor] = {}

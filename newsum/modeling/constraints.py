@@ -27,7 +27,7 @@ tokenizer and an article's masks are looked up in them by the article's own word
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
@@ -89,6 +89,11 @@ class SourceWords(LogitsProcessor):
         self.vocab = vocabulary(tokenizer, vocab_size)
         self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
                      for text in articles]
+        for row in self.rows:
+            # The masks every summary meets, beside no one: after a boundary at its
+            # start and mid-sentence, and a word's tail.
+            for whole, mid in ((True, False), (True, True), (False, True)):
+                row.mask((), whole=whole, mid=mid)
         self._texts: dict[int, tuple[list[int], str]] = {}
         self._buffers: dict[tuple[object, ...], torch.Tensor] = {}
         # Masks remembered per article: about 4 MB of them each, whatever the vocabulary.
@@ -198,17 +203,23 @@ class SourceWords(LogitsProcessor):
         """What may come next: the word rules, less the barred names' first tokens, and
         only what continues one of ``options`` when the relations demand one."""
         allowed = self._word_rule(row, people, partial, before, mid, spaced)
-        if barred:
-            if barred not in row.not_name_starts:
-                row.not_name_starts[barred] = ~self._name_starts(row, barred)
-            allowed = allowed & row.not_name_starts[barred]
         if options is not None:
             # A name or a role was just written: what follows must be what the article
-            # joins to it.
-            # When the words cannot go where the relation demands, the summary ends here.
-            if options not in row.continuing:
-                row.continuing[options] = self.vocab.continuing(options)
-            allowed = allowed & row.continuing[options]
+            # joins to it, a few tokens, kept by index (when none of them may go where
+            # the relation demands, the summary ends here).
+            ids = row.continuing.get(options)
+            if ids is None:
+                ids = row.continuing[options] = self.vocab.continuing_ids(options)
+            kept = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+            kept[ids] = allowed[ids]
+            allowed = kept
+        if barred:
+            starts = row.name_starts.get(barred)
+            if starts is None:
+                starts = row.name_starts[barred] = self._name_starts(row, barred)
+            if options is None:
+                allowed = allowed.clone()  # a mask the article's memos hold
+            allowed[starts] = False
         return allowed
 
     def _word_rule(
@@ -220,7 +231,8 @@ class SourceWords(LogitsProcessor):
         fresh = row.mask(people, whole=True, mid=mid)
         if not partial:
             if spaced:  # one space between words, not two
-                fresh = fresh & self.vocab.not_space_start
+                fresh = self._base(row, ("spaced", people, mid),
+                                   lambda: fresh & self.vocab.not_space_start)
             return fresh & row.next_mask(before, spaced=False) if before else fresh
         limits = row.limited(people, mid=mid)
         tails = row.mask(people, whole=False, mid=True)
@@ -237,8 +249,8 @@ class SourceWords(LogitsProcessor):
         if partial in candidates:
             # A boundary may close it (in plain mode not a hyphen, which goes on with the
             # word: "quarta-feira").
-            closing = fresh & (self.vocab.closing_plain if row.plain is not None
-                               else self.vocab.starts_boundary)
+            closing = self._base(row, ("closing", people, mid), lambda: fresh & (
+                self.vocab.closing_plain if row.plain is not None else self.vocab.starts_boundary))
             allowed = self._after_name(row, people, partial, closing) & row.next_mask(
                 partial.rsplit("-", 1)[-1], spaced=True
             )
@@ -267,18 +279,25 @@ class SourceWords(LogitsProcessor):
             allowed[ends] = allowed[ends] | tails[ends]
         return allowed
 
+    @staticmethod
+    def _base(row: ArticleRules, key: tuple[object, ...],
+              make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """A mask many states of ``row`` start from, made once."""
+        known = row.bases.get(key)
+        if known is None:
+            known = row.bases[key] = make()
+        return known
+
     def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
-        """Tokens that begin one of ``names`` after a space and no other capitalised word
-        of the article (a barred name must not take a place name with it); the
-        caller keeps their complement per article."""
+        """The tokens (ids) that begin one of ``names`` after a space and no other
+        capitalised word of the article (a barred name must not take a place name with
+        it); the caller keeps them per article."""
         others = prefixes(frozenset(
             w for w in row.words if w[:1].isupper() and w not in names))
-        starts = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
         pieces = [name[:end] for name in names
                   for end in range(1, min(len(name), self.vocab.longest) + 1)]
-        starts[token_ids([token_id for piece in pieces if piece not in others
-                          for token_id in self.vocab.by_spaced.get(piece, ())])] = True
-        return starts
+        return token_ids(sorted({token_id for piece in pieces if piece not in others
+                                 for token_id in self.vocab.by_spaced.get(piece, ())}))
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.shape[0]

@@ -222,8 +222,12 @@ class TokenTexts:
     def continuing(self, options: Sequence[str]) -> torch.Tensor:
         """The tokens whose text begins one of ``options`` (the text that must follow)."""
         allowed = torch.zeros(len(self.texts), dtype=torch.bool)
-        longest = self.longest
-        allowed[token_ids([token_id for option in options
-                           for end in range(1, min(len(option), longest) + 1)
-                           for token_id in self.by_text.get(option[:end], ())])] = True
+        allowed[self.continuing_ids(options)] = True
         return allowed
+
+    def continuing_ids(self, options: Sequence[str]) -> torch.Tensor:
+        """:meth:`continuing` as token ids: a few among the vocabulary."""
+        longest = self.longest
+        return token_ids(sorted({token_id for option in options
+                                 for end in range(1, min(len(option), longest) + 1)
+                                 for token_id in self.by_text.get(option[:end], ())}))

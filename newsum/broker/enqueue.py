@@ -9,7 +9,9 @@ twice. If the broker is down the claims are released and
 :class:`~newsum.errors.BrokerUnavailable` is raised within seconds.
 
 Ids go in chunks of ``enqueue_chunk_size``: one statement claims a chunk, one batch of
-messages (one round trip on Redis) sends it, one statement confirms it.
+messages (one round trip on Redis) sends it, one statement confirms it. A backfill
+(:meth:`Enqueuer.enqueue_chunks`) does the database's part on a second thread while the
+messages are built and sent.
 
 A claim is first stamped as if made ``queue_claim_timeout_s - CLAIM_PENDING_S`` ago and
 gets its full lifetime only once its message is on the queue: if the send fails and the
@@ -21,9 +23,11 @@ Every wait on the broker is bounded (see :mod:`newsum.broker.publish`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from types import TracebackType
 
@@ -128,12 +132,79 @@ class Enqueuer:
         """Claim and queue ``article_ids`` chunk by chunk; see :func:`enqueue`."""
         result = EnqueueResult()
         for chunk in _chunks(article_ids, self._settings.enqueue_chunk_size):
-            self._enqueue_chunk(chunk, result)
+            claim = self._claim(chunk)
+            self._send(claim)
+            self._confirm(claim)
+            result.queued += claim.result.queued
+            result.already_queued += claim.result.already_queued
         return result
 
-    def _enqueue_chunk(self, chunk: list[int], result: EnqueueResult) -> None:
-        if self._publisher is None:
-            raise RuntimeError("Enqueuer.enqueue outside its `with` block")
+    def enqueue_chunks(
+        self, chunks: Iterable[list[int]], *, before_claim: Callable[[], object] | None = None,
+    ) -> Iterator[tuple[list[int], EnqueueResult]]:
+        """Claim and queue chunk after chunk, yielding each chunk with what became of it.
+
+        A chunk's messages are built and sent here while a second thread does the
+        database's part: it confirms the chunk sent before and claims the next (a
+        backfill waits about as long on the database as it takes to build messages).
+        ``before_claim`` runs before each chunk is claimed: a backfill waits there while
+        the queue is too deep, with no claim of its own pending.
+
+        The claims contract is :meth:`enqueue`'s: a chunk claimed and not sent (the send
+        failed, the caller stopped early) has its claims released, and a chunk sent has
+        them confirmed (or, if the database is gone too, they expire within
+        ``CLAIM_PENDING_S``).
+        """
+        source = iter(chunks)
+
+        def claim_next() -> _Claim | None:
+            chunk = next(source, None)
+            if chunk is None:
+                return None
+            if before_claim is not None:
+                before_claim()
+            return self._claim(chunk)
+
+        def confirm_then_claim(sent: _Claim | None) -> _Claim | None:
+            if sent is not None:
+                self._confirm(sent)
+            return claim_next()
+
+        current: _Claim | None = None  # claimed, not sent
+        sent: _Claim | None = None  # sent, not confirmed
+        ahead: Future[_Claim | None] | None = None
+        database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsum-claims")
+        try:
+            current = claim_next()
+            while current is not None:
+                ahead, sent = database.submit(confirm_then_claim, sent), None
+                self._send(current)  # releases its own claims when it fails
+                sent, current = current, None
+                failure: BaseException | None = None
+                try:
+                    current = ahead.result()
+                except BaseException as exc:  # raised once the chunk sent is counted
+                    failure = exc
+                ahead = None
+                yield sent.chunk, sent.result
+                if failure is not None:
+                    raise failure
+            if sent is not None:
+                self._confirm(sent)
+                sent = None
+        finally:
+            # Stopped early: nothing claimed stays claimed unsent, nothing sent unconfirmed.
+            if ahead is not None:
+                current = _outcome(ahead)
+            with suppress(Exception):  # already failing: the first error is the one raised
+                if current is not None:
+                    self._release(current)
+                if sent is not None:
+                    self._confirm(sent)
+            database.shutdown()
+
+    def _claim(self, chunk: list[int]) -> _Claim:
+        """Claim a chunk's ids (InvalidArticleId before anything is claimed)."""
         ids = [parse_article_id(value) for value in chunk]
         unique = list(dict.fromkeys(ids))
         pending_at = utcnow() - self._stale_after + timedelta(seconds=CLAIM_PENDING_S)
@@ -141,24 +212,56 @@ class Enqueuer:
             claimed = claim_rows_for_queue(session, unique, self.version_id,
                                            stale_after=self._stale_after,
                                            claimed_at=pending_at)
+        # Ids not claimed, and repeats of an id within the chunk, were queued before.
+        result = EnqueueResult(already_queued=[
+            *(article_id for article_id in unique if article_id not in claimed), *_repeats(ids)])
         to_send = [article_id for article_id in unique if article_id in claimed]
+        return _Claim(chunk, to_send, [claimed[article_id] for article_id in to_send],
+                      pending_at, result)
+
+    def _send(self, claim: _Claim) -> None:
+        """Put a claimed chunk on the queue; release its claims if that fails."""
+        if self._publisher is None:
+            raise RuntimeError("Enqueuer.enqueue outside its `with` block")
         try:
-            self._publisher.publish(to_send, self.version_id, force=self._force,
+            self._publisher.publish(claim.to_send, self.version_id, force=self._force,
                                     override_review=self._override_review)
         except BaseException as exc:
             # Whatever stopped the send, ids that never reached the queue must not stay
             # claimed, or every later enqueue would take them for queued.
-            with transaction(self._engine) as session:
-                release_claims(session, to_send, self.version_id)
+            self._release(claim)
             if isinstance(exc, BROKER_ERRORS):
                 raise broker_unavailable(self._settings, exc) from exc
             raise
+        claim.result.queued += claim.to_send
+
+    def _confirm(self, claim: _Claim) -> None:
         with transaction(self._engine) as session:
-            confirm_claims(session, [claimed[article_id] for article_id in to_send], pending_at)
-        result.queued += to_send
-        # Ids not claimed, and repeats of an id within the chunk, were queued before.
-        result.already_queued += [article_id for article_id in unique if article_id not in claimed]
-        result.already_queued += _repeats(ids)
+            confirm_claims(session, claim.rows, claim.pending_at)
+
+    def _release(self, claim: _Claim) -> None:
+        with transaction(self._engine) as session:
+            release_claims(session, claim.to_send, self.version_id)
+
+
+@dataclass
+class _Claim:
+    """A chunk claimed: the ids to send, the rows holding their claims, the stamp the
+    claims carry until confirmed, and the chunk's result so far."""
+
+    chunk: list[int]
+    to_send: list[int]
+    rows: list[int]
+    pending_at: datetime
+    result: EnqueueResult
+
+
+def _outcome(job: Future[_Claim | None]) -> _Claim | None:
+    """What the claiming thread claimed, once it is done (None if it failed)."""
+    try:
+        return job.result()
+    except BaseException:
+        return None
 
 
 def enqueue(

@@ -125,16 +125,22 @@ def run_backfill(
     report = BackfillReport(matched=matched, dry_run=options.dry_run)
     report.skipped = matched - todo
     ids = _ids(settings, options, version_id)
+    chunks = iter(lambda: list(islice(ids, settings.enqueue_chunk_size)), [])
     with (tqdm(total=total, unit="id", disable=not progress, dynamic_ncols=True) as bar,
           _enqueuer(settings, options, version_id) as enqueuer):
-        while chunk := list(islice(ids, settings.enqueue_chunk_size)):
-            report.seen += len(chunk)
-            if enqueuer is None:
+        if enqueuer is None:
+            for chunk in chunks:
+                report.seen += len(chunk)
                 report.queued += len(chunk)
-            else:
-                report.paused_s += wait_below_high_water(settings, poll_s, bar)
-                result = enqueuer.enqueue(chunk)
-                report.queued += len(result.queued)
-                report.already_queued += len(result.already_queued)
+                bar.update(len(chunk))
+            return report
+
+        def pause() -> None:
+            report.paused_s += wait_below_high_water(settings, poll_s, bar)
+
+        for chunk, result in enqueuer.enqueue_chunks(chunks, before_claim=pause):
+            report.seen += len(chunk)
+            report.queued += len(result.queued)
+            report.already_queued += len(result.already_queued)
             bar.update(len(chunk))
     return report

@@ -22,7 +22,7 @@ from newsum.broker.message import SummarizeMessage
 from newsum.broker.stats import in_flight, queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
-from newsum.db.models import Summary, SummaryStatus
+from newsum.db.models import Summary, SummaryStatus, utcnow
 from newsum.db.queries import SummaryRecord, counts_by_status, upsert_summary
 from newsum.errors import BrokerUnavailable, InvalidArticleId, NoActiveModelVersion
 from tests.conftest import REDIS_SERVER
@@ -158,7 +158,6 @@ def test_a_claim_whose_send_and_release_both_failed_expires_within_seconds(
 ) -> None:
     import newsum.broker.enqueue as enqueue_module
     from newsum.broker.publish import SummarizePublisher
-    from newsum.db.models import utcnow
 
     add_version(engine)
 
@@ -261,3 +260,57 @@ def test_a_send_that_fails_mid_run_releases_its_chunks_claims_and_a_retry_queues
     queued = [json.loads(base64.b64decode(item["body"]))[1]["article_id"]
               for item in raw_items(settings, private_redis.url)]
     assert sorted(queued) == list(range(1, 11))
+
+
+def test_chunks_queued_one_after_another_stopped_early_leave_no_claim_unsent(
+    engine: Engine, worker_settings: Settings
+) -> None:
+    add_version(engine)
+    with Enqueuer(worker_settings) as enqueuer:
+        chunks = enqueuer.enqueue_chunks([[1, 2], [3, 4], [5, 6]])
+        chunk, result = next(chunks)  # [3, 4] is claimed meanwhile, ahead of its send
+        assert (chunk, result.queued) == ([1, 2], [1, 2])
+        chunks.close()  # the caller stops there
+
+    with transaction(engine) as session:
+        rows = {s.article_id: s for s in session.scalars(select(Summary))}
+    assert sorted(rows) == [1, 2]
+    # The chunk sent has its claims confirmed: they live their full lifetime.
+    assert all((utcnow() - aware(rows[i].queued_at)).total_seconds() < 5 for i in (1, 2))
+    assert sorted(m["kwargs"]["article_id"] for m in queued_messages(worker_settings)) == [1, 2]
+    assert enqueue(range(1, 7), settings=worker_settings).queued == [3, 4, 5, 6]
+
+
+def test_a_chunk_failing_to_send_while_the_next_is_claimed_leaves_neither_claimed(
+    engine: Engine, private_redis: PrivateRedis, settings_for  # type: ignore[no-untyped-def]
+) -> None:
+    settings = settings_for(engine.url.render_as_string(hide_password=False),
+                            broker_url=private_redis.url)
+    add_version(engine)
+    with Enqueuer(settings) as enqueuer:
+        chunks = enqueuer.enqueue_chunks([[1, 2], [3, 4], [5, 6]])
+        assert next(chunks)[0] == [1, 2]
+        private_redis.stop()
+        with pytest.raises(BrokerUnavailable):
+            next(chunks)  # [3, 4] fails to send while [5, 6] is being claimed
+
+    with transaction(engine) as session:
+        rows = {s.article_id: s for s in session.scalars(select(Summary))}
+    assert sorted(rows) == [1, 2]
+    private_redis.start()
+    assert enqueue(range(1, 7), settings=settings).queued == [3, 4, 5, 6]
+
+
+def test_a_bad_id_in_a_later_chunk_stops_the_run_after_the_chunk_already_sent(
+    engine: Engine, worker_settings: Settings
+) -> None:
+    add_version(engine)
+    seen = []
+    with Enqueuer(worker_settings) as enqueuer, pytest.raises(InvalidArticleId):
+        for chunk, result in enqueuer.enqueue_chunks([[1, 2], [3, "x"], [5, 6]]):
+            seen.append((chunk, result.queued))
+    assert seen == [([1, 2], [1, 2])]
+    with transaction(engine) as session:
+        rows = {s.article_id: s for s in session.scalars(select(Summary))}
+    assert sorted(rows) == [1, 2]
+    assert all((utcnow() - aware(rows[i].queued_at)).total_seconds() < 5 for i in (1, 2))

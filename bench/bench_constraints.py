@@ -1,22 +1,25 @@
 """What the decoding constraint and the check cost at a real model's vocabulary size.
 
     PYTHONPATH=. .venv/bin/python -m bench.bench_constraints [--tokenizer DIR] [--articles N]
-        [--json]
+        [--vocab-size N] [--json]
 
 With ``--tokenizer`` any Hugging Face tokenizer directory (Llama 2's 32,000 tokens,
 Llama 3's 128,000, ...); without it, the tiny model's own tokenizer, trained here on the
-project's corpus. The articles are the project's synthetic news, several reports of a
-day joined into one article of news length (about 600 words, several people with their
-roles, days and figures), with the summary the corpus gives the first of them. It
-measures, in the modes the demo's adapter decodes with (plain words and relations):
+project's corpus. ``--vocab-size`` pads the masks to a wider output layer (a model's
+embedding rows past its tokenizer's), which shows what a step costs by width alone.
+The articles are the project's synthetic news, several reports of a day joined into
+one article of news length (about 600 words, several people with their roles, days and
+figures), with the summary the corpus gives the first of them. It measures, in the
+modes the demo's adapter decodes with (plain words and relations):
 
 - the vocabulary tables' one-time build (per tokenizer, per process);
 - the per-article set-up of :class:`~newsum.modeling.constraints.SourceWords`, tables
   already built: its construction for a batch of 16 and its first step;
 - one decoding step for 16 rows, replaying the reference summaries token by token so
   every position a real decoding meets is met (inside a name, right after a name, in
-  free text), with the step time per kind of position; the rules an article builds
-  the first time a position needs them are in the step that needs them;
+  free text), with the step time per kind of position (that of the batch's first row;
+  the others stand where their own summaries are); the rules an article builds the
+  first time a position needs them are in the step that needs them;
 - the faithfulness check of one summary, the article's index built once per article.
 
 Times are the CPU time of the measuring thread, torch on one thread: the cost itself,
@@ -66,6 +69,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--words", type=int, default=600, help="About how long an article is.")
     parser.add_argument("--max-input-tokens", type=int, default=1024,
                         help="The prompt budget: how much of an article the decoder copies from.")
+    parser.add_argument("--vocab-size", type=int,
+                        help="Rows of the model's output layer, padded past the tokenizer's"
+                             " (default: the tokenizer's size): what a step's masks span.")
     parser.add_argument("--json", action="store_true", help="Print one JSON line.")
     parser.add_argument("--adapter", type=Path,
                         help="An adapter (the demo's: .newsum/demo/adapters/*) to time"
@@ -107,9 +113,12 @@ def news_articles(count: int, words: int) -> list[tuple[str, str, str, str]]:
     return out[:count]
 
 
-def kind_of(text: str) -> str:
+def kind_of(text: str, following: str) -> str:
+    """Where a step stands: inside a name (the text ends in a capitalised word the next
+    token goes on with), right after one (it ends in one, or in one and a space, and the
+    next token begins something else), or in free text."""
     if _NAME_TAIL.search(text):
-        return "inside a name"
+        return "inside a name" if following[:1].isalnum() else "after a name"
     if _AFTER_NAME.search(text):
         return "after a name"
     return "free text"
@@ -146,13 +155,14 @@ def throughput(adapter: Path, precision: str, repeats: int, count: int) -> dict[
 def main() -> None:
     args = parse_args()
     tokenizer = load_tokenizer(args.tokenizer)
-    result = run(tokenizer, news_articles(args.articles, args.words), args.max_input_tokens)
+    result = run(tokenizer, news_articles(args.articles, args.words), args.max_input_tokens,
+                 args.vocab_size)
     if args.adapter is not None:
         result |= throughput(args.adapter, args.precision, args.repeats, args.articles)
     if args.json:
         print(json.dumps(result))
         return
-    print(f"vocabulary: {result['vocab']:,} tokens;"
+    print(f"vocabulary: {len(tokenizer):,} tokens, masks {result['vocab']:,} wide;"
           f" {args.articles} articles of ~{args.words} words, batches of {ROWS}")
     print(f"{'vocabulary tables, built once':<44}{result['vocab_build_ms']:>10.1f} ms")
     print(f"{'set-up per article':<44}{result['setup_ms_per_article']:>10.2f} ms"
@@ -172,14 +182,15 @@ def main() -> None:
               "   (target <= 15%)")
 
 
-def run(tokenizer, articles, max_input_tokens: int) -> dict[str, object]:  # type: ignore[no-untyped-def]  # noqa: E501
+def run(tokenizer, articles, max_input_tokens: int,  # type: ignore[no-untyped-def]
+        vocab_size: int | None = None) -> dict[str, object]:
     from newsum.modeling.constraints import SourceWords, vocabulary
     from newsum.modeling.faithfulness import ArticleText, RuleChecker
     from newsum.modeling.faithfulness.checker import index_article
     from newsum.modeling.prompt import DEFAULT_TEMPLATE, visible_article
 
     torch.set_num_threads(1)
-    size = len(tokenizer)
+    size = max(vocab_size or 0, len(tokenizer))
     started = _clock()
     vocabulary(tokenizer, size)
     vocab_build_ms = (_clock() - started) * 1000
@@ -208,7 +219,9 @@ def run(tokenizer, articles, max_input_tokens: int) -> dict[str, object]:  # typ
         batch_steps: list[float] = []
         for step in range(1, longest):
             input_ids = torch.cat([prompt, rows[:, :step]], dim=1)
-            kind = kind_of(tokenizer.decode(summaries[batch[0]][:step]))
+            written = tokenizer.decode(summaries[batch[0]][:step])
+            following = tokenizer.decode(summaries[batch[0]][: step + 1])[len(written):]
+            kind = kind_of(written, following)
             scores = torch.zeros(len(batch), size)
             started = _clock()
             processor(input_ids, scores)

@@ -50,18 +50,24 @@ def _merged(*indexes: Index) -> Index:
     return merged
 
 
-def lookup(size: int, pairs: Iterable[tuple[Index, Iterable[str]]]) -> torch.Tensor:
-    """How many times each token is listed under the words: for each (index, words),
-    every token id the index lists under one of the words counts once per listing."""
+def listed(pairs: Iterable[tuple[Index, Iterable[str]]]) -> list[int]:
+    """The token ids the indexes list under the words, once per listing: for each (index,
+    words), every id the index lists under one of the words."""
     ids: list[int] = []
     for index, words in pairs:
         for word in words:
-            listed = index.get(word)
-            if listed is not None:
-                ids += listed
+            found = index.get(word)
+            if found is not None:
+                ids += found
+    return ids
+
+
+def _with_all(ids: list[int], need: torch.Tensor) -> torch.Tensor:
+    """The tokens listed in ``ids`` as many times as ``need`` says they must be (each of
+    their words allowed), and those that need none."""
     if not ids:
-        return torch.zeros(size, dtype=torch.int32)
-    return torch.bincount(token_ids(ids), minlength=size).to(torch.int32)
+        return need == 0
+    return torch.bincount(token_ids(ids), minlength=len(need)).to(torch.int32) == need
 
 
 class WordTable:
@@ -125,6 +131,7 @@ class WordTable:
         self.never = torch.tensor(never, dtype=torch.bool)
         self.facts_open = torch.tensor(facts_open, dtype=torch.int32)
         self.words_open = torch.tensor(words_open, dtype=torch.int32)
+        self.not_never = ~self.never
 
     def facts_allowed(
         self, words: Iterable[str], prefixes: Iterable[str], barred: Iterable[str]
@@ -134,24 +141,25 @@ class WordTable:
         nor a scale word."""
         words = frozenset(words)
         barred = frozenset(barred)
-        allowed = lookup(self.size, [
+        allowed = _with_all(listed([
             (self.fact, words - barred), (self.open_date, words), (self.open_name, prefixes),
-        ]) == self.facts_open
-        hit = lookup(self.size, [(self.common, barred)])
-        return allowed & (hit == 0) & ~self.never
+        ]), self.facts_open)
+        allowed[token_ids(listed([(self.common, barred)]))] = False
+        return allowed & self.not_never
 
     def words_allowed(self, words: Iterable[str], prefixes: Iterable[str]) -> torch.Tensor:
         """Tokens that complete only ``words`` (none a scale word) and leave open only one
         of ``prefixes``."""
-        allowed = lookup(self.size, [(self.complete, words), (self.open_any, prefixes)]) == (
-            self.words_open)
-        return allowed & ~self.never
-
+        allowed = _with_all(listed(
+            [(self.complete, words), (self.open_any, prefixes)]), self.words_open)
+        return allowed & self.not_never
 
     def completing_or_opening(self, words: Iterable[str], prefixes: Iterable[str]
                               ) -> torch.Tensor:
         """Tokens that complete one of ``words`` or leave one of ``prefixes`` open."""
-        return lookup(self.size, [(self.complete, words), (self.open_any, prefixes)]) > 0
+        hit = torch.zeros(self.size, dtype=torch.bool)
+        hit[token_ids(listed([(self.complete, words), (self.open_any, prefixes)]))] = True
+        return hit
 
 
 class NextTable:

@@ -90,7 +90,7 @@ class ArticleRules:
             self.figure_before = {w: b for w, b in before.items() if w.isdigit()}
         # Plain: two content words side by side only where the article has them so.
         self.pairs = word_pairs(text, compounds=True)[0] if plain else None
-        self._next: dict[tuple[str, bool], torch.Tensor] = {}
+        self._next: dict[tuple[str, bool], tuple[torch.Tensor, torch.Tensor]] = {}
         self.plain = plain_words(text) if plain else None
         self._plain_sorted = sorted(self.plain) if self.plain is not None else []
         self._words_sorted = sorted(self.words)
@@ -203,6 +203,21 @@ class ArticleRules:
         one that begins no word (a mark, a space), or one that begins a word which may
         follow ``before`` - after a figure, what it counts; else any capitalised word,
         a figure the article puts after it, a lower-case word that may follow it."""
+        base, starts = self.next_parts(before, spaced=spaced)
+        allowed = base.clone()
+        allowed[starts] = True
+        return allowed
+
+    def and_next(self, allowed: torch.Tensor, before: str, *, spaced: bool) -> torch.Tensor:
+        """``allowed & next_mask(before)``, from the mask's shared part and its few ids."""
+        base, starts = self.next_parts(before, spaced=spaced)
+        kept = allowed & base
+        kept[starts] = allowed[starts]
+        return kept
+
+    def next_parts(self, before: str, *, spaced: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`next_mask` as the part many words share (a vocabulary table) and the
+        token ids ``before`` adds to it, kept per word."""
         key = (before, spaced)
         if key not in self._next:
             lower, figures, every = self.next_words(before)
@@ -213,20 +228,15 @@ class ArticleRules:
                 base = table.lone_bound if bound else table.lone
                 starts = prefixes(every)
             else:
-                base = table.names_bound if bound else table.names
                 starts = prefixes(figures) if figures is not None else frozenset()
-                if figures is None:
-                    base = base | table.digit
-                if lower is None:
-                    base = base | table.lower
-                else:
-                    if FUNCTION_WORDS <= lower:  # their share is the same for every word
-                        base = base | table.function_words
+                function_words = lower is not None and FUNCTION_WORDS <= lower
+                if lower is not None:
+                    if function_words:  # their share is the same for every word
                         lower = lower - FUNCTION_WORDS
                     starts |= {p for p in prefixes(lower) if p[:1].islower()}
-            allowed = base.clone()
-            allowed[token_ids(table.ids(starts))] = True
-            self._next[key] = allowed
+                base = table.names_with(bound=bound, digit=figures is None,
+                                        lower=lower is None, function_words=function_words)
+            self._next[key] = (base, token_ids(sorted(set(table.ids(starts)))))
         return self._next[key]
 
     def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> torch.Tensor:

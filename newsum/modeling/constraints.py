@@ -233,7 +233,7 @@ class SourceWords(LogitsProcessor):
             if spaced:  # one space between words, not two
                 fresh = self._base(row, ("spaced", people, mid),
                                    lambda: fresh & self.vocab.not_space_start)
-            return fresh & row.next_mask(before, spaced=False) if before else fresh
+            return row.and_next(fresh, before, spaced=False) if before else fresh
         limits = row.limited(people, mid=mid)
         tails = row.mask(people, whole=False, mid=True)
         if not leads_a_name(partial) and row.plain is None:
@@ -251,9 +251,8 @@ class SourceWords(LogitsProcessor):
             # word: "quarta-feira").
             closing = self._base(row, ("closing", people, mid), lambda: fresh & (
                 self.vocab.closing_plain if row.plain is not None else self.vocab.starts_boundary))
-            allowed = self._after_name(row, people, partial, closing) & row.next_mask(
-                partial.rsplit("-", 1)[-1], spaced=True
-            )
+            allowed = row.and_next(self._after_name(row, people, partial, closing),
+                                   partial.rsplit("-", 1)[-1], spaced=True)
         else:
             allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
         pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead

@@ -188,6 +188,22 @@ class NextTable:
         # The function words go with any word: what may follow one always includes them.
         self.function_words = torch.zeros(self.size, dtype=torch.bool)
         self.function_words[token_ids(self.ids(prefixes(FUNCTION_WORDS)))] = True
+        self._names_with: dict[tuple[bool, bool, bool, bool], torch.Tensor] = {}
+
+    def names_with(self, *, bound: bool, digit: bool, lower: bool, function_words: bool
+                   ) -> torch.Tensor:
+        """What may follow a word before what it adds itself: a token that begins no word
+        (no mark where a day must come: ``bound``) or a capitalised word, with those that
+        begin any figure, any lower-case word or a function word; made once each."""
+        key = (bound, digit, lower, function_words)
+        if key not in self._names_with:
+            allowed = self.names_bound if bound else self.names
+            for add, part in ((digit, self.digit), (lower, self.lower),
+                              (function_words, self.function_words)):
+                if add:
+                    allowed = allowed | part
+            self._names_with[key] = allowed
+        return self._names_with[key]
 
     def ids(self, words: Iterable[str]) -> list[int]:
         """The tokens that begin with one of ``words`` (prefixes of what may follow)."""

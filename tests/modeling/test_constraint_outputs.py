@@ -24,6 +24,10 @@ from tests.modeling.test_token_tables import _by_rule, _next_by_rule
 class RulesByToken(ArticleRules):
     """The article's masks computed token by token from the rules themselves."""
 
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._by_rule: dict[tuple[str, bool], torch.Tensor] = {}
+
     def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> torch.Tensor:
         key = (people, whole, mid)
         if key not in self._masks:
@@ -31,9 +35,12 @@ class RulesByToken(ArticleRules):
         return self._masks[key]
 
     def next_mask(self, before: str, *, spaced: bool) -> torch.Tensor:
-        if (before, spaced) not in self._next:
-            self._next[(before, spaced)] = _next_by_rule(self, before, spaced=spaced)
-        return self._next[(before, spaced)]
+        if (before, spaced) not in self._by_rule:
+            self._by_rule[(before, spaced)] = _next_by_rule(self, before, spaced=spaced)
+        return self._by_rule[(before, spaced)]
+
+    def and_next(self, allowed: torch.Tensor, before: str, *, spaced: bool) -> torch.Tensor:
+        return allowed & self.next_mask(before, spaced=spaced)
 
 
 class SourceWordsByToken(SourceWords):

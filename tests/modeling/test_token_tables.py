@@ -93,10 +93,16 @@ def test_masks_are_the_rules_token_by_token(
                         text[:60], group, whole, mid)
                     compared += 1
         words = sorted({w for w in text.replace(",", " ").replace(".", " ").split()})
+        some = torch.rand(len(vocab.texts), generator=torch.Generator().manual_seed(7)) > 0.5
         for before in words[:40] + ["nesta", "on", "the", "de"]:
             for spaced in (True, False):
-                assert torch.equal(rules.next_mask(before, spaced=spaced),
-                                   _next_by_rule(rules, before, spaced=spaced)), (before, spaced)
+                expected = _next_by_rule(rules, before, spaced=spaced)
+                assert torch.equal(rules.next_mask(before, spaced=spaced), expected), (
+                    before, spaced)
+                # As the constraint takes it: what another rule allows, less what the
+                # word before rules out.
+                assert torch.equal(rules.and_next(some, before, spaced=spaced),
+                                   some & expected), (before, spaced)
     assert compared >= 48
 
 

@@ -23,6 +23,7 @@ Every wait on the broker is bounded (see :mod:`newsum.broker.publish`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
@@ -140,7 +141,8 @@ class Enqueuer:
         return result
 
     def enqueue_chunks(
-        self, chunks: Iterable[list[int]], *, before_claim: Callable[[], object] | None = None,
+        self, chunks: Iterable[list[int]], *,
+        before_claim: Callable[[ChunkRun], object] | None = None,
     ) -> Iterator[tuple[list[int], EnqueueResult]]:
         """Claim and queue chunk after chunk, yielding each chunk with what became of it.
 
@@ -148,7 +150,9 @@ class Enqueuer:
         database's part: it confirms the chunk sent before and claims the next (a
         backfill waits about as long on the database as it takes to build messages).
         ``before_claim`` runs before each chunk is claimed: a backfill waits there while
-        the queue is too deep, with no claim of its own pending.
+        the queue is too deep, with no claim of its own pending. It is given the run's
+        :class:`ChunkRun`: how many ids are being sent meanwhile (not on the queue yet),
+        and an event set when the run stops, on which to stop waiting.
 
         The claims contract is :meth:`enqueue`'s: a chunk claimed and not sent (the send
         failed, the caller stopped early) has its claims released, and a chunk sent has
@@ -156,14 +160,15 @@ class Enqueuer:
         ``CLAIM_PENDING_S``).
         """
         source = iter(chunks)
+        run = ChunkRun()
 
         def claim_next() -> _Claim | None:
             chunk = next(source, None)
             if chunk is None:
                 return None
             if before_claim is not None:
-                before_claim()
-            return self._claim(chunk)
+                before_claim(run)
+            return None if run.stopping.is_set() else self._claim(chunk)
 
         def confirm_then_claim(sent: _Claim | None) -> _Claim | None:
             if sent is not None:
@@ -177,9 +182,12 @@ class Enqueuer:
         try:
             current = claim_next()
             while current is not None:
+                sending, current = current, None
+                run.sending = len(sending.to_send)  # before the next claim looks
                 ahead, sent = database.submit(confirm_then_claim, sent), None
-                self._send(current)  # releases its own claims when it fails
-                sent, current = current, None
+                self._send(sending)  # releases its own claims when it fails
+                run.sending = 0
+                sent = sending
                 failure: BaseException | None = None
                 try:
                     current = ahead.result()
@@ -194,6 +202,7 @@ class Enqueuer:
                 sent = None
         finally:
             # Stopped early: nothing claimed stays claimed unsent, nothing sent unconfirmed.
+            run.stopping.set()
             if ahead is not None:
                 current = _outcome(ahead)
             with suppress(Exception):  # already failing: the first error is the one raised
@@ -242,6 +251,15 @@ class Enqueuer:
     def _release(self, claim: _Claim) -> None:
         with transaction(self._engine) as session:
             release_claims(session, claim.to_send, self.version_id)
+
+
+@dataclass
+class ChunkRun:
+    """What a run of :meth:`Enqueuer.enqueue_chunks` tells the code it runs before each
+    claim: the ids being sent meanwhile, and whether the run is stopping."""
+
+    sending: int = 0
+    stopping: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass

@@ -10,7 +10,6 @@ backfill is finished by running it again.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from itertools import islice
 
 from tqdm import tqdm
 
-from newsum.broker.enqueue import Enqueuer, resolve_model_version_id
+from newsum.broker.enqueue import ChunkRun, Enqueuer, resolve_model_version_id
 from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.engine import engine_for
@@ -82,13 +81,17 @@ def _count(settings: Settings, options: BackfillOptions, version_id: int, *,
 
 
 def wait_below_high_water(settings: Settings, poll_s: float = 1.0,
-                          bar: tqdm | None = None) -> float:
-    """Block while the queue is deeper than the high-water mark; return seconds waited."""
+                          bar: tqdm | None = None, run: ChunkRun | None = None) -> float:
+    """Block while the queue, with the ids ``run`` is sending meanwhile, is deeper than
+    the high-water mark (or until ``run`` stops); return seconds waited."""
     waited = 0.0
-    while (depth := queue_depth(settings)) > settings.queue_high_water:
+    run = run or ChunkRun()
+    # The ids in flight are read before the queue: once on it, they are not counted twice.
+    while (depth := run.sending + queue_depth(settings)) > settings.queue_high_water:
         if bar is not None:
             bar.set_postfix_str(f"paused, queue {depth} > {settings.queue_high_water}")
-        time.sleep(poll_s)
+        if run.stopping.wait(poll_s):
+            break
         waited += poll_s
     if waited and bar is not None:
         bar.set_postfix_str("")
@@ -135,8 +138,8 @@ def run_backfill(
                 bar.update(len(chunk))
             return report
 
-        def pause() -> None:
-            report.paused_s += wait_below_high_water(settings, poll_s, bar)
+        def pause(run: ChunkRun) -> None:
+            report.paused_s += wait_below_high_water(settings, poll_s, bar, run)
 
         for chunk, result in enqueuer.enqueue_chunks(chunks, before_claim=pause):
             report.seen += len(chunk)

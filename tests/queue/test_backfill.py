@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ from sqlalchemy import Engine
 
 from harness.faults import PrivateRedis
 from harness.newsroom import add_version, insert_articles
+from harness.processes import REPO, process_env
 from newsum.broker.stats import queue_depth
 from newsum.config import Settings
 from newsum.db.engine import transaction
@@ -169,3 +173,33 @@ def test_a_backfill_stopped_by_the_broker_is_finished_by_a_rerun_each_id_queued_
                          BackfillOptions())
     assert (rerun.queued, rerun.already_queued) == (20, 30)
     assert sorted(queued_ids(private_redis, settings)) == list(range(1, 51))
+
+
+def test_ctrl_c_on_a_backfill_paused_at_high_water_ends_it_at_once_leaving_no_claim_unsent(
+    engine: Engine, worker_settings: Settings
+) -> None:
+    newsroom(engine, worker_settings, n=60)
+    settings = worker_settings.model_copy(update={"queue_high_water": 16, "enqueue_chunk_size": 20})
+    backfill = subprocess.Popen(
+        [sys.executable, "-m", "newsum", "backfill"], env=process_env(settings), cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The first chunk goes out; with no worker taking it, the run then waits.
+        deadline = time.monotonic() + 60
+        while queue_depth(settings) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert backfill.poll() is None, backfill.communicate(timeout=10)
+        assert queue_depth(settings) == 20  # high water (16) and what was sent meanwhile
+        interrupted = time.monotonic()
+        backfill.send_signal(signal.SIGINT)
+        backfill.communicate(timeout=30)
+        assert time.monotonic() - interrupted < 10
+    finally:
+        backfill.kill()
+        backfill.communicate()
+    # Only the chunk on the queue holds claims; the rest can be queued by the next run.
+    rerun = run_backfill(settings.model_copy(update={"queue_high_water": 1000}),
+                         BackfillOptions())
+    assert (rerun.queued, rerun.already_queued) == (40, 20)
+    assert queue_depth(settings) == 60

@@ -219,14 +219,9 @@ class TokenTexts:
             if token_id not in special and piece is not None and not piece.startswith("<0x"):
                 self.by_text.setdefault(self.texts[token_id], []).append(token_id)
 
-    def continuing(self, options: Sequence[str]) -> torch.Tensor:
-        """The tokens whose text begins one of ``options`` (the text that must follow)."""
-        allowed = torch.zeros(len(self.texts), dtype=torch.bool)
-        allowed[self.continuing_ids(options)] = True
-        return allowed
-
     def continuing_ids(self, options: Sequence[str]) -> torch.Tensor:
-        """:meth:`continuing` as token ids: a few among the vocabulary."""
+        """The tokens (ids) whose text begins one of ``options`` (the text that must
+        follow): a few among the vocabulary."""
         longest = self.longest
         return token_ids(sorted({token_id for option in options
                                  for end in range(1, min(len(option), longest) + 1)

@@ -83,6 +83,14 @@ class SourceWordsByToken(SourceWords):
                     starts[self.vocab.by_spaced.get(piece, [])] = True
         return starts
 
+    def _continuing(self, options):  # type: ignore[no-untyped-def]
+        allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+        for option in options:
+            for end in range(1, len(option) + 1):
+                for token_id in self.vocab.by_text.get(option[:end], ()):
+                    allowed[token_id] = True
+        return allowed
+
     def _allowed_after(self, row, text):  # type: ignore[no-untyped-def]
         sentence = _SENTENCE_END.split(text)[-1]
         state = sentence_state(row.relations, sentence) if row.relations else None
@@ -91,7 +99,7 @@ class SourceWordsByToken(SourceWords):
         if state is not None and state.barred_names:
             allowed = allowed & ~self._name_starts(row, state.barred_names)
         if state is not None and state.options is not None:
-            allowed = allowed & self.vocab.continuing(state.options)
+            allowed = allowed & self._continuing(state.options)
         return allowed
 
     def _tail_of(self, row, text):  # type: ignore[no-untyped-def]

@@ -10,7 +10,8 @@ embedding rows past its tokenizer's), which shows what a step costs by width alo
 The articles are the project's synthetic news, several reports of a day joined into
 one article of news length (about 600 words, several people with their roles, days and
 figures), with the summary the corpus gives the first of them. It measures, in the
-modes the demo's adapter decodes with (plain words and relations):
+modes the demo's adapter decodes with (plain words and relations, and its stop when the
+model's favourite is refused):
 
 - the vocabulary tables' one-time build (per tokenizer, per process);
 - the per-article set-up of :class:`~newsum.modeling.constraints.SourceWords`, tables
@@ -188,6 +189,7 @@ def run(tokenizer, articles, max_input_tokens: int,  # type: ignore[no-untyped-d
     from newsum.modeling.faithfulness import ArticleText, RuleChecker
     from newsum.modeling.faithfulness.checker import index_article
     from newsum.modeling.prompt import DEFAULT_TEMPLATE, visible_article
+    from newsum.sandbox.recipe import STOP_WHEN_REFUSED
 
     torch.set_num_threads(1)
     size = max(vocab_size or 0, len(tokenizer))
@@ -207,7 +209,7 @@ def run(tokenizer, articles, max_input_tokens: int,  # type: ignore[no-untyped-d
         width = 8  # a stand-in prompt: the constraint reads only what follows it
         started = _clock()
         processor = SourceWords(tokenizer, [sources[i] for i in batch], width, size,
-                                plain=True, relations=True)
+                                plain=True, relations=True, stop_when_refused=STOP_WHEN_REFUSED)
         scores = torch.zeros(len(batch), size)
         prompt = torch.full((len(batch), width), tokenizer.pad_token_id or 0)
         processor(prompt, scores)
@@ -222,7 +224,9 @@ def run(tokenizer, articles, max_input_tokens: int,  # type: ignore[no-untyped-d
             written = tokenizer.decode(summaries[batch[0]][:step])
             following = tokenizer.decode(summaries[batch[0]][: step + 1])[len(written):]
             kind = kind_of(written, following)
+            # The model's favourite is the token the summary goes on with.
             scores = torch.zeros(len(batch), size)
+            scores[torch.arange(len(batch)), rows[:, step]] = 1.0
             started = _clock()
             processor(input_ids, scores)
             batch_steps.append((_clock() - started) * 1000)

@@ -12,7 +12,7 @@ import bisect
 from dataclasses import dataclass
 from functools import cached_property
 
-import torch
+import numpy as np
 
 from newsum.modeling.continuations import barred_predicates
 from newsum.modeling.faithfulness.dates import DATE_WORDS
@@ -22,6 +22,7 @@ from newsum.modeling.source_text import (
     FREE_BEFORE,
     FUNCTION_WORDS,
     WORD,
+    Mask,
     article_words,
     is_fact_word,
     is_scale,
@@ -90,7 +91,7 @@ class ArticleRules:
             self.figure_before = {w: b for w, b in before.items() if w.isdigit()}
         # Plain: two content words side by side only where the article has them so.
         self.pairs = word_pairs(text, compounds=True)[0] if plain else None
-        self._next: dict[tuple[str, bool], tuple[torch.Tensor, torch.Tensor]] = {}
+        self._next: dict[tuple[str, bool], tuple[Mask, np.ndarray]] = {}
         self.plain = plain_words(text) if plain else None
         self._plain_sorted = sorted(self.plain) if self.plain is not None else []
         self._words_sorted = sorted(self.words)
@@ -104,13 +105,13 @@ class ArticleRules:
         self.extensions: dict[tuple[str, int], list[int]] = {}
         # SourceWords' memos: what may follow a state, the masks states start from, what
         # continues a relation and what starts a barred name (token ids).
-        self.allowed: dict[tuple[object, ...], torch.Tensor] = {}
-        self.bases: dict[tuple[object, ...], torch.Tensor] = {}
-        self.continuing: dict[tuple[str, ...], torch.Tensor] = {}
-        self.name_starts: dict[frozenset[str], torch.Tensor] = {}
+        self.allowed: dict[tuple[object, ...], Mask] = {}
+        self.bases: dict[tuple[object, ...], Mask] = {}
+        self.continuing: dict[tuple[str, ...], Mask] = {}
+        self.name_starts: dict[frozenset[str], Mask] = {}
         self.relations = ArticleRelations(text) if relations else None
         self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
-        self._masks: dict[tuple[tuple[str, ...], bool, bool], torch.Tensor] = {}
+        self._masks: dict[tuple[tuple[str, ...], bool, bool], Mask] = {}
         # Common words capitalised: a sentence may start with them, nothing else may.
         written = set(COMPOUND.findall(text)) | set(WORD.findall(text))
         self.capitalised = frozenset(
@@ -198,24 +199,24 @@ class ArticleRules:
             figures = frozenset(f for f, words in self.figure_before.items() if before in words)
         return lower, figures, None
 
-    def next_mask(self, before: str, *, spaced: bool) -> torch.Tensor:
+    def next_mask(self, before: str, *, spaced: bool) -> Mask:
         """Tokens that may begin the word after ``before`` (``spaced``: with its space):
         one that begins no word (a mark, a space), or one that begins a word which may
         follow ``before`` - after a figure, what it counts; else any capitalised word,
         a figure the article puts after it, a lower-case word that may follow it."""
         base, starts = self.next_parts(before, spaced=spaced)
-        allowed = base.clone()
+        allowed = base.copy()
         allowed[starts] = True
         return allowed
 
-    def and_next(self, allowed: torch.Tensor, before: str, *, spaced: bool) -> torch.Tensor:
+    def and_next(self, allowed: Mask, before: str, *, spaced: bool) -> Mask:
         """``allowed & next_mask(before)``, from the mask's shared part and its few ids."""
         base, starts = self.next_parts(before, spaced=spaced)
         kept = allowed & base
         kept[starts] = allowed[starts]
         return kept
 
-    def next_parts(self, before: str, *, spaced: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    def next_parts(self, before: str, *, spaced: bool) -> tuple[Mask, np.ndarray]:
         """:meth:`next_mask` as the part many words share (a vocabulary table) and the
         token ids ``before`` adds to it, kept per word."""
         key = (before, spaced)
@@ -239,7 +240,7 @@ class ArticleRules:
             self._next[key] = (base, token_ids(sorted(set(table.ids(starts)))))
         return self._next[key]
 
-    def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> torch.Tensor:
+    def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> Mask:
         """Tokens allowed after a boundary (``whole``), or whose text after their leading
         word run is allowed (what matters once that run extends a word): those for which
         :meth:`text_ok` holds, found through the vocabulary's word tables.

@@ -18,6 +18,14 @@ Two stronger modes, each recorded in the manifest too:
   article joins them to (``generation.relations``, see :mod:`newsum.modeling.relations`),
   and a figure is followed by what it counts there.
 
+And one way to stop (``generation.stop_when_refused``): once a summary holds a whole
+sentence, it ends there when the constraint refuses the model's next word by a wide
+margin. A model that wants to go on with a sentence its article does not support (one
+it learnt from other articles) otherwise writes what the constraint leaves it, words it
+does not mean ("O a em (presidente da ..."), until the token budget runs out: a false
+sentence, and the batch's slowest row. A refused fact word (a name, figure or day the
+model got wrong) is what the constraint is for and never stops a summary.
+
 Tokens are read as text (see :class:`~newsum.modeling.source_text.TokenTexts`), so the
 rules hold whatever the tokenizer's merges; the vocabulary's tables are built once per
 tokenizer and an article's masks are looked up in them by the article's own words
@@ -29,12 +37,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from newsum.modeling.article_rules import ArticleRules, Limits
 from newsum.modeling.continuations import sentence_state
 from newsum.modeling.source_text import (
+    Mask,
     article_words,
     is_fact_word,
     is_scale,
@@ -47,6 +57,7 @@ from newsum.modeling.token_tables import vocabulary
 
 __all__ = [
     "SourceWords", "article_words", "is_fact_word", "is_scale", "name_followers", "vocabulary",
+    "whole_sentences",
 ]
 
 # The last two words and the space between them, read backwards from the end.
@@ -63,6 +74,18 @@ _SENTENCE_START = re.compile(r"(?:[.!?:]|\n|[“\"(])\s*$")
 
 # A sentence end read backwards: a newline, or . ! ? before a space.
 _SENTENCE_END_REVERSED = re.compile(r"\n|(?<=\s)[.!?]")
+# The end of a whole sentence in a summary: a mark, any closing quotes, then a space or
+# the end.
+_WHOLE_END = re.compile(r"[.!?…][”\"’)]*(?=\s|$)")
+# The word a text ends inside, hyphens included ("quarta-"), and a token's first run.
+_OPEN_WORD = re.compile(r"[\w-]*$")
+_LEADING_WORD = re.compile(r"[\w-]*")
+
+
+def whole_sentences(text: str) -> str:
+    """``text`` up to the end of its last whole sentence ('' when it has none)."""
+    ends = [m.end() for m in _WHOLE_END.finditer(text)]
+    return text[: ends[-1]] if ends else ""
 
 
 def _last_sentence(text: str) -> str:
@@ -77,15 +100,20 @@ class SourceWords(LogitsProcessor):
 
     ``articles`` are the rows' article texts (title and body), ``prompt_width`` the
     (left-padded) prompt length: what follows it is the generated summary. ``plain`` and
-    ``relations`` switch on the stronger modes of the module docstring.
+    ``relations`` switch on the stronger modes of the module docstring;
+    ``stop_when_refused`` (nats) the stop it describes: a row that holds a whole sentence
+    ends when the model's favourite token, not part of a fact word, is refused and scores
+    more than this above the best token allowed.
     """
 
     def __init__(
         self, tokenizer: PreTrainedTokenizerBase, articles: Sequence[str], prompt_width: int,
         vocab_size: int, *, plain: bool = False, relations: bool = False,
+        stop_when_refused: float | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.prompt_width = prompt_width
+        self.stop_when_refused = stop_when_refused
         self.vocab = vocabulary(tokenizer, vocab_size)
         self.rows = [ArticleRules(text, self.vocab, plain=plain, relations=relations)
                      for text in articles]
@@ -96,6 +124,7 @@ class SourceWords(LogitsProcessor):
                 row.mask((), whole=whole, mid=mid)
         self._texts: dict[int, tuple[list[int], str]] = {}
         self._buffers: dict[tuple[object, ...], torch.Tensor] = {}
+        self._stacks: dict[tuple[int, int], Mask] = {}
         # Masks remembered per article: about 4 MB of them each, whatever the vocabulary.
         self._memo_size = max(16, 2**22 // len(self.vocab.texts))
 
@@ -116,8 +145,8 @@ class SourceWords(LogitsProcessor):
         return match.group(2), match.group(1)
 
     def _after_name(
-        self, row: ArticleRules, people: tuple[str, ...], name: str, allowed: torch.Tensor
-    ) -> torch.Tensor:
+        self, row: ArticleRules, people: tuple[str, ...], name: str, allowed: Mask
+    ) -> Mask:
         """``allowed``, less the capitalised words that do not follow ``name`` in the
         article (another person's surname, say), or after a figure, less the scale words
         (in relations mode: any word) that do not follow it there."""
@@ -173,7 +202,7 @@ class SourceWords(LogitsProcessor):
         return [w for w in row.plain_starting(partial)
                 if (lower is None or w in lower) and self._closable(row, limits, w, before)]
 
-    def _next(self, row: ArticleRules, text: str) -> torch.Tensor:
+    def _next(self, row: ArticleRules, text: str) -> Mask:
         """The tokens that may follow ``text`` (see :meth:`_allowed`), remembered by the
         state of the text they depend on."""
         sentence = _last_sentence(text)
@@ -199,7 +228,7 @@ class SourceWords(LogitsProcessor):
     def _allowed(
         self, row: ArticleRules, people: tuple[str, ...], partial: str, before: str | None,
         mid: bool, spaced: bool, barred: frozenset[str], options: tuple[str, ...] | None,
-    ) -> torch.Tensor:
+    ) -> Mask:
         """What may come next: the word rules, less the barred names' first tokens, and
         only what continues one of ``options`` when the relations demand one."""
         allowed = self._word_rule(row, people, partial, before, mid, spaced)
@@ -210,7 +239,7 @@ class SourceWords(LogitsProcessor):
             ids = row.continuing.get(options)
             if ids is None:
                 ids = row.continuing[options] = self.vocab.continuing_ids(options)
-            kept = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+            kept = np.zeros(len(self.vocab.texts), dtype=bool)
             kept[ids] = allowed[ids]
             allowed = kept
         if barred:
@@ -218,14 +247,14 @@ class SourceWords(LogitsProcessor):
             if starts is None:
                 starts = row.name_starts[barred] = self._name_starts(row, barred)
             if options is None:
-                allowed = allowed.clone()  # a mask the article's memos hold
+                allowed = allowed.copy()  # a mask the article's memos hold
             allowed[starts] = False
         return allowed
 
     def _word_rule(
         self, row: ArticleRules, people: tuple[str, ...], partial: str, before: str | None,
         mid: bool, spaced: bool,
-    ) -> torch.Tensor:
+    ) -> Mask:
         """What the word rules allow after ``before`` and the open word ``partial`` (with
         ``spaced``: after one space already), ``mid``-sentence, beside ``people``."""
         fresh = row.mask(people, whole=True, mid=mid)
@@ -254,7 +283,7 @@ class SourceWords(LogitsProcessor):
             allowed = row.and_next(self._after_name(row, people, partial, closing),
                                    partial.rsplit("-", 1)[-1], spaced=True)
         else:
-            allowed = torch.zeros(len(self.vocab.texts), dtype=torch.bool)
+            allowed = np.zeros(len(self.vocab.texts), dtype=bool)
         pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead
         extensions = row.extensions
         extending: list[int] = []
@@ -280,14 +309,14 @@ class SourceWords(LogitsProcessor):
 
     @staticmethod
     def _base(row: ArticleRules, key: tuple[object, ...],
-              make: Callable[[], torch.Tensor]) -> torch.Tensor:
+              make: Callable[[], Mask]) -> Mask:
         """A mask many states of ``row`` start from, made once."""
         known = row.bases.get(key)
         if known is None:
             known = row.bases[key] = make()
         return known
 
-    def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> torch.Tensor:
+    def _name_starts(self, row: ArticleRules, names: frozenset[str]) -> np.ndarray:
         """The tokens (ids) that begin one of ``names`` after a space and no other
         capitalised word of the article (a barred name must not take a place name with
         it); the caller keeps them per article."""
@@ -303,27 +332,57 @@ class SourceWords(LogitsProcessor):
         per_prompt = rows // len(self.rows)  # beams or returned sequences per article
         generated = input_ids[:, self.prompt_width:].tolist()
         eos = self.tokenizer.eos_token_id
+        # A row past its end writes nothing more (the search pads it): any token.
+        texts = [None if eos in generated[index] else self._text(index, generated[index])
+                 for index in range(rows)]
         allowed = self._stacked([
-            # A row past its end writes nothing more (the search pads it): any token.
-            self.vocab.every if eos in generated[index] else
-            self._next(self.rows[index // per_prompt], self._text(index, generated[index]))
-            for index in range(rows)
+            self.vocab.every if text is None else self._next(self.rows[index // per_prompt], text)
+            for index, text in enumerate(texts)
         ])[:, : scores.shape[1]]
+        if eos is not None and self.stop_when_refused is not None:
+            for index in self._refused(texts, allowed, scores):
+                allowed[index] = False
+                allowed[index, eos] = True
         if eos is not None:
-            stuck = allowed.view(torch.uint8).amax(dim=1) == 0
-            if bool(stuck.any()):  # nothing fits: the summary stops here
+            stuck = ~allowed.any(axis=1)
+            if stuck.any():  # nothing fits: the summary stops here
                 allowed[stuck, eos] = True
         return scores.add_(self._bias(allowed, scores.device).to(scores.dtype))
 
-    def _stacked(self, masks: list[torch.Tensor]) -> torch.Tensor:
-        """The rows' masks as one tensor, written into a buffer kept from step to step."""
-        shape = (len(masks), len(masks[0]))
-        buffer = self._buffers.get((shape, "mask"))
-        if buffer is None:
-            buffer = self._buffers[(shape, "mask")] = torch.empty(shape, dtype=torch.bool)
-        return torch.stack(masks, out=buffer)
+    def _refused(self, texts: Sequence[str | None], allowed: Mask,
+                 scores: torch.Tensor) -> list[int]:
+        """The rows to end now (see ``stop_when_refused``): each holds a whole sentence,
+        and its model's favourite token is refused, writes no fact word, and scores more
+        than ``stop_when_refused`` above the best token ``allowed``."""
+        assert self.stop_when_refused is not None
+        best, favourites = scores.max(dim=1)
+        chosen = favourites.tolist()
+        refused = (~allowed[np.arange(len(chosen)), chosen]).tolist()
+        ending = []
+        for index, favourite in enumerate(chosen):
+            text = texts[index]
+            if text is None or not refused[index] or not _WHOLE_END.search(text):
+                continue
+            piece = self.vocab.texts[favourite]
+            word = self.vocab.spaced[favourite] or (
+                _OPEN_WORD.search(text).group(0) + _LEADING_WORD.match(piece).group(0))  # type: ignore[union-attr]
+            if is_fact_word(word) or is_fact_word(word.split("-")[0]):
+                continue  # a fact the model got wrong: the constraint's own business
+            kept = torch.from_numpy(allowed[index]).to(scores.device)
+            margin = best[index] - scores[index].masked_fill(~kept, -float("inf")).max()
+            if float(margin) > self.stop_when_refused:
+                ending.append(index)
+        return ending
 
-    def _bias(self, allowed: torch.Tensor, device: torch.device) -> torch.Tensor:
+    def _stacked(self, masks: list[Mask]) -> Mask:
+        """The rows' masks as one array, written into a buffer kept from step to step."""
+        shape = (len(masks), len(masks[0]))
+        buffer = self._stacks.get(shape)
+        if buffer is None:
+            buffer = self._stacks[shape] = np.empty(shape, dtype=bool)
+        return np.stack(masks, out=buffer)
+
+    def _bias(self, allowed: Mask, device: torch.device) -> torch.Tensor:
         """0 where ``allowed``, -inf elsewhere, as float32 on ``device``: adding it masks
         the scores several times more cheaply than a masked fill, and the accelerator
         gets the mask, a quarter of the bytes. It is written in place into a buffer kept
@@ -334,7 +393,7 @@ class SourceWords(LogitsProcessor):
         if buffer is None:
             buffer = self._buffers[key] = torch.empty(
                 allowed.shape, dtype=torch.int32, device=device)
-        buffer.copy_(allowed)  # 1 where allowed, 0 elsewhere
+        buffer.copy_(torch.from_numpy(allowed))  # 1 where allowed, 0 elsewhere
         return buffer.sub_(1).bitwise_and_(_MINUS_INF_BITS).view(torch.float32)
 
     def _text(self, index: int, generated: list[int]) -> str:

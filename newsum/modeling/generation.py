@@ -18,7 +18,6 @@ evaluation reports it, so both see the same summaries and the same check.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ import torch
 from transformers import GenerationConfig, LogitsProcessorList
 
 from newsum.modeling.checking import summary_checker
-from newsum.modeling.constraints import SourceWords
+from newsum.modeling.constraints import SourceWords, whole_sentences
 from newsum.modeling.faithfulness import ArticleText, FaithfulnessChecker, Verdict
 from newsum.modeling.loading import LoadedModel
 from newsum.modeling.prompt import build_prompt
@@ -37,9 +36,6 @@ from newsum.modeling.timings import PhaseTimes
 __all__ = ["GeneratedSummary", "generation_config", "summarize_batch", "summary_checker"]
 
 log = logging.getLogger(__name__)
-
-_SENTENCE_END = re.compile(r"[.!?…][”\"’)]*(?=\s|$)")
-
 
 @dataclass
 class GeneratedSummary:
@@ -209,6 +205,7 @@ def _generate_once(
             tokenizer, [source for _, source in batch], width,
             loaded.model.get_output_embeddings().weight.shape[0],
             plain=params.article_words, relations=params.relations,
+            stop_when_refused=params.stop_when_refused,
         ))
     with torch.inference_mode():
         output = loaded.model.generate(
@@ -225,19 +222,14 @@ def _generate_once(
         candidates = []
         for row in rows[number * per_prompt : (number + 1) * per_prompt]:
             new_tokens = _until_eos(row, tokenizer.eos_token_id)
-            text = _whole_sentences(tokenizer.decode(new_tokens, skip_special_tokens=True).strip())
+            # A summary that stops inside a sentence (the token budget ran out, nothing the
+            # article allows could follow, or the constraint ended it) says there what
+            # nobody wrote: it ends at its last whole sentence, and with none at all there
+            # is no summary (the check holds it as empty).
+            text = whole_sentences(tokenizer.decode(new_tokens, skip_special_tokens=True).strip())
             candidates.append(GeneratedSummary(text, len(prompt), len(new_tokens), latency_ms))
         summaries.append(candidates)
     return summaries
-
-
-def _whole_sentences(text: str) -> str:
-    """The summary up to its last whole sentence: one that stops inside a sentence (the
-    token budget ran out, or nothing the article allows could follow) says there what
-    nobody wrote. With no whole sentence at all there is no summary (the check holds it
-    as empty)."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    return text[: ends[-1]] if ends else ""
 
 
 def _until_eos(tokens: list[int], eos_token_id: int) -> list[int]:

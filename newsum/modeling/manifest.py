@@ -19,10 +19,10 @@ from newsum.errors import ManifestError, validation_problems
 from newsum.modeling.prompt import DEFAULT_TEMPLATE, PromptTemplate
 
 MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Bumped when a field changes meaning or is added; older readers refuse newer manifests.
 3: ``generation.article_words``, ``generation.relations``, ``generation.min_mean_logprob``
-and ``generation.candidates``."""
+and ``generation.candidates``; 4: ``generation.stop_when_refused``."""
 
 _LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "accelerate")
 
@@ -63,6 +63,13 @@ class GenerationParams(BaseModel):
         False,
         description="With source_words: a role, predicate, day and figure only beside the"
         " name the article joins them to (newsum.modeling.relations).",
+    )
+    stop_when_refused: float | None = Field(
+        None, gt=0,
+        description="With source_words: once a summary holds a whole sentence, end it there"
+        " when the constraint refuses the model's favourite next token (not part of a fact"
+        " word) and it scores more than this many nats above the best one allowed"
+        " (newsum.modeling.constraints); None: off.",
     )
     min_mean_logprob: float | None = Field(
         None, le=0,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import chain
 
-import torch
+import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 from newsum.modeling.faithfulness.dates import DATE_WORDS
@@ -28,12 +28,22 @@ _SPACED = re.compile(r"^ (\w+)")
 _FACT_WORDS = DATE_WORDS | NUMBER_WORDS
 
 
-def token_ids(ids: Sequence[int]) -> torch.Tensor:
-    """``ids`` as an index tensor, through a typed array: many times cheaper than torch
+Mask = np.ndarray
+"""A boolean array over the vocabulary: which tokens may come next. The constraint's masks
+are numpy arrays, not tensors: an operation on one costs a fraction of a microsecond
+where torch's dispatch costs a few, and a decoding step takes dozens of them per row."""
+
+
+def token_ids(ids: Sequence[int]) -> np.ndarray:
+    """``ids`` as an index array, through a typed array: many times cheaper than numpy
     reading a Python list element by element."""
     if not ids:
-        return torch.empty(0, dtype=torch.int64)
-    return torch.frombuffer(array("q", ids), dtype=torch.int64)
+        return np.empty(0, dtype=np.int64)
+    return np.frombuffer(array("q", ids), dtype=np.int64)
+
+
+def _flags(values: Iterable[bool]) -> Mask:
+    return np.fromiter(values, dtype=bool)
 
 
 def is_fact_word(word: str) -> bool:
@@ -185,23 +195,23 @@ class TokenTexts:
         # No token writes more than this: a longer piece of text is no token's.
         self.longest = max(len(text) for text in self.texts)
         self.leads = [_LEAD.match(text).group(0) for text in self.texts]  # type: ignore[union-attr]
-        self.starts_boundary = torch.tensor([not lead for lead in self.leads])
-        self.hyphen_start = torch.tensor([text.startswith("-") for text in self.texts])
+        self.starts_boundary = _flags(not lead for lead in self.leads)
+        self.hyphen_start = _flags(text.startswith("-") for text in self.texts)
         # Real tokens that open with a space (not the boundary stand-ins of special ids).
-        self.space_start = torch.tensor([
+        self.space_start = _flags(
             text.startswith(" ") and token_id < len(pieces) and token_id not in special
             and not (pieces[token_id] or "").startswith("<0x")
             for token_id, text in enumerate(self.texts)
-        ])
+        )
         # The word a token starts after one space (" Porter", " Por"), and whether it is
         # capitalised: what may follow a name is what follows it in the article.
         self.spaced = [(m.group(1) if (m := _SPACED.match(text)) else "") for text in self.texts]
-        self.spaced_word = torch.tensor([bool(word) for word in self.spaced])
-        self.spaced_capital = torch.tensor([word[:1].isupper() for word in self.spaced])
-        self.spaced_scale = torch.tensor([
+        self.spaced_word = _flags(bool(word) for word in self.spaced)
+        self.spaced_capital = _flags(word[:1].isupper() for word in self.spaced)
+        self.spaced_scale = _flags(
             word.lower() in SCALE_WORDS and text == f" {word}"
             for text, word in zip(self.texts, self.spaced, strict=True)
-        ])
+        )
         self.by_spaced: dict[str, list[int]] = {}
         for token_id, word in enumerate(self.spaced):
             if word:
@@ -219,7 +229,7 @@ class TokenTexts:
             if token_id not in special and piece is not None and not piece.startswith("<0x"):
                 self.by_text.setdefault(self.texts[token_id], []).append(token_id)
 
-    def continuing_ids(self, options: Sequence[str]) -> torch.Tensor:
+    def continuing_ids(self, options: Sequence[str]) -> np.ndarray:
         """The tokens (ids) whose text begins one of ``options`` (the text that must
         follow): a few among the vocabulary."""
         longest = self.longest

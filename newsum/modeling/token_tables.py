@@ -19,7 +19,7 @@ import re
 import weakref
 from collections.abc import Iterable, Sequence
 
-import torch
+import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 from newsum.modeling.faithfulness.dates import DATE_WORDS
@@ -27,6 +27,7 @@ from newsum.modeling.source_text import (
     COMPOUND,
     FUNCTION_WORDS,
     WORD,
+    Mask,
     TokenTexts,
     is_fact_word,
     is_scale,
@@ -62,12 +63,12 @@ def listed(pairs: Iterable[tuple[Index, Iterable[str]]]) -> list[int]:
     return ids
 
 
-def _with_all(ids: list[int], need: torch.Tensor) -> torch.Tensor:
+def _with_all(ids: list[int], need: np.ndarray) -> Mask:
     """The tokens listed in ``ids`` as many times as ``need`` says they must be (each of
     their words allowed), and those that need none."""
     if not ids:
         return need == 0
-    return torch.bincount(token_ids(ids), minlength=len(need)).to(torch.int32) == need
+    return np.bincount(token_ids(ids), minlength=len(need)) == need
 
 
 class WordTable:
@@ -128,14 +129,14 @@ class WordTable:
         # The plain mode asks the same of every word: one lookup each.
         self.complete = _merged(self.fact, self.common)
         self.open_any = _merged(self.open_date, self.open_name, self.open_other)
-        self.never = torch.tensor(never, dtype=torch.bool)
-        self.facts_open = torch.tensor(facts_open, dtype=torch.int32)
-        self.words_open = torch.tensor(words_open, dtype=torch.int32)
+        self.never = np.array(never, dtype=bool)
+        self.facts_open = np.array(facts_open, dtype=np.int64)
+        self.words_open = np.array(words_open, dtype=np.int64)
         self.not_never = ~self.never
 
     def facts_allowed(
         self, words: Iterable[str], prefixes: Iterable[str], barred: Iterable[str]
-    ) -> torch.Tensor:
+    ) -> Mask:
         """Tokens whose fact words are all ``words``, whose open date is one of ``words``
         and open name or figure one of ``prefixes``, and that complete no ``barred`` word
         nor a scale word."""
@@ -147,7 +148,7 @@ class WordTable:
         allowed[token_ids(listed([(self.common, barred)]))] = False
         return allowed & self.not_never
 
-    def words_allowed(self, words: Iterable[str], prefixes: Iterable[str]) -> torch.Tensor:
+    def words_allowed(self, words: Iterable[str], prefixes: Iterable[str]) -> Mask:
         """Tokens that complete only ``words`` (none a scale word) and leave open only one
         of ``prefixes``."""
         allowed = _with_all(listed(
@@ -155,9 +156,9 @@ class WordTable:
         return allowed & self.not_never
 
     def completing_or_opening(self, words: Iterable[str], prefixes: Iterable[str]
-                              ) -> torch.Tensor:
+                              ) -> Mask:
         """Tokens that complete one of ``words`` or leave one of ``prefixes`` open."""
-        hit = torch.zeros(self.size, dtype=torch.bool)
+        hit = np.zeros(self.size, dtype=bool)
         hit[token_ids(listed([(self.complete, words), (self.open_any, prefixes)]))] = True
         return hit
 
@@ -172,13 +173,14 @@ class NextTable:
         for token_id, word in enumerate(words):
             if word:
                 _add(self.by_word, word, token_id)
-        self.empty = torch.tensor([not word for word in words])
-        self.marks = torch.tensor(
-            [not word and bool(text.strip()) for word, text in zip(words, texts, strict=True)]
+        self.empty = np.array([not word for word in words], dtype=bool)
+        self.marks = np.array(
+            [not word and bool(text.strip()) for word, text in zip(words, texts, strict=True)],
+            dtype=bool,
         )
-        self.digit = torch.tensor([word[:1].isdigit() for word in words])
-        self.upper = torch.tensor([word[:1].isupper() for word in words])
-        self.lower = torch.tensor([word[:1].islower() for word in words])
+        self.digit = np.array([word[:1].isdigit() for word in words], dtype=bool)
+        self.upper = np.array([word[:1].isupper() for word in words], dtype=bool)
+        self.lower = np.array([word[:1].islower() for word in words], dtype=bool)
         # What may follow any word, by what comes before: a token that begins no word (a
         # mark only where no day must come), and also any capitalised word.
         self.lone = self.empty
@@ -186,12 +188,12 @@ class NextTable:
         self.names = self.lone | self.upper
         self.names_bound = self.lone_bound | self.upper
         # The function words go with any word: what may follow one always includes them.
-        self.function_words = torch.zeros(self.size, dtype=torch.bool)
+        self.function_words = np.zeros(self.size, dtype=bool)
         self.function_words[token_ids(self.ids(prefixes(FUNCTION_WORDS)))] = True
-        self._names_with: dict[tuple[bool, bool, bool, bool], torch.Tensor] = {}
+        self._names_with: dict[tuple[bool, bool, bool, bool], Mask] = {}
 
     def names_with(self, *, bound: bool, digit: bool, lower: bool, function_words: bool
-                   ) -> torch.Tensor:
+                   ) -> Mask:
         """What may follow a word before what it adds itself: a token that begins no word
         (no mark where a day must come: ``bound``) or a capitalised word, with those that
         begin any figure, any lower-case word or a function word; made once each."""
@@ -227,7 +229,7 @@ class Vocabulary(TokenTexts):
         }
         self.next_tables = {True: NextTable(self.spaced, self.texts),
                             False: NextTable(self.leads, self.texts)}
-        self.every = torch.ones(len(self.texts), dtype=torch.bool)
+        self.every = np.ones(len(self.texts), dtype=bool)
         # The complements the constraint takes at every step, made once.
         self.not_space_start = ~self.space_start
         self.not_boundary = ~self.starts_boundary

@@ -83,6 +83,12 @@ class TrainConfig:
         "With source_words: a role, predicate, day and figure only beside the name the article"
         " joins them to (newsum.modeling.relations).",
     )
+    stop_when_refused: float | None = _opt(
+        None,
+        "With source_words: once a summary holds a whole sentence, end it there when the"
+        " constraint refuses the model's next word (not a fact word) by more than this many"
+        " nats, instead of writing what the constraint leaves it (off when unset).",
+    )
     min_mean_logprob: float | None = _opt(
         None,
         "Hold a summary its own model finds unlikely: mean log-probability per token below"
@@ -133,6 +139,8 @@ def _problems(config: TrainConfig) -> list[str]:
     for name in ("lora_dropout", "warmup_ratio"):
         if not 0 <= getattr(config, name) < 1:
             problems.append(f"{name} must be in [0, 1), got {getattr(config, name)}")
+    if config.stop_when_refused is not None and config.stop_when_refused <= 0:
+        problems.append(f"stop_when_refused must be positive, got {config.stop_when_refused}")
     if config.min_mean_logprob is not None and config.min_mean_logprob > 0:
         problems.append(f"min_mean_logprob must be at most 0, got {config.min_mean_logprob}")
     if config.mix_ratio <= 0:

@@ -349,8 +349,8 @@ def build_manifest(
         max_summary_tokens=config.max_summary_tokens,
         generation=GenerationParams(
             source_words=config.source_words, article_words=config.article_words,
-            relations=config.relations, candidates=config.candidates,
-            min_mean_logprob=config.min_mean_logprob,
+            relations=config.relations, stop_when_refused=config.stop_when_refused,
+            candidates=config.candidates, min_mean_logprob=config.min_mean_logprob,
         ),
         lora=lora,
         data_fingerprint=data_fingerprint(train_pairs),

@@ -16,8 +16,9 @@ share, the share of passed summaries that are true and the share of false ones i
 Decoding levers are switched on one after the other on the demo's adapter: none, the
 source words (names, figures and dates copied), the copy vocabulary (every word the
 article's), the relations (role, deed, day and figure beside the name the article joins
-them to), the retry (beam candidates for a summary the check holds) and the model's
-doubt (a summary its own model finds unlikely is held).
+them to), the retry (beam candidates for a summary the check holds), the model's doubt
+(a summary its own model finds unlikely is held) and the stop when the constraint
+refuses the model's next word by a wide margin.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from newsum.modeling.loading import LoadedModel, load_for_inference, release_mem
 from newsum.modeling.manifest import AdapterManifest, GenerationParams
 from newsum.sandbox.corpus import NewsItem, fact_record, generate_corpus
 from newsum.sandbox.demo import DemoConfig, newsroom_articles, tiny_foundation_model
-from newsum.sandbox.recipe import tiny_model_config
+from newsum.sandbox.recipe import STOP_WHEN_REFUSED, tiny_model_config
 from newsum.trainer.data import Pair, SplitFractions, prepare
 from newsum.trainer.evaluate import Generated, generate, lead3, score_system
 from newsum.trainer.report import format_table
@@ -42,7 +43,7 @@ from newsum.trainer.sources import ColumnMapping, load_pairs_from_file
 from newsum.trainer.train import train
 
 _OFF = {"source_words": False, "article_words": False, "relations": False, "candidates": 1,
-        "min_mean_logprob": None}
+        "min_mean_logprob": None, "stop_when_refused": None}
 DECODING: list[tuple[str, dict[str, Any]]] = [
     ("no constraint", _OFF),
     ("+source words", _OFF | {"source_words": True}),
@@ -50,8 +51,11 @@ DECODING: list[tuple[str, dict[str, Any]]] = [
     ("+relations", _OFF | {"source_words": True, "article_words": True, "relations": True}),
     ("+retry", _OFF | {"source_words": True, "article_words": True, "relations": True,
                        "candidates": 4}),
-    ("+model doubt", {"source_words": True, "article_words": True, "relations": True,
-                      "candidates": 4, "min_mean_logprob": -1.5}),
+    ("+model doubt", _OFF | {"source_words": True, "article_words": True, "relations": True,
+                             "candidates": 4, "min_mean_logprob": -1.5}),
+    ("+stop when refused", {"source_words": True, "article_words": True, "relations": True,
+                            "candidates": 4, "min_mean_logprob": -1.5,
+                            "stop_when_refused": STOP_WHEN_REFUSED}),
 ]
 
 

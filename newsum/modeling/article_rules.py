@@ -85,10 +85,16 @@ class ArticleRules:
         # followed by what it counts there.
         self.figure_next: dict[str, frozenset[str]] | None = None
         self.figure_before: dict[str, frozenset[str]] | None = None
+        self._introduces: dict[str, frozenset[str]] = {}  # the figures a word introduces
         if relations:
             after, before = word_pairs(text, figures=True)
             self.figure_next = {w: a for w, a in after.items() if w.isdigit()}
             self.figure_before = {w: b for w, b in before.items() if w.isdigit()}
+            introduced: dict[str, set[str]] = {}
+            for figure, words in self.figure_before.items():
+                for word in words:
+                    introduced.setdefault(word, set()).add(figure)
+            self._introduces = {w: frozenset(f) for w, f in introduced.items()}
         # Plain: two content words side by side only where the article has them so.
         self.pairs = word_pairs(text, compounds=True)[0] if plain else None
         self._next: dict[tuple[str, bool], tuple[Mask, np.ndarray]] = {}
@@ -196,7 +202,7 @@ class ArticleRules:
                 lower |= FUNCTION_WORDS
         figures = None
         if self.figure_before is not None:
-            figures = frozenset(f for f, words in self.figure_before.items() if before in words)
+            figures = self._introduces.get(before, frozenset())
         return lower, figures, None
 
     def next_mask(self, before: str, *, spaced: bool) -> Mask:
@@ -237,7 +243,7 @@ class ArticleRules:
                     starts |= {p for p in prefixes(lower) if p[:1].islower()}
                 base = table.names_with(bound=bound, digit=figures is None,
                                         lower=lower is None, function_words=function_words)
-            self._next[key] = (base, token_ids(sorted(set(table.ids(starts)))))
+            self._next[key] = (base, token_ids(table.ids(starts)))
         return self._next[key]
 
     def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> Mask:

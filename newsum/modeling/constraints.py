@@ -42,7 +42,7 @@ import torch
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from newsum.modeling.article_rules import ArticleRules, Limits
-from newsum.modeling.continuations import sentence_state
+from newsum.modeling.continuations import SentenceReader
 from newsum.modeling.source_text import (
     Mask,
     article_words,
@@ -123,6 +123,7 @@ class SourceWords(LogitsProcessor):
             for whole, mid in ((True, False), (True, True), (False, True)):
                 row.mask((), whole=whole, mid=mid)
         self._texts: dict[int, tuple[list[int], str]] = {}
+        self._readers: dict[int, SentenceReader] = {}  # each row's, by its index
         self._buffers: dict[tuple[object, ...], torch.Tensor] = {}
         self._stacks: dict[tuple[int, int], Mask] = {}
         # Masks remembered per article: about 4 MB of them each, whatever the vocabulary.
@@ -202,11 +203,15 @@ class SourceWords(LogitsProcessor):
         return [w for w in row.plain_starting(partial)
                 if (lower is None or w in lower) and self._closable(row, limits, w, before)]
 
-    def _next(self, row: ArticleRules, text: str) -> Mask:
-        """The tokens that may follow ``text`` (see :meth:`_allowed`), remembered by the
-        state of the text they depend on."""
-        sentence = _last_sentence(text)
-        state = sentence_state(row.relations, sentence) if row.relations else None
+    def _next(self, index: int, row: ArticleRules, text: str) -> Mask:
+        """The tokens that may follow ``text`` (row ``index``'s, see :meth:`_allowed`),
+        remembered by the state of the text they depend on."""
+        state = None
+        if row.relations is not None:
+            reader = self._readers.get(index)
+            if reader is None or reader.relations is not row.relations:
+                reader = self._readers[index] = SentenceReader(row.relations)
+            state = reader.state(_last_sentence(text))
         people = state.people if state is not None else ()
         partial, before = self._tail(row, text)
         head = text[: len(text) - len(partial)]
@@ -336,7 +341,8 @@ class SourceWords(LogitsProcessor):
         texts = [None if eos in generated[index] else self._text(index, generated[index])
                  for index in range(rows)]
         allowed = self._stacked([
-            self.vocab.every if text is None else self._next(self.rows[index // per_prompt], text)
+            self.vocab.every if text is None
+            else self._next(index, self.rows[index // per_prompt], text)
             for index, text in enumerate(texts)
         ])[:, : scores.shape[1]]
         if eos is not None and self.stop_when_refused is not None:
@@ -355,21 +361,29 @@ class SourceWords(LogitsProcessor):
         and its model's favourite token is refused, writes no fact word, and scores more
         than ``stop_when_refused`` above the best token ``allowed``."""
         assert self.stop_when_refused is not None
-        best, favourites = scores.max(dim=1)
-        chosen = favourites.tolist()
-        refused = (~allowed[np.arange(len(chosen)), chosen]).tolist()
+        holding = [i for i, text in enumerate(texts)
+                   if text is not None and _WHOLE_END.search(text)]
+        if not holding:
+            return []
+        if scores.device.type == "cpu" and scores.dtype != torch.bfloat16:  # numpy: faster
+            chosen = scores.numpy().argmax(axis=1)[holding].tolist()
+        else:
+            chosen = scores[holding].argmax(dim=1).tolist()
+        refused = (~allowed[holding, chosen]).tolist()
         ending = []
-        for index, favourite in enumerate(chosen):
-            text = texts[index]
-            if text is None or not refused[index] or not _WHOLE_END.search(text):
+        for index, favourite, no in zip(holding, chosen, refused, strict=True):
+            if not no:
                 continue
+            text = texts[index]
+            assert text is not None
             piece = self.vocab.texts[favourite]
             word = self.vocab.spaced[favourite] or (
                 _OPEN_WORD.search(text).group(0) + _LEADING_WORD.match(piece).group(0))  # type: ignore[union-attr]
             if is_fact_word(word) or is_fact_word(word.split("-")[0]):
                 continue  # a fact the model got wrong: the constraint's own business
             kept = torch.from_numpy(allowed[index]).to(scores.device)
-            margin = best[index] - scores[index].masked_fill(~kept, -float("inf")).max()
+            row = scores[index]
+            margin = row[favourite] - row.masked_fill(~kept, -float("inf")).max()
             if float(margin) > self.stop_when_refused:
                 ending.append(index)
         return ending

@@ -71,39 +71,105 @@ def sentence_state(relations: ArticleRelations, sentence: str) -> SentenceState:
     Each name or role written is an anchor with the continuations it allows; the first
     anchor still being continued decides what comes next, and every person the sentence
     named (or whose role it wrote) limits its days and figures to theirs and bars the
-    predicates only others have.
+    predicates only others have. :class:`SentenceReader` reads the same, a growing
+    sentence at a time.
     """
-    anchors: list[tuple[int, int, list[str], list[str]]] = []  # start, end, options, people
-    for match in _WORD.finditer(sentence):
+    return SentenceReader(relations).state(sentence)
+
+
+# An anchor: where it starts and ends, what may follow it, whose it is, and whether it
+# is a role (not a name).
+_Anchor = tuple[int, int, list[str], list[str], bool]
+
+
+class SentenceReader:
+    """:func:`sentence_state` for one summary, read as it grows.
+
+    A sentence that goes on from the one read last keeps the anchors that stand before
+    the last stretch a role can span (text after them cannot change them) and scans only
+    that stretch; an anchor done with, or whose every continuation the sentence has
+    left, stays so however the sentence goes on, and is not read again.
+    """
+
+    def __init__(self, relations: ArticleRelations) -> None:
+        self.relations = relations
+        self._sentence = ""
+        self._anchors: list[_Anchor] = []
+        # Each final anchor, by its start, end and continuations: done with (True) or
+        # left (False).
+        self._final: dict[tuple[int, int, int], bool] = {}
+        self._reach = max(map(len, relations.roles), default=0) + 1
+
+    def state(self, sentence: str) -> SentenceState:
+        relations = self.relations
+        old = self._sentence
+        if old and sentence.startswith(old):
+            # A name is one word: those before the old sentence's last word stay as they
+            # are. A role may span words: those that start before ``stable`` (a word's
+            # start, at least a role's length before the old end) stay as they are.
+            names_from = len(old)
+            while names_from > 0 and _is_word_char(old[names_from - 1]):
+                names_from -= 1
+            stable = max(0, len(old) - self._reach)
+            while stable > 0 and _is_word_char(old[stable - 1]):
+                stable -= 1
+            kept = [a for a in self._anchors
+                    if a[0] < (stable if a[4] else names_from)]
+            self._final = {k: v for k, v in self._final.items() if k[0] < stable}
+        else:
+            names_from, stable, kept, self._final = 0, 0, [], {}
+        anchors = kept + _anchors(relations, sentence, names_from, stable)
+        anchors.sort()
+        self._sentence, self._anchors = sentence, anchors
+        people = tuple(dict.fromkeys(name for _, _, _, names, _ in anchors for name in names))
+        final = self._final
+        for start, end, options, _, _ in anchors:
+            key = (start, end, id(options))  # continuations are kept: one list each
+            if key in final:
+                continue
+            written = sentence[end:]
+            if any(written.startswith(option) for option in options):
+                final[key] = True  # this anchor is done with
+                continue
+            pending = [o[len(written):] for o in options if o.startswith(written)]
+            if pending:
+                return SentenceState(pending, people)
+            final[key] = False
+        return SentenceState(None, people, _names_barred_after(relations, sentence))
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _anchors(relations: ArticleRelations, sentence: str, names_from: int,
+             roles_from: int) -> list[_Anchor]:
+    """The anchors of ``sentence``: the names from ``names_from`` on and the roles from
+    ``roles_from`` on (each a word's start)."""
+    anchors: list[_Anchor] = []
+    for match in _WORD.finditer(sentence, names_from):
         person = relations.people.get(relations.owner.get(match.group(), ""))
         if person is not None:
             key = (person.name, match.group())
             if key not in relations.continuations:
                 relations.continuations[key] = name_continuations(relations, person, match.group())
             anchors.append((match.start(), match.end(), relations.continuations[key],
-                            [person.name]))
+                            [person.name], False))
+    window = sentence[roles_from:]
     for role in relations.roles:
-        if role not in sentence:
+        if role not in window:
             continue
         pattern = relations.role_patterns.get(role)
         if pattern is None:
             pattern = relations.role_patterns[role] = re.compile(
                 rf"(?<!\w){re.escape(role)}(?!\w)")
-        for match in pattern.finditer(sentence):
+        for match in pattern.finditer(sentence, roles_from):
             holders = [p.name for p in relations.holders(role)]
             if role not in relations.continuations:
                 relations.continuations[role] = role_continuations(relations, role)
-            anchors.append((match.start(), match.end(), relations.continuations[role], holders))
-    anchors.sort()
-    people = tuple(dict.fromkeys(name for *_, names in anchors for name in names))
-    for _, end, options, _ in anchors:
-        written = sentence[end:]
-        if any(written.startswith(option) for option in options):
-            continue  # this anchor is done with
-        pending = [o[len(written):] for o in options if o.startswith(written)]
-        if pending:
-            return SentenceState(pending, people)
-    return SentenceState(None, people, _names_barred_after(relations, sentence))
+            anchors.append((match.start(), match.end(), relations.continuations[role], holders,
+                            True))
+    return anchors
 
 
 def lower_run(sentence: str) -> re.Match[str] | None:
@@ -132,8 +198,11 @@ def _names_barred_after(relations: ArticleRelations, sentence: str) -> frozenset
     if match is None:
         return frozenset()
     run = match.group(1).strip()
-    return frozenset(
-        word for person in relations.people.values()
-        if not any(role == run or role.endswith(" " + run) for role in person.roles)
-        for word in {person.name.split()[0], person.name.split()[-1]}
-    )
+    known = relations.barred_after.get(run)
+    if known is None:
+        known = relations.barred_after[run] = frozenset(
+            word for person in relations.people.values()
+            if not any(role == run or role.endswith(" " + run) for role in person.roles)
+            for word in {person.name.split()[0], person.name.split()[-1]}
+        )
+    return known

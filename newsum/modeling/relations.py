@@ -76,6 +76,7 @@ class ArticleRelations:
         self._roles: frozenset[str] | None = None
         # What may follow a name or a role, kept by :mod:`newsum.modeling.continuations`.
         self.continuations: dict[object, list[str]] = {}
+        self.barred_after: dict[str, frozenset[str]] = {}  # by the lower-case run
         self.role_patterns: dict[str, re.Pattern[str]] = {}
         # Sentences with their paragraph: a neighbour in another paragraph is not near.
         placed = [

@@ -4,13 +4,14 @@ day only beside the person the article gives it to, a figure followed by what it
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import torch
 
 from newsum.modeling.constraints import SourceWords
-from newsum.modeling.continuations import sentence_state
+from newsum.modeling.continuations import SentenceReader, sentence_state
 from newsum.modeling.loading import load_tokenizer
 from newsum.modeling.relations import ArticleRelations
 
@@ -62,6 +63,32 @@ def test_a_role_is_followed_by_its_holder_and_a_name_by_its_role_and_deeds() -> 
     # A role nobody holds: no name may follow it.
     made_up = sentence_state(relations, "In Millbrook, the club director")
     assert {"Sarah", "Reed", "Ruth", "Shaw"} <= made_up.barred_names
+
+
+def test_a_sentence_read_as_it_grows_reads_as_it_does_whole() -> None:
+    # A summary grows a token at a time: the reader keeps what it read before and reads
+    # only what the new text can change; at every length it must say what a fresh read
+    # of the whole sentence says (a role made longer, a name cut short, a role followed
+    # by a letter that makes it another word, a new sentence).
+    sentences = {
+        EN: ["In Millbrook, the league director Sarah Reed signed the contract on Monday.",
+             "Ruth Shaw, the team captain, welcomed the news",
+             "In Millbrook, the team captains welcomed Ruth Shawn, the league directors",
+             "Sarah Reed, the league director, signed a contract for 4 seasons"],
+        PT: ["Caio Barros, chefe da agência espacial, inaugurou uma nova fábrica nesta",
+             "Júlia Teixeira (presidente do partido) prometeu acompanhar o caso",
+             "Em Vila Nova, o chefe da agência espaciais Caio Barroso inaugurou"],
+    }
+    chance = random.Random(7)
+    for article, texts in sentences.items():
+        relations = ArticleRelations(article)
+        reader = SentenceReader(relations)
+        for text in texts * 3:  # each sentence in several chunkings, one after another
+            end = 0
+            while end < len(text):
+                end = min(len(text), end + chance.randint(1, 6))
+                assert reader.state(text[:end]) == sentence_state(relations, text[:end]), (
+                    text[:end])
 
 
 def _next_words(tokenizer, article: str, generated: str, **modes: bool) -> set[str]:  # type: ignore[no-untyped-def]

@@ -340,91 +340,103 @@ class SourceWords(LogitsProcessor):
         # A row past its end writes nothing more (the search pads it): any token.
         texts = [None if eos in generated[index] else self._text(index, generated[index])
                  for index in range(rows)]
-        allowed = self._stacked([
-            self.vocab.every if text is None
-            else self._next(index, self.rows[index // per_prompt], text)
+        width = scores.shape[1]
+        masks = [
+            self.vocab.every[:width] if text is None
+            else self._next(index, self.rows[index // per_prompt], text)[:width]
             for index, text in enumerate(texts)
-        ])[:, : scores.shape[1]]
-        if eos is not None and self.stop_when_refused is not None:
-            for index in self._refused(texts, allowed, scores):
-                allowed[index] = False
-                allowed[index, eos] = True
-        if eos is not None:
-            stuck = ~allowed.any(axis=1)
-            if stuck.any():  # nothing fits: the summary stops here
-                allowed[stuck, eos] = True
-        return self._masked(scores, allowed)
+        ]
+        # The rows the stop may end: those that hold a whole sentence.
+        holding = set() if eos is None or self.stop_when_refused is None else {
+            index for index, text in enumerate(texts)
+            if text is not None and _WHOLE_END.search(text)}
+        if scores.device.type == "cpu" and scores.dtype == torch.float32 and (
+            scores.is_contiguous()
+        ):
+            return self._masked_rows(scores, texts, masks, holding, eos)
+        ending = set()
+        if holding:
+            order = sorted(holding)
+            chosen = scores[order].argmax(dim=1).tolist()
+            ending = {index for index, favourite in zip(order, chosen, strict=True)
+                      if self._ends(texts[index], masks[index], scores[index], favourite)}
+        if eos is not None:  # nothing fits: the summary stops here
+            ending.update(i for i, mask in enumerate(masks) if not mask.any())
+        refused = self._refusals(masks)
+        for index in ending:
+            refused[index] = True
+            refused[index, eos] = False
+        return scores.add_(self._bias(refused, scores.device).to(scores.dtype))
 
-    def _refused(self, texts: Sequence[str | None], allowed: Mask,
-                 scores: torch.Tensor) -> list[int]:
-        """The rows to end now (see ``stop_when_refused``): each holds a whole sentence,
-        and its model's favourite token is refused, writes no fact word, and scores more
-        than ``stop_when_refused`` above the best token ``allowed``."""
-        assert self.stop_when_refused is not None
-        holding = [i for i, text in enumerate(texts)
-                   if text is not None and _WHOLE_END.search(text)]
-        if not holding:
-            return []
-        if scores.device.type == "cpu" and scores.dtype != torch.bfloat16:  # numpy: faster
-            chosen = scores.numpy().argmax(axis=1)[holding].tolist()
-        else:
-            chosen = scores[holding].argmax(dim=1).tolist()
-        refused = (~allowed[holding, chosen]).tolist()
-        ending = []
-        for index, favourite, no in zip(holding, chosen, refused, strict=True):
-            if not no:
-                continue
-            text = texts[index]
-            assert text is not None
-            piece = self.vocab.texts[favourite]
-            word = self.vocab.spaced[favourite] or (
-                _OPEN_WORD.search(text).group(0) + _LEADING_WORD.match(piece).group(0))  # type: ignore[union-attr]
-            if is_fact_word(word) or is_fact_word(word.split("-")[0]):
-                continue  # a fact the model got wrong: the constraint's own business
-            kept = torch.from_numpy(allowed[index]).to(scores.device)
-            row = scores[index]
-            margin = row[favourite] - row.masked_fill(~kept, -float("inf")).max()
-            if float(margin) > self.stop_when_refused:
-                ending.append(index)
-        return ending
+    def _ends(self, text: str | None, mask: Mask, scores: torch.Tensor, favourite: int
+              ) -> bool:
+        """Whether a row that holds a whole sentence ends now (see ``stop_when_refused``):
+        its model's ``favourite`` token is not one its ``mask`` allows, writes no fact
+        word, and scores more than ``stop_when_refused`` above the best token allowed."""
+        assert text is not None and self.stop_when_refused is not None
+        if mask[favourite]:
+            return False
+        piece = self.vocab.texts[favourite]
+        word = self.vocab.spaced[favourite] or (
+            _OPEN_WORD.search(text).group(0) + _LEADING_WORD.match(piece).group(0))  # type: ignore[union-attr]
+        if is_fact_word(word) or is_fact_word(word.split("-")[0]):
+            return False  # a fact the model got wrong: the constraint's own business
+        out = torch.from_numpy(~mask).to(scores.device)
+        margin = scores[favourite] - scores.masked_fill(out, -float("inf")).max()
+        return float(margin) > self.stop_when_refused
 
-    def _stacked(self, masks: list[Mask]) -> Mask:
-        """The rows' masks as one array, written into a buffer kept from step to step."""
+    def _refusals(self, masks: list[Mask]) -> Mask:
+        """What the rows' masks refuse, as one array: each mask inverted into its row of
+        a buffer kept from step to step (one pass over each, not a copy and a pass)."""
         shape = (len(masks), len(masks[0]))
         buffer = self._stacks.get(shape)
         if buffer is None:
             buffer = self._stacks[shape] = np.empty(shape, dtype=bool)
-        return np.stack(masks, out=buffer)
+        for row, mask in zip(buffer, masks, strict=True):
+            np.logical_not(mask, out=row)
+        return buffer
 
-    def _masked(self, scores: torch.Tensor, allowed: Mask) -> torch.Tensor:
-        """``scores``, -inf where not ``allowed``, in place. On the CPU numpy writes the
-        -inf straight into them, one pass over a batch's width and no arithmetic; on an
-        accelerator the scores have the bias added (:meth:`_bias`)."""
-        if scores.device.type == "cpu" and scores.dtype == torch.float32 and (
-            scores.is_contiguous()
-        ):
-            refused = self._stacks.get(("refused", *allowed.shape))
-            if refused is None:
-                refused = self._stacks[("refused", *allowed.shape)] = np.empty(
-                    allowed.shape, dtype=bool)
-            np.invert(allowed, out=refused)
-            np.copyto(scores.numpy(), -np.inf, where=refused)
-            return scores
-        return scores.add_(self._bias(allowed, scores.device).to(scores.dtype))
+    def _masked_rows(self, scores: torch.Tensor, texts: Sequence[str | None],
+                     masks: Sequence[Mask], holding: set[int], eos: int | None
+                     ) -> torch.Tensor:
+        """``scores`` (float32 on the CPU), -inf where the rows' ``masks`` refuse, and
+        everywhere but ``eos`` in a row that ends now (:meth:`_ends`, for the rows
+        ``holding`` a sentence, or nothing fits). Row by row, while the cache holds it:
+        the model's favourite read, then numpy writes the -inf straight into the scores
+        through a row-wide buffer, no arithmetic, and nothing for a row past its end.
+        (On an accelerator a bias is added instead, see :meth:`_bias`.)"""
+        values = scores.numpy()
+        refused = self._stacks.get(("row", values.shape[1]))
+        if refused is None:
+            refused = self._stacks[("row", values.shape[1])] = np.empty(
+                values.shape[1], dtype=bool)
+        every = self.vocab.every
+        for index, (row, mask) in enumerate(zip(values, masks, strict=True)):
+            if (index in holding and self._ends(texts[index], mask, scores[index],
+                                                int(row.argmax()))) or (
+                eos is not None and not mask.any()
+            ):
+                last = row[eos]
+                row.fill(-np.inf)
+                row[eos] = last
+            elif mask.base is not every and mask is not every:
+                np.logical_not(mask, out=refused)
+                np.copyto(row, -np.inf, where=refused)
+        return scores
 
-    def _bias(self, allowed: Mask, device: torch.device) -> torch.Tensor:
-        """0 where ``allowed``, -inf elsewhere, as float32 on ``device``: adding it masks
+    def _bias(self, refused: Mask, device: torch.device) -> torch.Tensor:
+        """-inf where ``refused``, 0 elsewhere, as float32 on ``device``: adding it masks
         the scores several times more cheaply than a masked fill, and the accelerator
         gets the mask, a quarter of the bytes. It is written in place into a buffer kept
         from step to step: a fresh tensor of a batch's width costs the memory's first
         touch at every step, more than the arithmetic."""
-        key = (tuple(allowed.shape), str(device))
+        key = (tuple(refused.shape), str(device))
         buffer = self._buffers.get(key)
         if buffer is None:
             buffer = self._buffers[key] = torch.empty(
-                allowed.shape, dtype=torch.int32, device=device)
-        buffer.copy_(torch.from_numpy(allowed))  # 1 where allowed, 0 elsewhere
-        return buffer.sub_(1).bitwise_and_(_MINUS_INF_BITS).view(torch.float32)
+                refused.shape, dtype=torch.int32, device=device)
+        buffer.copy_(torch.from_numpy(refused))  # 1 where refused, 0 elsewhere
+        return buffer.neg_().bitwise_and_(_MINUS_INF_BITS).view(torch.float32)
 
     def _text(self, index: int, generated: list[int]) -> str:
         """What row ``index`` has generated, as text; extended by the step's token when

@@ -63,6 +63,49 @@ def test_the_processor_masks_invented_facts_token_by_token(tiny_model_dir: Path)
     assert " the" in fresh or " said" in fresh or len(fresh) > 100  # ordinary words are free
 
 
+def test_scores_are_masked_alike_in_place_by_numpy_or_by_the_added_bias(
+    tiny_model_dir: Path,
+) -> None:
+    # float32 scores on the CPU get their -inf from numpy; other scores (an accelerator's,
+    # bfloat16, a slice) have the bias added. Either way the same tokens stay, with the
+    # scores they had, and the refused ones are -inf.
+    tokenizer = load_tokenizer(tiny_model_dir)
+    ids = torch.tensor([tokenizer("In Riverton the mayor Ana", add_special_tokens=False)[
+        "input_ids"]] * 2)
+    raw = torch.randn(2, len(tokenizer), generator=torch.Generator().manual_seed(3))
+
+    def masked(scores: torch.Tensor) -> torch.Tensor:
+        processor = SourceWords(tokenizer, [ARTICLE] * 2, prompt_width=0,
+                                vocab_size=len(tokenizer))
+        return processor(ids, scores).float()
+
+    by_numpy = masked(raw.clone())
+    wide = torch.cat([raw, raw], dim=1).clone()
+    by_bias_slice = masked(wide[:, : len(tokenizer)])
+    by_bias_bf16 = masked(raw.clone().to(torch.bfloat16))
+    kept = by_numpy > -float("inf")
+    assert 0 < int(kept.sum()) < kept.numel()
+    assert torch.equal(by_numpy[kept], raw[kept])
+    assert torch.equal(by_bias_slice, by_numpy)
+    assert torch.equal(by_bias_bf16 > -float("inf"), kept)
+    assert torch.equal(by_bias_bf16[kept], raw.to(torch.bfloat16).float()[kept])
+    # A row that holds a sentence and whose model wants a word its article lacks, by far:
+    # it ends, on either path (only EOS keeps its score); the other row goes on.
+    text = "The council of Riverton approved the budget on Tuesday. The"
+    ids = torch.tensor([tokenizer(text, add_special_tokens=False)["input_ids"]] * 2)
+    wanted = tokenizer(" yesterday", add_special_tokens=False)["input_ids"][0]
+    raw[0, wanted] = 100.0
+
+    def stopped(scores: torch.Tensor) -> torch.Tensor:
+        processor = SourceWords(tokenizer, [ARTICLE] * 2, prompt_width=0,
+                                vocab_size=len(tokenizer), plain=True, stop_when_refused=5.0)
+        return processor(ids, scores).float() > -float("inf")
+
+    for kept in (stopped(raw.clone()), stopped(raw.clone().to(torch.bfloat16))):
+        assert kept[0].nonzero()[:, 0].tolist() == [tokenizer.eos_token_id]
+        assert int(kept[1].sum()) > 1
+
+
 def test_the_bare_model_under_the_constraint_names_only_what_the_article_holds(
     tiny_model_dir: Path,
 ) -> None:

@@ -368,11 +368,12 @@ class SourceWords(LogitsProcessor):
             refused[index, eos] = False
         return scores.add_(self._bias(refused, scores.device).to(scores.dtype))
 
-    def _ends(self, text: str | None, mask: Mask, scores: torch.Tensor, favourite: int
+    def _ends(self, text: str | None, mask: Mask, row_scores: torch.Tensor, favourite: int
               ) -> bool:
         """Whether a row that holds a whole sentence ends now (see ``stop_when_refused``):
         its model's ``favourite`` token is not one its ``mask`` allows, writes no fact
-        word, and scores more than ``stop_when_refused`` above the best token allowed."""
+        word, and scores (``row_scores``) more than ``stop_when_refused`` above the best
+        token allowed."""
         assert text is not None and self.stop_when_refused is not None
         if mask[favourite]:
             return False
@@ -381,8 +382,8 @@ class SourceWords(LogitsProcessor):
             _OPEN_WORD.search(text).group(0) + _LEADING_WORD.match(piece).group(0))  # type: ignore[union-attr]
         if is_fact_word(word) or is_fact_word(word.split("-")[0]):
             return False  # a fact the model got wrong: the constraint's own business
-        out = torch.from_numpy(~mask).to(scores.device)
-        margin = scores[favourite] - scores.masked_fill(out, -float("inf")).max()
+        out = torch.from_numpy(~mask).to(row_scores.device)
+        margin = row_scores[favourite] - row_scores.masked_fill(out, -float("inf")).max()
         return float(margin) > self.stop_when_refused
 
     def _refusals(self, masks: list[Mask]) -> Mask:
@@ -410,8 +411,9 @@ class SourceWords(LogitsProcessor):
         if refused is None:
             refused = self._stacks[("row", values.shape[1])] = np.empty(
                 values.shape[1], dtype=bool)
-        every = self.vocab.every
         for index, (row, mask) in enumerate(zip(values, masks, strict=True)):
+            if texts[index] is None:
+                continue  # a row past its end: any token
             if (index in holding and self._ends(texts[index], mask, scores[index],
                                                 int(row.argmax()))) or (
                 eos is not None and not mask.any()
@@ -419,7 +421,7 @@ class SourceWords(LogitsProcessor):
                 last = row[eos]
                 row.fill(-np.inf)
                 row[eos] = last
-            elif mask.base is not every and mask is not every:
+            else:
                 np.logical_not(mask, out=refused)
                 np.copyto(row, -np.inf, where=refused)
         return scores

@@ -351,7 +351,7 @@ class SourceWords(LogitsProcessor):
             index for index, text in enumerate(texts)
             if text is not None and _WHOLE_END.search(text)}
         if scores.device.type == "cpu" and scores.dtype == torch.float32 and (
-            scores.is_contiguous()
+            scores.is_contiguous() and not scores.requires_grad  # numpy may write into it
         ):
             return self._masked_rows(scores, texts, masks, holding, eos)
         ending = set()

@@ -115,7 +115,8 @@ class SentenceReader:
                 stable -= 1
             kept = [a for a in self._anchors
                     if a[0] < (stable if a[4] else names_from)]
-            self._final = {k: v for k, v in self._final.items() if k[0] < stable}
+            # A final anchor read again has the same key and is still final: its status
+            # depends only on what follows it, which only grows.
         else:
             names_from, stable, kept, self._final = 0, 0, [], {}
         anchors = kept + _anchors(relations, sentence, names_from, stable)

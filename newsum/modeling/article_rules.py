@@ -33,6 +33,7 @@ from newsum.modeling.source_text import (
     thousands,
     token_ids,
     word_pairs,
+    words_of,
 )
 from newsum.modeling.token_tables import Vocabulary
 
@@ -103,12 +104,11 @@ class ArticleRules:
         self._words_sorted = sorted(self.words)
         self._plain_facts = frozenset(w for w in self.plain or () if is_fact_word(w))
         self._plain_common = (self.plain or frozenset()) - self._plain_facts
+        self.plain_scales = frozenset(w for w in self.plain or () if is_scale(w))
         self._sorted_plain: dict[bool, list[str]] = {}
         self._next_words: dict[
             str, tuple[frozenset[str] | None, frozenset[str] | None, frozenset[str] | None]
         ] = {}
-        # The tokens that write the rest of a word from an offset on, piece by piece.
-        self.extensions: dict[tuple[str, int], list[int]] = {}
         # SourceWords' memos: what may follow a state, the masks states start from, what
         # continues a relation and what starts a barred name (token ids).
         self.allowed: dict[tuple[object, ...], Mask] = {}
@@ -119,7 +119,7 @@ class ArticleRules:
         self._limited: dict[tuple[tuple[str, ...], bool], Limits] = {}
         self._masks: dict[tuple[tuple[str, ...], bool, bool], Mask] = {}
         # Common words capitalised: a sentence may start with them, nothing else may.
-        written = set(COMPOUND.findall(text)) | set(WORD.findall(text))
+        written = set(words_of(text, compounds=True)).union(words_of(text))
         self.capitalised = frozenset(
             w[:1].upper() + w[1:] for w in written if w[:1].islower()
         ) - written
@@ -233,17 +233,17 @@ class ArticleRules:
             bound = before in FUNCTION_WORDS - FREE_BEFORE and self.pairs is not None
             if every is not None:
                 base = table.lone_bound if bound else table.lone
-                starts = prefixes(every)
+                words: list[str] | frozenset[str] = every
             else:
-                starts = prefixes(figures) if figures is not None else frozenset()
+                words = list(figures) if figures is not None else []
                 function_words = lower is not None and FUNCTION_WORDS <= lower
                 if lower is not None:
                     if function_words:  # their share is the same for every word
                         lower = lower - FUNCTION_WORDS
-                    starts |= {p for p in prefixes(lower) if p[:1].islower()}
+                    words = [*words, *(w for w in lower if w[:1].islower())]
                 base = table.names_with(bound=bound, digit=figures is None,
                                         lower=lower is None, function_words=function_words)
-            self._next[key] = (base, token_ids(table.ids(starts)))
+            self._next[key] = (base, token_ids(table.beginning(words)))
         return self._next[key]
 
     def mask(self, people: tuple[str, ...], *, whole: bool, mid: bool = False) -> Mask:

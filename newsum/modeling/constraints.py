@@ -200,8 +200,14 @@ class SourceWords(LogitsProcessor):
         assert row.plain is not None
         lower, _, every = row.next_words(before) if before else (None, None, None)
         lower = every if every is not None else lower  # after a figure: what it counts
+        # :meth:`_closable` for a plain word: a scale word after a figure it follows,
+        # any other if the sentence allows it.
+        scales, allowed = row.plain_scales, limits.plain_words
+        assert allowed is not None
+        followers = row.followers.get(before, ()) if before is not None else ()
         return [w for w in row.plain_starting(partial)
-                if (lower is None or w in lower) and self._closable(row, limits, w, before)]
+                if (lower is None or w in lower)
+                and (w in followers if w in scales else w in allowed)]
 
     def _next(self, index: int, row: ArticleRules, text: str) -> Mask:
         """The tokens that may follow ``text`` (row ``index``'s, see :meth:`_allowed`),
@@ -289,21 +295,14 @@ class SourceWords(LogitsProcessor):
                                    partial.rsplit("-", 1)[-1], spaced=True)
         else:
             allowed = np.zeros(len(self.vocab.texts), dtype=bool)
-        pieces = self.vocab.by_text if row.plain is not None else self.vocab.by_lead
-        extensions = row.extensions
+        whole = row.plain is not None
         extending: list[int] = []
         finishing: list[int] = []
         for word in candidates:
             if len(word) <= len(partial) or not word.startswith(partial):
                 continue
-            ids = extensions.get((word, len(partial)))
             rest = word[len(partial):]
-            if ids is None:
-                ids = extensions[(word, len(partial))] = [
-                    token_id for end in range(1, min(len(rest), self.vocab.longest) + 1)
-                    for token_id in pieces.get(rest[:end], ())
-                ]
-            extending += ids
+            extending += self.vocab.writing(rest, whole=whole)
             # A token that finishes the word and goes on past it (", " ...).
             finishing += self.vocab.by_lead_open.get(rest, ())
         allowed[token_ids(extending)] = True

@@ -156,20 +156,26 @@ def _anchors(relations: ArticleRelations, sentence: str, names_from: int,
                 relations.continuations[key] = name_continuations(relations, person, match.group())
             anchors.append((match.start(), match.end(), relations.continuations[key],
                             [person.name], False))
-    window = sentence[roles_from:]
     for role in relations.roles:
-        if role not in window:
+        # Each match of ``(?<!\w)role(?!\w)``, left to right and not overlapping.
+        start = sentence.find(role, roles_from)
+        if start < 0:
             continue
-        pattern = relations.role_patterns.get(role)
-        if pattern is None:
-            pattern = relations.role_patterns[role] = re.compile(
-                rf"(?<!\w){re.escape(role)}(?!\w)")
-        for match in pattern.finditer(sentence, roles_from):
-            holders = [p.name for p in relations.holders(role)]
-            if role not in relations.continuations:
-                relations.continuations[role] = role_continuations(relations, role)
-            anchors.append((match.start(), match.end(), relations.continuations[role], holders,
-                            True))
+        holders = relations.role_holders.get(role)
+        if holders is None:
+            holders = relations.role_holders[role] = [p.name for p in relations.holders(role)]
+        if role not in relations.continuations:
+            relations.continuations[role] = role_continuations(relations, role)
+        continuations = relations.continuations[role]
+        while start >= 0:
+            end = start + len(role)
+            if (start == 0 or not _is_word_char(sentence[start - 1])) and (
+                end == len(sentence) or not _is_word_char(sentence[end])
+            ):
+                anchors.append((start, end, continuations, holders, True))
+                start = sentence.find(role, end)
+            else:
+                start = sentence.find(role, start + 1)
     return anchors
 
 

@@ -77,7 +77,7 @@ class ArticleRelations:
         # What may follow a name or a role, kept by :mod:`newsum.modeling.continuations`.
         self.continuations: dict[object, list[str]] = {}
         self.barred_after: dict[str, frozenset[str]] = {}  # by the lower-case run
-        self.role_patterns: dict[str, re.Pattern[str]] = {}
+        self.role_holders: dict[str, list[str]] = {}  # the names of each role's holders
         # Sentences with their paragraph: a neighbour in another paragraph is not near.
         placed = [
             (number, sentence)

@@ -62,12 +62,19 @@ def is_scale(word: str) -> bool:
     return word.lower() in SCALE_WORDS
 
 
+@lru_cache(maxsize=64)
+def words_of(text: str, *, compounds: bool = False) -> tuple[str, ...]:
+    """The words of ``text`` in order (``compounds``: a hyphenated word whole), kept: an
+    article's rules read them several times, and a batch's articles recur on a retry."""
+    return tuple((COMPOUND if compounds else WORD).findall(text))
+
+
 def name_followers(text: str) -> dict[str, frozenset[str]]:
     """For each capitalised word of ``text`` that is a name (not a stop word, and its
     lower case never occurs in the text), the capitalised words that follow it there:
     "Daniel" -> {"Porter"}; and for each figure, the scale words that follow it there:
     "135" -> {} when the article says "135 minutos", "75" -> {"mil"} for "75 mil"."""
-    lower = {w for w in WORD.findall(text) if w.islower()}
+    lower = {w for w in words_of(text) if w.islower()}
 
     def is_name(word: str) -> bool:  # the faithfulness check's own stop words are not
         return word[:1].isupper() and word.lower() not in lower and (
@@ -80,7 +87,7 @@ def name_followers(text: str) -> dict[str, frozenset[str]]:
             first[:1].isdigit() and is_scale(second)
         ):
             followers.setdefault(first, set()).add(second)
-    for word in WORD.findall(text):
+    for word in dict.fromkeys(words_of(text)):
         if is_name(word) or word[:1].isdigit():
             followers.setdefault(word, set())
     return {word: frozenset(after) for word, after in followers.items()}
@@ -145,8 +152,8 @@ def article_words(text: str, *, groups: bool = True) -> frozenset[str]:
     capitalised (a sentence may start with any of them); its fact words in capitals (a
     dateline, "RIVERTON —"); and (``groups``) the groups of its long figures, so that
     15000 may be written "15,000" or "15.000" (the check reads them all alike)."""
-    words = set(WORD.findall(text))
-    facts = {w for w in words | set(COMPOUND.findall(text)) if is_fact_word(w)}
+    words = set(words_of(text))
+    facts = {w for w in words.union(words_of(text, compounds=True)) if is_fact_word(w)}
     groups_of = {part for w in facts if w.isdigit() and len(w) > 3 for part in thousands(w)}
     groups_of = groups_of if groups else set()
     return frozenset(
@@ -158,7 +165,7 @@ def plain_words(text: str) -> frozenset[str]:
     """Every word of ``text`` as it may stand in a summary: as written, capitalised (a
     sentence start), and in lower case (a sentence start of the article, mid-sentence).
     Figures as written only: "200" is not "6200" cut short."""
-    words = set(WORD.findall(text)) | set(COMPOUND.findall(text))
+    words = set(words_of(text)).union(words_of(text, compounds=True))
     return frozenset(words | {w[:1].upper() + w[1:] for w in words} | {w.lower() for w in words})
 
 

@@ -34,9 +34,13 @@ from newsum.modeling.source_text import (
     leads_a_name,
     prefixes,
     token_ids,
+    word_prefixes,
 )
 
 Index = dict[str, list[int]]
+# The words whose tokens a vocabulary keeps (see :meth:`NextTable.beginning`) before it
+# starts again: a few MB.
+_KEPT_WORDS = 1 << 16
 
 
 def _add(index: Index, word: str, token_id: int) -> None:
@@ -191,6 +195,7 @@ class NextTable:
         self.function_words = np.zeros(self.size, dtype=bool)
         self.function_words[token_ids(self.ids(prefixes(FUNCTION_WORDS)))] = True
         self._names_with: dict[tuple[bool, bool, bool, bool], Mask] = {}
+        self._beginning: dict[str, list[int]] = {}
 
     def names_with(self, *, bound: bool, digit: bool, lower: bool, function_words: bool
                    ) -> Mask:
@@ -211,6 +216,21 @@ class NextTable:
         """The tokens that begin with one of ``words`` (prefixes of what may follow)."""
         by_word = self.by_word
         return [token_id for word in words for token_id in by_word.get(word, ())]
+
+    def beginning(self, words: Iterable[str]) -> list[int]:
+        """The tokens that begin one of ``words``: :meth:`ids` of their prefixes, a token
+        listed once per word it begins. Each word's are kept, whatever the article: the
+        words of news recur."""
+        known = self._beginning
+        if len(known) > _KEPT_WORDS:
+            known.clear()
+        ids: list[int] = []
+        for word in words:
+            found = known.get(word)
+            if found is None:
+                found = known[word] = self.ids(word_prefixes(word))
+            ids += found
+        return ids
 
 
 class Vocabulary(TokenTexts):
@@ -237,6 +257,23 @@ class Vocabulary(TokenTexts):
         self.not_spaced_word = ~self.spaced_word
         self.not_spaced_scale = ~self.spaced_scale
         self.not_spaced_capital = ~self.spaced_capital
+        self._writing: dict[tuple[str, bool], list[int]] = {}
+
+    def writing(self, rest: str, *, whole: bool) -> list[int]:
+        """The tokens that write ``rest``'s beginning, ``rest`` or less: made of word
+        characters only (``whole``: any real token), one piece of a word being written.
+        Kept per piece of text, whatever the article: the words of news recur."""
+        key = (rest, whole)
+        found = self._writing.get(key)
+        if found is None:
+            if len(self._writing) > _KEPT_WORDS:
+                self._writing.clear()
+            pieces = self.by_text if whole else self.by_lead
+            found = self._writing[key] = [
+                token_id for end in range(1, min(len(rest), self.longest) + 1)
+                for token_id in pieces.get(rest[:end], ())
+            ]
+        return found
 
 
 _VOCABULARIES: weakref.WeakKeyDictionary[PreTrainedTokenizerBase, dict[tuple[int, int], Vocabulary]]

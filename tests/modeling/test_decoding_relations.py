@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from newsum.modeling.constraints import SourceWords
-from newsum.modeling.continuations import SentenceReader, sentence_state
+from newsum.modeling.continuations import SentenceReader, _anchors, sentence_state
 from newsum.modeling.loading import load_tokenizer
 from newsum.modeling.relations import ArticleRelations
 
@@ -89,6 +89,25 @@ def test_a_sentence_read_as_it_grows_reads_as_it_does_whole() -> None:
                 end = min(len(text), end + chance.randint(1, 6))
                 assert reader.state(text[:end]) == sentence_state(relations, text[:end]), (
                     text[:end])
+
+
+def test_a_role_is_an_anchor_only_as_whole_words() -> None:
+    # "the team captain" is a role in "the team captain," and at the text's end, not in
+    # "the team captains", "steam captain" or "team captain_2"; the role anchors are the
+    # matches of the role between non-word characters, left to right.
+    relations = ArticleRelations(EN)
+    assert "team captain" in relations.roles
+    pieces = ["team captain", "team", " captain", "s", "_", "2", "é", " ", ", ", ".", "(",
+              "league director", "st"]
+    chance = random.Random(11)
+    for _ in range(400):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randint(1, 9)))
+        start = chance.randint(0, len(text))
+        expected = sorted(
+            (m.start(), m.end()) for role in relations.roles
+            for m in re.compile(rf"(?<!\w){re.escape(role)}(?!\w)").finditer(text, start))
+        found = sorted((a[0], a[1]) for a in _anchors(relations, text, len(text), start) if a[4])
+        assert found == expected, (text, start)
 
 
 def _next_words(tokenizer, article: str, generated: str, **modes: bool) -> set[str]:  # type: ignore[no-untyped-def]
